@@ -1,0 +1,139 @@
+"""The ``liverfail-criteria`` command.
+
+``liverfail-criteria evaluate PATIENT.json [...]`` prints each patient's explained
+evaluation tree; ``--json`` prints the results as JSON instead. Bad input ends the
+command with a one-line message on standard error and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+class _Failure(Exception):
+    """A one-line message for the user; never a traceback."""
+
+
+def _parse_param(text: str) -> tuple[str, object]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise _Failure(f"--param {text!r}: expected NAME=VALUE")
+    lowered = value.strip().lower()
+    parsed: object = {"true": True, "false": False}.get(lowered, value.strip())
+    return name.strip(), parsed
+
+
+def _load(path: str) -> list[dict[str, Any]]:
+    source = sys.stdin if path == "-" else None
+    try:
+        text = source.read() if source else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _Failure(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Failure(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    records = data if isinstance(data, list) else [data]
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            where = f"{path}[{i}]" if isinstance(data, list) else path
+            raise _Failure(f"{where}: expected a JSON object of fact names to values")
+    return records
+
+
+def _ruleset(name: str) -> Any:
+    import liverfail_criteria as lc
+
+    rulesets = {r.id: r for r in lc.ELIGIBILITY.rulesets()}
+    if name not in rulesets:
+        raise _Failure(f"--ruleset {name!r}: expected one of {', '.join(rulesets)}")
+    return rulesets[name]
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import liverfail_criteria as lc
+
+    params = dict(_parse_param(p) for p in args.param)
+    assume = [n.strip() for chunk in args.assume_absent for n in chunk.split(",") if n.strip()]
+    ruleset = _ruleset(args.ruleset)
+    outputs: list[Any] = []
+    for path in args.patients:
+        for i, record in enumerate(_load(path)):
+            try:
+                result = lc.evaluate(record, ruleset, params=params, assume_absent=assume)
+            except lc.CriteriaInputError as exc:
+                where = path if len(args.patients) == 1 and i == 0 else f"{path}#{i}"
+                raise _Failure(f"{where}: {exc}") from None
+            outputs.append((path, result))
+    if args.json:
+        docs = [r.to_dict() for _, r in outputs]
+        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, ensure_ascii=False))
+    else:
+        for n, (path, result) in enumerate(outputs):
+            if n:
+                print("\n" + "-" * 72)
+            print(f"== {path}")
+            print(result.explain(show_informational=not args.hide_informational))
+    return 0
+
+
+def _variables(args: argparse.Namespace) -> int:
+    import liverfail_criteria as lc
+
+    for v in lc.VARIABLES.values():
+        unit = v.type.unit.symbol if v.type.unit is not None else ""
+        print(f"{v.name:36} {v.type.kind.value:9} {unit:8} {v.label}")
+    return 0
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="liverfail-criteria",
+        description="Evaluate patients against the eligibility criteria of NCT05727722.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ev = sub.add_parser("evaluate", help="evaluate patient records (JSON) and explain")
+    ev.add_argument("patients", nargs="+", help="JSON files: one record, or a list ('-': stdin)")
+    ev.add_argument("--json", action="store_true", help="print the results as JSON")
+    ev.add_argument("--ruleset", default="eligibility",
+                    help="ruleset id: eligibility (default), inclusion, clf, aclf, exclusions")
+    ev.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="set a parameter, e.g. total_bilirubin_uln='17.1 umol/L'")
+    ev.add_argument("--assume-absent", action="append", default=[], metavar="FACTS",
+                    help="comma-separated true/false facts to take as false when missing")
+    ev.add_argument("--hide-informational", action="store_true",
+                    help="leave informational criteria out of the tree")
+    ev.set_defaults(run=_evaluate)
+    var = sub.add_parser("variables", help="list the facts a record can carry")
+    var.set_defaults(run=_variables)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except _Failure as exc:
+        print(f"liverfail-criteria: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return 0
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

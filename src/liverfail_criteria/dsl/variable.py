@@ -1,0 +1,172 @@
+"""Facts and parameters: the leaves of the expression tree.
+
+A :class:`Variable` is one fact about a patient, declared once in the data dictionary
+with its type, canonical unit, plausible range and LOINC code; it is also an expression,
+so criteria are written with it directly (``total_bilirubin >= "85 umol/L"``). A
+:class:`Parameter` is a value the caller sets for a whole evaluation (a laboratory's
+ULN, a switch between two readings of the protocol).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import attrs
+
+from ..errors import CriteriaInputError, DefinitionError
+from .nodes import Expr
+from .types import Kind, ValueType
+
+__all__ = ["Parameter", "Variable", "parse_value"]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+Native = float | int | bool | str | dt.date
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def parse_value(
+    raw: object,
+    value_type: ValueType,
+    field: str,
+    plausible: tuple[float, float] | None = None,
+    hint: str = "",
+) -> tuple[Native, str]:
+    """Parse and check one raw value of ``value_type``.
+
+    Returns the value in canonical form (a float in the canonical unit for a quantity)
+    and the value as given, for display. Raises :class:`CriteriaInputError`, naming
+    ``field``, the value and what was expected.
+    """
+    kind = value_type.kind
+    if kind is Kind.QUANTITY:
+        assert value_type.unit is not None
+        value, given = value_type.unit.convert(raw, field)
+        if plausible is not None and not plausible[0] <= value <= plausible[1]:
+            unit = value_type.unit.symbol
+            shown = f"{_fmt(value)} {unit}".strip()
+            expected = (
+                f"a value from {_fmt(plausible[0])} to {_fmt(plausible[1])} {unit}".rstrip()
+                + f" (it is {shown}{' after conversion' if given != shown else ''})"
+                + (f"; {hint}" if hint else "")
+            )
+            raise CriteriaInputError(field, raw, expected)
+        return value, given
+    if kind is Kind.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw, "true" if raw else "false"
+        raise CriteriaInputError(field, raw, "true or false")
+    if kind is Kind.ORDINAL:
+        assert value_type.levels is not None
+        lo, hi = value_type.levels
+        if isinstance(raw, int) and not isinstance(raw, bool) and lo <= raw <= hi:
+            return raw, str(raw)
+        raise CriteriaInputError(field, raw, f"a whole-number grade from {lo} to {hi}")
+    if kind is Kind.CATEGORY:
+        if isinstance(raw, str) and raw.strip().lower() in value_type.categories:
+            return raw.strip().lower(), raw
+        raise CriteriaInputError(field, raw, value_type.__str__())
+    if kind is Kind.DATE:
+        value = _parse_date(raw, field)
+        if not _EARLIEST <= value <= _LATEST:
+            raise CriteriaInputError(field, raw, f"a date from {_EARLIEST} to {_LATEST}")
+        return value, value.isoformat()
+    raise DefinitionError(f"unknown kind {kind}")  # pragma: no cover
+
+
+def _parse_date(raw: object, field: str) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        raise CriteriaInputError(field, raw, "a date without a time (use value.date())")
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str) and _ISO_DATE.match(raw.strip()):
+        try:
+            return dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise CriteriaInputError(field, raw, "a date as datetime.date or 'YYYY-MM-DD'")
+
+
+def _check_plausible(instance: Variable, attribute: object, value: object) -> None:
+    if value is None:
+        return
+    if instance.value_type.kind is not Kind.QUANTITY:
+        raise DefinitionError(f"{instance.name}: only a quantity has a plausible range")
+    lo, hi = value  # type: ignore[misc]
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+        raise DefinitionError(f"{instance.name}: bad plausible range {value!r}")
+
+
+@attrs.frozen
+class Variable(Expr):
+    """One fact about a patient, as declared in the data dictionary.
+
+    Attributes:
+        name: the fact's name in records, tables and JSON (``"total_bilirubin"``).
+        value_type: its type; for a quantity, its unit specification.
+        label: a short name for people (``"Total bilirubin"``).
+        description: what the fact means and how to record it.
+        plausible: for a quantity, the inclusive range of values (canonical unit)
+            accepted as real; anything outside is an input error.
+        loinc: the LOINC codes of the observation, where they exist.
+        hint: advice added to the error for an out-of-range value.
+    """
+
+    name: str
+    value_type: ValueType
+    label: str
+    description: str
+    plausible: tuple[float, float] | None = attrs.field(
+        default=None, validator=_check_plausible
+    )
+    loinc: tuple[str, ...] = ()
+    hint: str = ""
+
+    @property
+    def type(self) -> ValueType:
+        return self.value_type
+
+    def parse(self, raw: object) -> tuple[Native, str]:
+        """Parse and check a raw value of this fact (see :func:`parse_value`)."""
+        return parse_value(raw, self.value_type, self.name, self.plausible, self.hint)
+
+    def __repr__(self) -> str:
+        return f"Variable({self.name!r}, {self.value_type})"
+
+
+@attrs.frozen
+class Parameter(Expr):
+    """A value set for a whole evaluation, with a documented default.
+
+    Attributes:
+        name: the key callers use in ``params=``.
+        value_type: its type.
+        description: what it controls, for the documentation.
+        default: the raw default (``None`` for no value: then it is missing).
+    """
+
+    name: str
+    value_type: ValueType
+    description: str
+    default: object = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.default is not None:
+            self.parse(self.default)  # a bad default is a definition error at import
+
+    @property
+    def type(self) -> ValueType:
+        return self.value_type
+
+    def parse(self, raw: object) -> tuple[Native, str]:
+        """Parse and check a value given for this parameter."""
+        return parse_value(raw, self.value_type, self.name)
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.name!r}, {self.value_type})"

@@ -1,0 +1,46 @@
+"""The library's exceptions.
+
+Every error a caller can cause with bad input is a :class:`CriteriaInputError`, a
+subclass of :class:`ValueError`, whose message names the field, the value given and
+what was expected. Errors in the definition of a criterion (comparing a concentration
+with a pressure, combining a number with ``&``) are :class:`DefinitionError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["CriteriaInputError", "DefinitionError", "LiverfailError", "did_you_mean"]
+
+
+class LiverfailError(Exception):
+    """Base class of every exception this library raises on purpose."""
+
+
+class CriteriaInputError(LiverfailError, ValueError):
+    """A value given to the library cannot be used.
+
+    Attributes:
+        field: the name of the fact or parameter the value was given for (or ``None``
+            when the error is not about one field).
+        value: the value as it was given.
+        expected: what would have been accepted, in words.
+    """
+
+    def __init__(self, field: str | None, value: object, expected: str) -> None:
+        self.field = field
+        self.value = value
+        self.expected = expected
+        where = f"{field}: " if field is not None else ""
+        super().__init__(f"{where}got {value!r}; expected {expected}")
+
+
+class DefinitionError(LiverfailError, TypeError):
+    """A criterion, ruleset or expression is defined in a way that cannot be evaluated."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,605 @@
+"""The reference interpreter: evaluate one patient record, with its evaluation tree.
+
+A ruleset is compiled once per set of parameters into a tree of closures (cached), so
+an evaluation does no type dispatch: it reads the record, converting each fact once to
+its canonical unit, and runs the closures, which build the evaluation tree as they go.
+Every other interpreter (cohort, SQL) is tested against this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from itertools import chain
+from typing import Any
+
+from .. import logic
+from ..dictionary import IMPLIED_FALSE_FOR_MALE, VARIABLES
+from ..dsl import (
+    walk,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Choice,
+    Coalesce,
+    Compare,
+    Constant,
+    Criterion,
+    DaysBetween,
+    Expr,
+    Kind,
+    Not,
+    Parameter,
+    Ratio,
+    Ruleset,
+    Scaled,
+    Variable,
+    YearsBetween,
+)
+from ..errors import CriteriaInputError, DefinitionError, did_you_mean
+from ..logic import Outcome
+from ..result import Eligibility, Fact, Node, Result, Source, Value
+from ..units import quantise
+from .text import describe
+
+__all__ = ["evaluate", "read_record", "resolve_params"]
+
+MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
+Native = Any  # float | int | bool | str | date
+Known = tuple[Native, Value]  # a fact's canonical value, and how to show it
+Facts = dict[str, Known]
+ValueResult = tuple[Native | None, Value | None, tuple[str, ...]]
+ValueFn = Callable[[Facts], ValueResult]
+NodeFn = Callable[[Facts], Node]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+RESERVED_KEYS = frozenset({"id"})
+id_ = id
+# Facts read from true/false values are the same every time: made once, then shared.
+_BOOLEAN_FACTS: dict[tuple[str, bool, Source], Known] = {}
+_SHARED_IDS: set[int] = {id(None)}
+
+
+def _merge(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    """Concatenate name tuples, keeping the first occurrence of each name."""
+    nonempty = [g for g in groups if g]
+    if len(nonempty) <= 1:
+        return nonempty[0] if nonempty else ()
+    return tuple(dict.fromkeys(chain.from_iterable(nonempty)))
+
+
+def _unknown_missing(children: tuple[Node, ...]) -> tuple[str, ...]:
+    """The missing facts of the gating children that are UNKNOWN."""
+    return _merge(c.missing for c in children if c.gating and c.outcome is UNKNOWN)
+
+
+def _fmt(x: Native) -> str:
+    if isinstance(x, float):
+        return f"{x:g}"
+    if isinstance(x, dt.date):
+        return x.isoformat()
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    return str(x)
+
+
+def _shown(x: Native) -> float | int | bool | str:
+    return x.isoformat() if isinstance(x, dt.date) else x
+
+
+def _known(
+    name: str, value: Native, given: str, unit: str | None, source: Source, code: str = ""
+) -> Known:
+    shown = _shown(value)
+    fact = Fact(name, shown, unit, given, source)
+    canonical = f"{_fmt(value)} {unit}".strip() if unit else _fmt(value)
+    text = f"{name} = {given}"
+    if given not in (canonical, f"{_fmt(value)} {code}", f"{_fmt(value)}{code}"):
+        text += f" ({canonical})"
+    if source is not Source.RECORD:
+        text += f" [{source.value}]"
+    return value, Value(shown, unit, text, (fact,))
+
+
+def _unit_symbol(expr: Expr) -> str | None:
+    unit = expr.type.unit
+    return unit.symbol if unit is not None else None
+
+
+def _shared_known(name: str, value: bool, given: str, source: Source) -> Known:
+    """The Known of a true/false fact: there are few, so each is made once and shared."""
+    key = (name, value, source)
+    known = _BOOLEAN_FACTS.get(key)
+    if known is None:
+        known = _BOOLEAN_FACTS[key] = _known(name, value, given, None, source)
+        _SHARED_IDS.add(id(known))
+    return known
+
+
+# -- reading input ---------------------------------------------------------------------
+
+
+def read_record(
+    record: Mapping[str, object],
+    variables: Mapping[str, Variable] = VARIABLES,
+    assume_absent: Iterable[str] = (),
+) -> tuple[Facts, str | None]:
+    """Parse and check a record; return its facts in canonical form, and its ``id``.
+
+    Applies the implications of ``sex = "male"`` and the caller's closed-world
+    assumptions. Raises :class:`CriteriaInputError` for anything it cannot use.
+    """
+    if not isinstance(record, Mapping):
+        raise CriteriaInputError(None, record, "a mapping of fact names to values")
+    facts: Facts = {}
+    record_id: str | None = None
+    for name, raw in record.items():
+        if name in RESERVED_KEYS:
+            record_id = None if raw is None else str(raw)
+            continue
+        var = variables.get(name)  # type: ignore[arg-type]
+        if var is None:
+            raise CriteriaInputError(
+                str(name), raw, f"a known fact name{did_you_mean(str(name), variables)}"
+            )
+        if raw is None:
+            continue
+        if (raw is True or raw is False) and var.type.kind is Kind.BOOLEAN:
+            facts[name] = _shared_known(name, raw, "true" if raw else "false", Source.RECORD)
+            continue
+        value, given = var.parse(raw)
+        unit = var.type.unit
+        facts[name] = _known(
+            name, value, given, unit and unit.symbol, Source.RECORD, unit.canonical if unit else ""
+        )
+    sex = facts.get("sex")
+    if sex is not None and sex[0] == "male":
+        for name in IMPLIED_FALSE_FOR_MALE:
+            if name not in variables:
+                continue
+            current = facts.get(name)
+            if current is not None and current[0] is True:
+                raise CriteriaInputError(name, True, "false or nothing, since sex is 'male'")
+            if current is None:
+                facts[name] = _shared_known(name, False, "false (sex is male)", Source.IMPLIED)
+    for name in assume_absent:
+        var = variables.get(name)
+        if var is None or var.type.kind is not Kind.BOOLEAN:
+            raise CriteriaInputError(
+                "assume_absent",
+                name,
+                f"names of true/false facts{did_you_mean(str(name), variables)}",
+            )
+        if name not in facts:
+            facts[name] = _shared_known(name, False, "false (assumed absent)", Source.ASSUMED)
+    return facts, record_id
+
+
+@functools.lru_cache(maxsize=128)
+def _declared_parameters(ruleset: Ruleset) -> dict[str, Parameter]:
+    return {p.name: p for p in ruleset.parameters()}
+
+
+def resolve_params(
+    ruleset: Ruleset, params: Mapping[str, object] | None
+) -> tuple[tuple[str, Native | None, Fact | None], ...]:
+    """Check the caller's parameters against the ruleset's; fill in the defaults.
+
+    Returns ``(name, canonical value or None, Fact or None)`` for every parameter the
+    ruleset reads, in order.
+    """
+    declared = _declared_parameters(ruleset)
+    given = dict(params or {})
+    for name in given:
+        if name not in declared:
+            raise CriteriaInputError(
+                "params",
+                name,
+                f"a parameter of ruleset {ruleset.id!r}{did_you_mean(str(name), declared)}"
+                + (f"; it has {', '.join(declared)}" if declared else "; it has none"),
+            )
+    resolved = []
+    for name, parameter in declared.items():
+        explicit = name in given and given[name] is not None
+        raw = given[name] if explicit else parameter.default
+        if raw is None:
+            resolved.append((name, None, None))
+            continue
+        value, shown = parameter.parse(raw)
+        source_note = "" if explicit else " (default)"
+        fact = Fact(name, _shown(value), _unit_symbol(parameter), shown + source_note,
+                    Source.PARAMETER)
+        resolved.append((name, value, fact))
+    return tuple(resolved)
+
+
+# -- compiling -------------------------------------------------------------------------
+
+
+class _Compiler:
+    """Turns a ruleset into closures, with the parameters fixed."""
+
+    def __init__(self, params: Mapping[str, tuple[Native | None, Fact | None]]) -> None:
+        self.params = params
+
+    def param_value(self, p: Parameter) -> Native | None:
+        return self.params.get(p.name, (None, None))[0]
+
+    # predicates: facts -> Node ---------------------------------------------------------
+    def node(self, expr: Expr, id: str) -> NodeFn:
+        if isinstance(expr, Criterion):
+            return self._criterion(expr)
+        if isinstance(expr, Ruleset):
+            return self._ruleset(expr)
+        title = describe(expr, "short")
+        if isinstance(expr, (AllOf, AnyOf, AtLeast)):
+            return self._connective(expr, id, title)
+        if isinstance(expr, Not):
+            return self._not(expr, id, title)
+        if isinstance(expr, Coalesce):
+            return self._coalesce(expr, id, title)
+        if isinstance(expr, Choice):
+            return self._choice(expr, id, title)
+        if isinstance(expr, Compare):
+            return self._compare(expr, id, title)
+        if isinstance(expr, (Variable, Parameter, Constant)):
+            return self._boolean_leaf(expr, id, title)
+        raise DefinitionError(f"cannot evaluate {type(expr).__name__} as true/false")
+
+    def _criterion(self, c: Criterion) -> NodeFn:
+        inner = self.node(c.expr, f"{c.id}.0")
+        gating = c.gating if isinstance(c.gating, bool) else bool(self.param_value(c.gating))
+        id, title = c.id, c.title
+        names = tuple(dict.fromkeys(n.name for n in walk(c.expr) if isinstance(n, Variable)))
+        memo: dict[tuple[int, ...], Node] = {}
+
+        def criterion(facts: Facts) -> Node:
+            # A criterion's node is a pure function of the facts it reads. When each of
+            # them is missing or a shared true/false Known (which live for ever, so
+            # their ids are stable), the node is memoised on those ids.
+            key = tuple([id_(facts.get(n)) for n in names])
+            node = memo.get(key)
+            if node is not None:
+                return node
+            child = inner(facts)
+            node = Node(id, title, "criterion", child.outcome, (child,), gating,
+                        missing=child.missing)
+            if len(memo) < 256 and all(
+                (k := facts.get(n)) is None or id_(k) in _SHARED_IDS for n in names
+            ):
+                memo[key] = node
+            return node
+
+        return criterion
+
+    def _combine(
+        self,
+        fns: tuple[NodeFn, ...],
+        mode: str,
+        id: str,
+        title: str,
+        kind: str,
+        group: str | None = None,
+        n: int = 0,
+    ) -> NodeFn:
+        # One closure per mode, each a single pass over the children: this is the
+        # evaluator's hottest code.
+        if mode == "all":
+
+            def all_of(facts: Facts) -> Node:
+                children = tuple([f(facts) for f in fns])
+                outcome = MET
+                for c in children:
+                    if c.gating:
+                        if c.outcome is NOT_MET:
+                            outcome = NOT_MET
+                            break
+                        if c.outcome is UNKNOWN:
+                            outcome = UNKNOWN
+                return Node(id, title, kind, outcome, children, True, None, None, None,
+                            _unknown_missing(children) if outcome is UNKNOWN else (), group)
+
+            return all_of
+        if mode == "any":
+
+            def any_of(facts: Facts) -> Node:
+                children = tuple([f(facts) for f in fns])
+                outcome = NOT_MET
+                for c in children:
+                    if c.gating:
+                        if c.outcome is MET:
+                            outcome = MET
+                            break
+                        if c.outcome is UNKNOWN:
+                            outcome = UNKNOWN
+                return Node(id, title, kind, outcome, children, True, None, None, None,
+                            _unknown_missing(children) if outcome is UNKNOWN else (), group)
+
+            return any_of
+
+        def at_least(facts: Facts) -> Node:
+            children = tuple([f(facts) for f in fns])
+            outcome = logic.at_least(n, [c.outcome for c in children if c.gating])
+            return Node(id, title, kind, outcome, children, True, None, None, None,
+                        _unknown_missing(children) if outcome is UNKNOWN else (), group)
+
+        return at_least
+
+    def _ruleset(self, r: Ruleset) -> NodeFn:
+        fns = tuple(self.node(m, f"{r.id}.{i}") for i, m in enumerate(r.members))
+        return self._combine(fns, r.mode, r.id, r.title, "ruleset", r.group)
+
+    def _connective(self, e: AllOf | AnyOf | AtLeast, id: str, title: str) -> NodeFn:
+        fns = tuple(self.node(o, f"{id}.{i}") for i, o in enumerate(e.operands))
+        if isinstance(e, AllOf):
+            return self._combine(fns, "all", id, title, "all_of")
+        if isinstance(e, AnyOf):
+            return self._combine(fns, "any", id, title, "any_of")
+        return self._combine(fns, "at_least", id, title, "at_least", n=e.n)
+
+    def _not(self, e: Not, id: str, title: str) -> NodeFn:
+        inner = self.node(e.operand, f"{id}.0")
+
+        def negation(facts: Facts) -> Node:
+            child = inner(facts)
+            return Node(id, title, "not", logic.not_(child.outcome), (child,),
+                        missing=child.missing)
+
+        return negation
+
+    def _coalesce(self, e: Coalesce, id: str, title: str) -> NodeFn:
+        fns = tuple(self.node(o, f"{id}.{i}") for i, o in enumerate(e.operands))
+
+        def first_known(facts: Facts) -> Node:
+            children = tuple(f(facts) for f in fns)
+            outcome = logic.coalesce(c.outcome for c in children)
+            missing = _merge(c.missing for c in children) if outcome is UNKNOWN else ()
+            return Node(id, title, "coalesce", outcome, children, missing=missing)
+
+        return first_known
+
+    def _choice(self, e: Choice, id: str, title: str) -> NodeFn:
+        chosen = bool(self.param_value(e.parameter))
+        inner = self.node(e.if_true if chosen else e.if_false, f"{id}.0")
+        note = f"{e.parameter.name} = {'true' if chosen else 'false'}"
+
+        def choice(facts: Facts) -> Node:
+            child = inner(facts)
+            return Node(id, title, "choice", child.outcome, (child,), missing=child.missing,
+                        note=note)
+
+        return choice
+
+    def _compare(self, e: Compare, id: str, title: str) -> NodeFn:
+        left, right = self.value(e.left), self.value(e.right)
+        op = _OPS[e.op]
+        numeric = e.left.type.kind in (Kind.QUANTITY, Kind.ORDINAL)
+
+        def compare(facts: Facts) -> Node:
+            lv, lshow, lmiss = left(facts)
+            rv, rshow, rmiss = right(facts)
+            if lv is None or rv is None:
+                return Node(id, title, "compare", UNKNOWN, observed=lshow, threshold=rshow,
+                            missing=_merge((lmiss, rmiss)))
+            outcome = MET if op(lv, rv) else NOT_MET
+            # Both sides carry at most 12 significant digits; rounding the difference
+            # to 9 decimals drops float noise (1.6 - 1.5 = 0.10000000000000009).
+            margin = round(lv - rv, 9) if numeric else None
+            return Node(id, title, "compare", outcome, observed=lshow, threshold=rshow,
+                        margin=margin)
+
+        return compare
+
+    def _boolean_leaf(self, e: Variable | Parameter | Constant, id: str, title: str) -> NodeFn:
+        get = self.value(e)
+        if isinstance(e, Variable):
+            # A fact's node depends only on the fact's Known, and the Knowns of
+            # true/false facts are shared: so are their nodes.
+            name = e.name
+            missing_node = Node(id, title, "fact", UNKNOWN, missing=(name,))
+            cache: dict[int, Node] = {}
+
+            def fact_leaf(facts: Facts) -> Node:
+                known = facts.get(name)
+                if known is None:
+                    return missing_node
+                node = cache.get(id_(known))
+                if node is None or node.observed is not known[1]:
+                    node = Node(id, title, "fact", logic.Outcome.of(known[0]), observed=known[1])
+                    if len(cache) < 16:
+                        cache[id_(known)] = node
+                return node
+
+            return fact_leaf
+
+        def leaf(facts: Facts) -> Node:
+            v, shown, missing = get(facts)
+            outcome = logic.Outcome.of(v)
+            return Node(id, title, "fact", outcome, observed=shown, missing=missing)
+
+        return leaf
+
+    # values: facts -> (value, shown, missing) ------------------------------------------
+    def value(self, expr: Expr) -> ValueFn:
+        if isinstance(expr, Variable):
+            name, absent = expr.name, (None, None, (expr.name,))
+
+            def fact(facts: Facts) -> ValueResult:
+                known = facts.get(name)
+                return absent if known is None else (known[0], known[1], ())
+
+            return fact
+        if isinstance(expr, Constant):
+            const = (expr.value, Value(_shown(expr.value), _unit_symbol(expr), describe(expr)), ())
+            return lambda facts: const
+        if isinstance(expr, Parameter):
+            value, fact = self.params.get(expr.name, (None, None))
+            if value is None or fact is None:
+                const = (None, None, ())
+            else:
+                const = (value, Value(fact.value, fact.unit, f"parameter {fact.name} = "
+                                      f"{fact.given}", (fact,)), ())
+            return lambda facts: const
+        if isinstance(expr, Scaled):
+            return self._scaled(expr)
+        if isinstance(expr, Ratio):
+            return self._ratio(expr)
+        if isinstance(expr, (DaysBetween, YearsBetween)):
+            return self._between(expr)
+        if isinstance(expr, Coalesce):
+            fns = tuple(self.value(o) for o in expr.operands)
+
+            def first_known(facts: Facts) -> ValueResult:
+                misses = []
+                for f in fns:
+                    result = f(facts)
+                    if result[0] is not None:
+                        return result
+                    misses.append(result[2])
+                return None, None, _merge(misses)
+
+            return first_known
+        if isinstance(expr, Choice):
+            chosen = bool(self.param_value(expr.parameter))
+            return self.value(expr.if_true if chosen else expr.if_false)
+        raise DefinitionError(f"cannot evaluate {type(expr).__name__} as a value")
+
+    def _scaled(self, e: Scaled) -> ValueFn:
+        inner, k, unit = self.value(e.operand), e.factor, _unit_symbol(e)
+        label = "" if e.unit is not None else f"{k:g} × "
+
+        def scaled(facts: Facts) -> ValueResult:
+            v, shown, missing = inner(facts)
+            if v is None or shown is None:
+                return None, None, missing
+            result = quantise(v * k)
+            text = f"{label}{shown.text}" + (f" = {result:g} {unit}" if label else "")
+            return result, Value(result, unit, text, shown.facts), ()
+
+        return scaled
+
+    def _ratio(self, e: Ratio) -> ValueFn:
+        num, den, unit = self.value(e.numerator), self.value(e.denominator), _unit_symbol(e)
+
+        def ratio(facts: Facts) -> ValueResult:
+            n, nshow, nmiss = num(facts)
+            d, dshow, dmiss = den(facts)
+            if n is None or d is None or nshow is None or dshow is None or d == 0:
+                return None, None, _merge((nmiss, dmiss))
+            result = quantise(n / d)
+            text = f"{nshow.text} / {dshow.text} = {result:g} {unit}"
+            return result, Value(result, unit, text, nshow.facts + dshow.facts), ()
+
+        return ratio
+
+    def _between(self, e: DaysBetween | YearsBetween) -> ValueFn:
+        start, end = self.value(e.start), self.value(e.end)
+        years = isinstance(e, YearsBetween)
+        unit = _unit_symbol(e)
+
+        def between(facts: Facts) -> ValueResult:
+            a, ashow, amiss = start(facts)
+            b, bshow, bmiss = end(facts)
+            if a is None or b is None or ashow is None or bshow is None:
+                return None, None, _merge((amiss, bmiss))
+            if years:
+                n = b.year - a.year - ((b.month, b.day) < (a.month, a.day))
+                text = f"{n} completed years from {ashow.text} to {bshow.text}"
+            else:
+                n = (b - a).days
+                text = f"{n} days from {ashow.text} to {bshow.text}"
+            return float(n), Value(float(n), unit, text, ashow.facts + bshow.facts), ()
+
+        return between
+
+
+class _Compiled:
+    """A ruleset compiled for one set of parameters."""
+
+    def __init__(self, ruleset: Ruleset, params: tuple[tuple[str, Native | None, Fact | None], ...]):
+        self.ruleset = ruleset
+        self.params = tuple(fact for _, _, fact in params if fact is not None)
+        compiler = _Compiler({name: (value, fact) for name, value, fact in params})
+        self.root = compiler.node(ruleset, ruleset.id)
+        variables = dict(VARIABLES)
+        for v in ruleset.variables():
+            assert isinstance(v, Variable)
+            known = variables.setdefault(v.name, v)
+            if known != v:
+                raise DefinitionError(
+                    f"ruleset {ruleset.id!r} defines fact {v.name!r} differently from the "
+                    "data dictionary"
+                )
+        self.variables = variables
+
+
+@functools.lru_cache(maxsize=128)
+def _compile(ruleset: Ruleset, params: tuple[tuple[str, Native | None, Fact | None], ...]) -> _Compiled:
+    return _Compiled(ruleset, params)
+
+
+def _groups(node: Node, found: set[str]) -> None:
+    if node.group is not None and node.outcome is MET:
+        found.add(node.group)
+    if node.kind in ("ruleset", "not"):
+        for child in node.children:
+            _groups(child, found)
+
+
+def evaluate(
+    record: Mapping[str, object],
+    ruleset: Ruleset | None = None,
+    *,
+    params: Mapping[str, object] | None = None,
+    assume_absent: Iterable[str] = (),
+) -> Result:
+    """Evaluate one patient record against a ruleset (by default, the trial's eligibility).
+
+    Args:
+        record: fact names to values: pint quantities, strings with units
+            (``"85 umol/L"``), ``{"value": 85, "unit": "umol/L"}`` mappings, plain
+            numbers for dimensionless facts, booleans, integers for grades, dates or
+            ISO date strings. ``None`` means missing. An ``"id"`` key is carried through.
+        ruleset: the ruleset to evaluate; :data:`ELIGIBILITY` if not given.
+        params: values for the ruleset's parameters (see ``ruleset.parameters()``).
+        assume_absent: true/false facts to take as false when the record lacks them
+            (a closed-world assumption); each value so assumed is marked in the tree.
+
+    Returns:
+        The :class:`Result`: status, groups met, missing facts and evaluation tree.
+
+    Raises:
+        CriteriaInputError: for an unknown fact or parameter, a value that cannot be
+            read, or a value outside its plausible range.
+    """
+    if ruleset is None:
+        from ..trial import ELIGIBILITY
+
+        ruleset = ELIGIBILITY
+    if not isinstance(ruleset, Ruleset):
+        raise CriteriaInputError("ruleset", ruleset, "a Ruleset")
+    compiled = _compile(ruleset, resolve_params(ruleset, params))
+    if isinstance(assume_absent, str):
+        assume_absent = (assume_absent,)
+    facts, record_id = read_record(record, compiled.variables, assume_absent)
+    tree = compiled.root(facts)
+    groups: set[str] = set()
+    _groups(tree, groups)
+    return Result(
+        status=Eligibility.from_outcome(tree.outcome),
+        groups=frozenset(groups),
+        missing=tree.missing,
+        tree=tree,
+        ruleset=ruleset.id,
+        params=compiled.params,
+        record_id=record_id,
+    )

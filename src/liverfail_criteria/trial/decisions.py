@@ -1,0 +1,292 @@
+"""The interpretation decisions and the parameters that select their alternatives.
+
+Every place where the protocol's text can fairly be read more than one way is a named
+:class:`Decision` here, quoting the text it interprets. Where a reader could fairly
+choose otherwise, a :class:`Parameter` selects the alternative; its default is the
+reading this library takes.
+"""
+
+from __future__ import annotations
+
+from ..dsl.rules import Decision
+from ..dsl.types import BOOLEAN, Kind, ValueType
+from ..dsl.variable import Parameter
+from ..units import specs
+
+__all__ = [
+    "ACLF_COAGULOPATHY_INCLUSIVE",
+    "CLF_PLATELET_THRESHOLD",
+    "CLF_REQUIRE_COAGULOPATHY",
+    "DECISIONS",
+    "TOTAL_BILIRUBIN_ULN",
+]
+
+# -- parameters ----------------------------------------------------------------------
+
+TOTAL_BILIRUBIN_ULN = Parameter(
+    "total_bilirubin_uln",
+    ValueType(Kind.QUANTITY, unit=specs.BILIRUBIN),
+    "The upper limit of normal of total bilirubin at the caller's laboratory, used "
+    "when a record carries no total_bilirubin_uln of its own. No default: without "
+    "either, the CLF bilirubin criterion is UNKNOWN.",
+    default=None,
+)
+CLF_REQUIRE_COAGULOPATHY = Parameter(
+    "clf_require_coagulopathy",
+    BOOLEAN,
+    "Make the CLF coagulopathy item (PTA ≤ 40 % or INR ≥ 1.5) required instead of "
+    "informational.",
+    default=False,
+)
+CLF_PLATELET_THRESHOLD = Parameter(
+    "clf_platelet_threshold",
+    ValueType(Kind.QUANTITY, unit=specs.PLATELETS),
+    "Below this count the CLF item 'significantly decreased platelet value' is shown as met.",
+    default="100 10*9/L",
+)
+ACLF_COAGULOPATHY_INCLUSIVE = Parameter(
+    "aclf_coagulopathy_inclusive",
+    BOOLEAN,
+    "Read the ACLF coagulopathy thresholds as inclusive (INR ≥ 1.5 or PTA ≤ 40 %), as "
+    "the CLF group writes them, instead of strict as the ACLF text writes them.",
+    default=False,
+)
+
+# -- decisions -----------------------------------------------------------------------
+
+AGE = Decision(
+    "age-completed-years",
+    "Age in completed years, 18 to 65 inclusive",
+    "Aged between 18 to 65 years old",
+    "Eligible from the 18th birthday until the day before the 66th: 18 ≤ age < 66 "
+    "years, which is 18 to 65 in completed years. From birth_date, age is counted in "
+    "calendar years at the assessment date; an age given as a duration counts years "
+    "of 365.25 days (UCUM's 'a').",
+    "'Between 18 to 65 years old' names both ends as ages a person is; a 65-year-old "
+    "is 65 until their 66th birthday.",
+    "Exclusive ends, or 65 as an exact duration (age ≤ 65.0 years), which would "
+    "exclude patients aged 65 and a few days.",
+)
+BODY_WEIGHT = Decision(
+    "body-weight-strict",
+    "Body weight strictly above 40 kg",
+    "Body weight>40kg",
+    "body_weight > 40 kg; exactly 40 kg is not eligible.",
+    "The protocol writes '>' in both groups.",
+    "≥ 40 kg.",
+)
+CLF_BACKGROUND = Decision(
+    "clf-background",
+    "Chronic liver failure needs cirrhosis and decompensation",
+    "The progressive liver function decline or decompensation after liver cirrhosis",
+    "Both facts are required: cirrhosis, and hepatic_decompensation (progressive decline "
+    "of liver function or decompensation).",
+    "The text describes decline or decompensation that follows cirrhosis.",
+    "Decompensation alone, without established cirrhosis.",
+)
+BILIRUBIN_ULN = Decision(
+    "bilirubin-uln-source",
+    "The ULN comes from the record, else from the caller's laboratory parameter",
+    "Serum Total bilirubin was higher than the normal range and lower than 10 times "
+    "the upper limit of normal value (ULN)",
+    "The ULN is the record's total_bilirubin_uln, else the total_bilirubin_uln "
+    "parameter. With neither, the criterion is UNKNOWN: there is no built-in ULN. The "
+    "evaluation tree shows which ULN was used.",
+    "ULNs differ between laboratories (17.1 to 21 µmol/L are common); a built-in value "
+    "would silently misclassify patients near either boundary.",
+    "A fixed ULN such as 17.1 µmol/L: set the parameter to it.",
+    TOTAL_BILIRUBIN_ULN,
+)
+CLF_BILIRUBIN_STRICT = Decision(
+    "clf-bilirubin-strict",
+    "CLF bilirubin bounds are both strict",
+    "higher than the normal range and lower than 10 times the upper limit of normal "
+    "value (ULN)",
+    "ULN < total_bilirubin < 10 × ULN.",
+    "'Higher than' and 'lower than' are strict.",
+    "Inclusive bounds.",
+)
+CLF_ALBUMIN_UNIT = Decision(
+    "clf-albumin-unit",
+    "Albumin 'lower than 35' is read as 35 g/L, and is informational",
+    "With or without significantly decreased serum albumin value, lower than 35",
+    "albumin < 35 g/L (3.5 g/dL), shown but never gating.",
+    "The protocol gives no unit; 35 is the usual lower limit of serum albumin in g/L, "
+    "and 'with or without' makes the item optional.",
+    "None that fits the number: 35 g/dL is not a serum albumin a patient can have.",
+)
+CLF_WITH_OR_WITHOUT = Decision(
+    "clf-with-or-without",
+    "CLF 'with or without' items are informational",
+    "With or without significantly decreased platelet (PLT) value, prothrombin activity "
+    "(PTA)≤40% (or international normalized ratio (INR)≥1.5), other reasons excluded; "
+    "With or without refractory ascites or portal hypertension",
+    "Low albumin, decreased platelets, coagulopathy (PTA ≤ 40 % or INR ≥ 1.5, "
+    "inclusive as written) and refractory ascites or portal hypertension are evaluated "
+    "and shown but do not gate. 'Other reasons excluded' (coagulopathy from "
+    "anticoagulants or other non-hepatic causes) is left to the clinician: no fact "
+    "encodes it.",
+    "'With or without' means the group admits patients either way.",
+    "Require the coagulopathy item, reading the PTA/INR clause as a requirement of its "
+    "own: set clf_require_coagulopathy.",
+    CLF_REQUIRE_COAGULOPATHY,
+)
+CLF_PLATELETS = Decision(
+    "clf-platelets-decreased",
+    "'Significantly decreased platelets' is below 100 ×10⁹/L",
+    "With or without significantly decreased platelet (PLT) value",
+    "platelets < 100 ×10⁹/L, informational.",
+    "The protocol gives no threshold; 100 ×10⁹/L is the usual mark of clinically "
+    "significant thrombocytopenia in cirrhosis.",
+    "Another threshold (150 ×10⁹/L, the lower limit of normal): set "
+    "clf_platelet_threshold.",
+    CLF_PLATELET_THRESHOLD,
+)
+CLF_ENCEPHALOPATHY = Decision(
+    "clf-hepatic-encephalopathy",
+    "CLF admits no encephalopathy or West Haven grade I–II",
+    "With or without a stage I or II hepatic encephalopathy",
+    "hepatic_encephalopathy_grade ≤ 2 gates the CLF group: grade 3 or 4 fails it.",
+    "'With or without a stage I or II' admits grades 0, 1 and 2 and no others.",
+    "An informational item that never gates.",
+)
+TREATMENT = Decision(
+    "treatment-more-than-3-days",
+    "More than 3 days of treatment, strictly, without obvious improvement",
+    "No obvious improvement after more than 3 days' regular clinical treatments.",
+    "standard_treatment_duration > 3 days (72 hours is not enough) and "
+    "improved_on_treatment is false. Applies to both groups.",
+    "'More than' is strict.",
+    "≥ 3 days.",
+)
+ACLF_PREAMBLE = Decision(
+    "aclf-preamble",
+    "The ACLF preamble is defined by the items that follow it",
+    "With known or unknown basic liver diseases, subjects undergoing acute liver "
+    "failure syndrome (clinical manifestations indicated as an early stage liver "
+    "failure).",
+    "Not evaluated as a criterion of its own: the ACLF items below operationalise it.",
+    "It names no fact that the items do not already test.",
+    "A separate clinician-assessed fact.",
+)
+ACLF_SYMPTOMS = Decision(
+    "aclf-symptoms",
+    "Fatigue and at least one gastrointestinal symptom",
+    "With obvious fatigue, accompanied by other gastrointestinal symptoms such as "
+    "anorexia, vomiting, and abdominal distension",
+    "fatigue and at least one of anorexia, vomiting, abdominal_distension.",
+    "'Such as' lists examples; one accompanying symptom suffices.",
+    "All three symptoms.",
+)
+ACLF_ONSET_WINDOW = Decision(
+    "aclf-onset-window",
+    "Ascites or encephalopathy starting 0 to 28 days after the diagnosis",
+    "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after "
+    "being diagnosed",
+    "Met if ascites is present with ascites_onset_date 0 to 28 days (inclusive) after "
+    "diagnosis_date, or hepatic_encephalopathy_grade ≥ 1 with "
+    "hepatic_encephalopathy_onset_date in the same window. ascites = false or grade 0 "
+    "records the complication's absence.",
+    "'Within 4 weeks after' counts 28 days from the day of diagnosis, both ends "
+    "included; a complication that began before the diagnosis does not count.",
+    "Complications present at any time, or a window that includes earlier onset.",
+)
+ACLF_JAUNDICE = Decision(
+    "aclf-jaundice",
+    "Progressive jaundice with total bilirubin of at least 85 µmol/L",
+    "Progressive aggravation of jaundice, total serum bilirubin≥85umol/L",
+    "progressive_jaundice and total_bilirubin ≥ 85 µmol/L (5 mg/dL is 85.52 µmol/L).",
+    "The protocol writes ≥.",
+    "None.",
+)
+ACLF_COAGULOPATHY = Decision(
+    "aclf-coagulopathy-strict",
+    "ACLF coagulopathy thresholds are strict, as written",
+    "Coagulation disorders, INR>1.5 or PTA<40%",
+    "INR > 1.5 or PTA < 40 %, although the CLF group writes ≤ 40 % and ≥ 1.5.",
+    "The ACLF text writes strict inequalities; the encoded rule follows the text.",
+    "Inclusive thresholds as in the CLF group: set aclf_coagulopathy_inclusive.",
+    ACLF_COAGULOPATHY_INCLUSIVE,
+)
+OXYGENATION = Decision(
+    "exclusion-oxygenation",
+    "Uncorrectable PaO2/FiO2 below 200 mmHg",
+    "With uncorrectable oxygenation index (PaO2/FiO2)<200",
+    "pao2_fio2_ratio < 200 mmHg (26.66 kPa) and hypoxemia_uncorrectable. Without "
+    "pao2_fio2_ratio, it is derived as pao2 / fio2.",
+    "The oxygenation index is conventionally in mmHg; 'uncorrectable' is a clinical "
+    "judgement recorded as its own fact.",
+    "Exclude on the ratio alone.",
+)
+THROMBOCYTOPENIA = Decision(
+    "exclusion-thrombocytopenia",
+    "Uncorrectable platelets below 20 ×10⁹/L",
+    "Uncorrectable decrease in PLT (<20×109/L)",
+    "platelets < 20 ×10⁹/L and thrombocytopenia_uncorrectable. The protocol's "
+    "'20×109/L' is read as 20 ×10⁹/L.",
+    "'109' is 10⁹ with its superscript lost; 'uncorrectable' is recorded as its own fact.",
+    "Exclude on the count alone.",
+)
+DRUG_ABUSE = Decision(
+    "exclusion-drug-abuse-window",
+    "Drug abuse within 365 days before the assessment date",
+    "Drug abuse within 1 year",
+    "drug_abuse_past_year if recorded; else last_drug_abuse_date 0 to 365 days before "
+    "assessment_date, inclusive.",
+    "A year is counted as 365 days, inclusive, so abuse exactly a year ago excludes.",
+    "Calendar years, or 365.25 days.",
+)
+MALE_NOT_PREGNANT = Decision(
+    "male-not-pregnant",
+    "Men are known not to be pregnant or lactating",
+    "Combined with pregnancy or lactation",
+    "For sex = 'male', pregnant and lactating are known false (marked as implied in the "
+    "tree). A record that says a man is pregnant or lactating is refused as an error.",
+    "Otherwise every male record would stay UNDETERMINED for want of a pregnancy test.",
+    "None.",
+)
+MISSING_IS_UNKNOWN = Decision(
+    "missing-is-unknown",
+    "A fact not recorded is unknown, not absent",
+    "Exclusion Criteria",
+    "A missing exclusion fact makes its criterion UNKNOWN, so the patient is "
+    "UNDETERMINED, never 'not excluded'. A caller may assume absence for named facts "
+    "with assume_absent (the tree marks every assumed value).",
+    "No record of HIV is not a negative HIV test.",
+    "A closed-world assumption: pass assume_absent={...}.",
+)
+EXCLUSION_FACTS = Decision(
+    "exclusion-facts",
+    "Each other exclusion is one recorded fact",
+    "With obvious brain edema, cerebral hernia, or indicated intracranial hemorrhage; "
+    "Diagnosed or suspected as primary or metastatic liver cancer",
+    "Each remaining exclusion is met when its fact is true; liver_cancer covers "
+    "suspected as well as diagnosed, primary and metastatic.",
+    "The protocol gives no thresholds for these clinical judgements.",
+    "None.",
+)
+
+#: Every interpretation decision, in protocol order.
+DECISIONS: tuple[Decision, ...] = (
+    AGE,
+    BODY_WEIGHT,
+    CLF_BACKGROUND,
+    BILIRUBIN_ULN,
+    CLF_BILIRUBIN_STRICT,
+    CLF_ALBUMIN_UNIT,
+    CLF_WITH_OR_WITHOUT,
+    CLF_PLATELETS,
+    CLF_ENCEPHALOPATHY,
+    TREATMENT,
+    ACLF_PREAMBLE,
+    ACLF_SYMPTOMS,
+    ACLF_ONSET_WINDOW,
+    ACLF_JAUNDICE,
+    ACLF_COAGULOPATHY,
+    OXYGENATION,
+    THROMBOCYTOPENIA,
+    DRUG_ABUSE,
+    MALE_NOT_PREGNANT,
+    MISSING_IS_UNKNOWN,
+    EXCLUSION_FACTS,
+)

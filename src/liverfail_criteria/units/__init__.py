@@ -1,0 +1,228 @@
+"""Units at the boundary: the library's one pint registry and conversion to canonical units.
+
+Every dimensional fact is converted once, when it enters the library, to its variable's
+canonical unit, and compared as a plain float from then on. Conversion factors are
+computed by pint once per distinct unit spelling and cached, so pint is off the hot path.
+
+Floating-point arithmetic cannot represent most decimal values exactly: 12 mg/dL is
+205.248 µmol/L, but ``12 * 17.104`` is ``205.24800000000002``. Left alone, such noise
+could flip a boundary. So every converted or derived value is rounded to
+:data:`SIGNIFICANT_DIGITS` significant digits (:func:`quantise`), far beyond any
+laboratory's precision, which maps a value written in any unit to the same float as the
+same value written in the canonical unit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pint
+
+from ..errors import CriteriaInputError
+from .spelling import to_pint
+
+__all__ = [
+    "SIGNIFICANT_DIGITS",
+    "UnitSpec",
+    "quantise",
+    "split_quantity_text",
+    "ureg",
+]
+
+#: The library's one unit registry. Quantities from it are accepted everywhere;
+#: quantities from another pint registry are converted by their unit names.
+ureg: pint.UnitRegistry = pint.UnitRegistry(
+    str(Path(__file__).with_name("definitions.txt")), cache_folder=None
+)
+
+#: Significant digits kept after a unit conversion or a derived value (see module doc).
+SIGNIFICANT_DIGITS = 12
+
+_LOCK = threading.Lock()
+_NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+
+
+def quantise(x: float) -> float:
+    """Round ``x`` to :data:`SIGNIFICANT_DIGITS` significant digits."""
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    return round(x, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(x))))
+
+
+def split_quantity_text(text: str) -> tuple[float, str] | None:
+    """Split ``"85 umol/L"`` into ``(85.0, "umol/L")``; ``None`` if no leading number."""
+    m = _NUMBER.match(text)
+    if m is None:
+        return None
+    return float(m.group(1)), m.group(2)
+
+
+def _parse(unit_text: str) -> Any:
+    """Parse a unit spelling into a pint Quantity of magnitude = its factor."""
+    expression = to_pint(unit_text)
+    with _LOCK:  # pint's parser keeps caches of its own; keep it single-threaded
+        q = ureg.parse_expression(expression)
+    if not isinstance(q, ureg.Quantity):
+        q = ureg.Quantity(float(q), "dimensionless")
+    return q
+
+
+_DIMENSION_NAMES = {
+    "[substance] / [length] ** 3": "substance concentration",
+    "[mass] / [length] ** 3": "mass concentration",
+    "1 / [length] ** 3": "count per volume",
+    "[mass] / [length] / [time] ** 2": "pressure",
+    "[mass]": "mass",
+    "[time]": "time",
+    "[length]": "length",
+    "[length] ** 3": "volume",
+    "dimensionless": "dimensionless number",
+}
+
+
+def _describe_dimension(q: Any) -> str:
+    dims = str(q.dimensionality)
+    return _DIMENSION_NAMES.get(dims, dims)
+
+
+@attrs.frozen
+class UnitSpec:
+    """How one kind of measurement is written, and how it converts to its canonical unit.
+
+    Attributes:
+        canonical: the canonical unit as a UCUM code (``"umol/L"``, ``"10*9/L"``).
+        symbol: the canonical unit as printed for people (``"µmol/L"``).
+        accepted: the spellings documented (and tested) as accepted, canonical first.
+            Any spelling of the same dimension that the registry reads is accepted too.
+        alternates: conversions across dimensions by an explicit factor, as pairs of a
+            reference unit and how many canonical units one reference unit is
+            (total bilirubin: ``("mg/dL", 17.104)``).
+        bare_number: whether a plain number means the canonical unit. Only for
+            dimensionless measurements where no other reading is possible (INR).
+    """
+
+    canonical: str
+    symbol: str
+    accepted: tuple[str, ...]
+    alternates: tuple[tuple[str, float], ...] = ()
+    bare_number: bool = False
+    _factors: dict[str, float] = attrs.field(
+        factory=dict, init=False, repr=False, eq=False, hash=False
+    )
+
+    @property
+    def dimensionality(self) -> str:
+        """The canonical unit's dimension, as pint writes it."""
+        return str(_parse(self.canonical).dimensionality)
+
+    def factor(self, unit_text: str, field: str | None = None) -> float:
+        """How many canonical units one ``unit_text`` is. Cached per spelling.
+
+        Raises :class:`CriteriaInputError` for an unknown spelling or another dimension.
+        """
+        try:
+            return self._factors[unit_text]
+        except KeyError:
+            pass
+        try:
+            q = _parse(unit_text)
+        except (ValueError, pint.errors.PintError, SyntaxError, TypeError) as exc:
+            raise CriteriaInputError(
+                field, unit_text, f"a unit such as {self._examples()} ({exc})"
+            ) from None
+        f = self._factor_from(q)
+        if f is None:
+            raise CriteriaInputError(
+                field,
+                unit_text,
+                f"a unit of {_describe_dimension(_parse(self.canonical))} such as "
+                f"{self._examples()}; {unit_text!r} is a unit of {_describe_dimension(q)}",
+            )
+        f = float(f"{f:.15g}")  # drop pint's own float noise (10.000000000000002 → 10)
+        self._factors[unit_text] = f
+        return f
+
+    def _factor_from(self, q: Any) -> float | None:
+        canonical = _parse(self.canonical)
+        if q.dimensionality == canonical.dimensionality:
+            return float((q / canonical).to("dimensionless").magnitude)
+        for reference, k in self.alternates:
+            r = _parse(reference)
+            if q.dimensionality == r.dimensionality:
+                return float((q / r).to("dimensionless").magnitude) * k
+        return None
+
+    def _examples(self) -> str:
+        return ", ".join(repr(a) for a in self.accepted[:4])
+
+    def convert(self, value: object, field: str | None = None) -> tuple[float, str]:
+        """Convert a quantity given in any accepted form to the canonical unit.
+
+        Accepts a string with a unit (``"5 mg/dL"``), a pint quantity (of this
+        library's registry or another), a mapping ``{"value": 5, "unit": "mg/dL"}``
+        (FHIR Quantity's ``code`` is read as the unit too), or a plain number when
+        :attr:`bare_number` is set. Returns the canonical magnitude and the value as
+        given, for display.
+        """
+        if isinstance(value, str):
+            parsed = split_quantity_text(value)
+            if parsed is None:
+                raise CriteriaInputError(
+                    field, value, f"a number with a unit, such as '85 {self.accepted[0]}'"
+                )
+            magnitude, unit_text = parsed
+            original = value.strip()
+        elif isinstance(value, pint.Quantity):
+            magnitude = _finite_number(value.magnitude, field, value)
+            unit_text = str(value.units)
+            original = f"{value.magnitude:g} {value.units:~}"
+        elif isinstance(value, Mapping):
+            unit_text = value.get("unit", value.get("code"))
+            if set(value) - {"value", "unit", "code", "system"} or "value" not in value:
+                raise CriteriaInputError(
+                    field, value, "a mapping with 'value' and 'unit' (or a FHIR 'code')"
+                )
+            magnitude = _finite_number(value["value"], field, value)
+            original = f"{value['value']} {unit_text or ''}".strip()
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            magnitude = _finite_number(value, field, value)
+            if not self.bare_number:
+                raise CriteriaInputError(
+                    field,
+                    value,
+                    f"a quantity with a unit, such as '{value} {self.accepted[0]}' "
+                    "(a bare number is ambiguous for a dimensional fact)",
+                )
+            return quantise(magnitude), f"{value}"
+        else:
+            raise CriteriaInputError(
+                field, value, f"a quantity such as '85 {self.accepted[0]}'"
+            )
+        if not unit_text:
+            if self.bare_number:
+                return quantise(magnitude), original
+            raise CriteriaInputError(
+                field, value, f"a unit after the number, such as {self._examples()}"
+            )
+        if not isinstance(unit_text, str):
+            raise CriteriaInputError(field, value, "the unit as a string")
+        try:
+            factor = self.factor(unit_text, field)
+        except CriteriaInputError as exc:
+            raise CriteriaInputError(field, value, exc.expected) from None
+        return (magnitude if factor == 1.0 else quantise(magnitude * factor)), original
+
+
+def _finite_number(x: object, field: str | None, given: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise CriteriaInputError(field, given, "a number as the magnitude")
+    f = float(x)
+    if not math.isfinite(f):
+        raise CriteriaInputError(field, given, "a finite number")
+    return f
