@@ -1,0 +1,53 @@
+"""Development sessions: ``nox -s tests lint typecheck demo bench``."""
+
+from __future__ import annotations
+
+import glob
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHONS = ["3.11", "3.12", "3.13"]
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Install the package (not editable, as users get it) and run the test suite."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """Ruff: lint and formatting."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """Mypy, strict, on the package."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.run("mypy")
+
+
+@nox.session(python="3.11")
+def demo(session: nox.Session) -> None:
+    """The main job on the bundled example patients."""
+    session.install(".")
+    patients = sorted(glob.glob("examples/patients/*.json"))
+    session.run("liverfail-criteria", "evaluate", *patients)
+    session.run("python", "examples/apasl_aclf.py")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks: one full evaluation, and the import time."""
+    session.install(".")
+    session.run("python", "benchmarks/bench_evaluate.py", *session.posargs)
+    session.run("python", "benchmarks/bench_import.py")
