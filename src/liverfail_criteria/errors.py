@@ -41,6 +41,15 @@ class DefinitionError(LiverfailError, TypeError):
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the closest candidate, or ``""``."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    """Return ``" (did you mean 'x'?)"`` for the closest candidate, or ``""``.
+
+    Compares whole names first, then the words of each name, so that a misspelt
+    ``"wieght"`` still finds ``"body_weight"``.
+    """
+    names = list(candidates)
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if not close:
+        by_word = {word: n for n in reversed(names) for word in n.split("_") if len(word) > 3}
+        words = difflib.get_close_matches(name.lower(), list(by_word), n=1, cutoff=0.7)
+        close = [by_word[words[0]]] if words else []
     return f" (did you mean {close[0]!r}?)" if close else ""

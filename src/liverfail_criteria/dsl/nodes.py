@@ -222,6 +222,8 @@ class Compare(Expr):
     @classmethod
     def build(cls, left: Expr, op: Op, right: object) -> Compare:
         """Compare ``left`` with ``right``, a node or a raw value of ``left``'s type."""
+        if op in ("<", "<=", ">", ">=") and left.type.kind not in _ORDERED:
+            raise DefinitionError(f"{op} needs ordered values, not a {left.type}")
         rhs = _coerce(right, left.type)
         lt, rt = left.type, rhs.type
         if (
