@@ -19,7 +19,11 @@ PATIENTS = ROOT / "examples" / "patients"
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "liverfail_criteria", *args],
-        capture_output=True, text=True, input=stdin, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        check=False,
+        cwd=ROOT,
     )
 
 
@@ -42,7 +46,10 @@ def test_several_files_and_stdin() -> None:
     files = sorted(str(p) for p in PATIENTS.glob("*.json"))
     done = run("evaluate", "--json", *files)
     assert [d["status"] for d in json.loads(done.stdout)] == [
-        "eligible", "eligible", "ineligible", "undetermined"
+        "eligible",
+        "eligible",
+        "ineligible",
+        "undetermined",
     ]
     piped = run("evaluate", "--json", "-", stdin='[{"dic": true}, {"dic": false}]')
     assert [d["status"] for d in json.loads(piped.stdout)] == ["ineligible", "undetermined"]
@@ -50,8 +57,19 @@ def test_several_files_and_stdin() -> None:
 
 def test_params_and_assumptions(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(PATIENTS / "undetermined_missing_facts.json")
-    code = main(["evaluate", "--json", path, "--param", "total_bilirubin_uln=17.1 umol/L",
-                 "--assume-absent", "dic,hiv_positive", "--assume-absent", "sars_cov_2_positive"])
+    code = main(
+        [
+            "evaluate",
+            "--json",
+            path,
+            "--param",
+            "total_bilirubin_uln=17.1 umol/L",
+            "--assume-absent",
+            "dic,hiv_positive",
+            "--assume-absent",
+            "sars_cov_2_positive",
+        ]
+    )
     assert code == 0
     assert json.loads(capsys.readouterr().out)["status"] == "eligible"
     code = main(["evaluate", path, "--ruleset", "exclusions"])

@@ -71,7 +71,7 @@ def test_bool_raises_so_and_or_if_cannot_be_misused() -> None:
     with pytest.raises(lc.DefinitionError, match="&, \\| and ~"):
         bool(rule)
     with pytest.raises(lc.DefinitionError):
-        rule and V["dic"]  # noqa: B018
+        rule and V["dic"]
     with pytest.raises(lc.DefinitionError):
         if V["dic"]:
             pass
@@ -101,15 +101,14 @@ def test_custom_variables_and_parameters_in_a_custom_ruleset() -> None:
         "Serum creatinine.",
         plausible=(0, 3000),
     )
-    cutoff = lc.Parameter(
-        "creatinine_cutoff", creatinine.type, "Cut-off.", default="133 umol/L"
-    )
+    cutoff = lc.Parameter("creatinine_cutoff", creatinine.type, "Cut-off.", default="133 umol/L")
     rules = lc.Ruleset("kidney", "Kidney", (lc.Criterion("k", "K", "K", creatinine >= cutoff),))
     assert rules.variables() == (creatinine,)
     assert rules.parameters() == (cutoff,)
     assert lc.evaluate({"creatinine": "150 umol/L"}, rules).status is lc.Eligibility.ELIGIBLE
-    lowered = lc.evaluate({"creatinine": "150 umol/L"}, rules,
-                          params={"creatinine_cutoff": "160 umol/L"})
+    lowered = lc.evaluate(
+        {"creatinine": "150 umol/L"}, rules, params={"creatinine_cutoff": "160 umol/L"}
+    )
     assert lowered.status is lc.Eligibility.INELIGIBLE
     with pytest.raises(lc.CriteriaInputError, match="from 0 to 3000"):
         lc.evaluate({"creatinine": "5000 umol/L"}, rules)

@@ -35,8 +35,13 @@ def test_apasl_example_is_a_working_custom_ruleset() -> None:
     module = runpy.run_path(str(ROOT / "examples" / "apasl_aclf.py"))
     apasl = module["APASL_ACLF"]
     assert isinstance(apasl, lc.Ruleset)
-    patient = {"total_bilirubin": "5 mg/dL", "inr": 1.5, "ascites": True,
-               "diagnosis_date": "2026-01-01", "ascites_onset_date": "2026-01-29"}
+    patient = {
+        "total_bilirubin": "5 mg/dL",
+        "inr": 1.5,
+        "ascites": True,
+        "diagnosis_date": "2026-01-01",
+        "ascites_onset_date": "2026-01-29",
+    }
     result = lc.evaluate(patient, apasl)
     assert result.status is lc.Eligibility.ELIGIBLE
     assert result.groups == {"APASL-ACLF"}
@@ -51,7 +56,7 @@ def test_readme_example_says_what_it_claims() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     code = readme.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict[str, object] = {}
-    exec(code.replace("print(result.explain())", ""), namespace)  # noqa: S102
+    exec(code.replace("print(result.explain())", ""), namespace)
     result = namespace["result"]
     assert isinstance(result, lc.Result)
     assert result.status is lc.Eligibility.UNDETERMINED

@@ -71,7 +71,7 @@ def test_unknown_parameter_is_an_error_with_suggestion() -> None:
 
 
 def test_male_is_known_not_pregnant_or_lactating() -> None:
-    record = {k: v for k, v in NO_EXCLUSIONS.items()}
+    record = dict(NO_EXCLUSIONS)
     result = lc.evaluate(record, lc.EXCLUSIONS)
     node = result.tree.find("exclusion.pregnancy_lactation")
     assert node.outcome is lc.Outcome.NOT_MET
@@ -99,8 +99,9 @@ def test_assume_absent_is_explicit_and_marked() -> None:
     assert leaf.observed.facts[0].source is Source.ASSUMED
     assert "assumed" in leaf.observed.text
     # A recorded value always wins over the assumption.
-    recorded = lc.evaluate({**record, "hiv_positive": True}, lc.EXCLUSIONS,
-                           assume_absent={"hiv_positive"})
+    recorded = lc.evaluate(
+        {**record, "hiv_positive": True}, lc.EXCLUSIONS, assume_absent={"hiv_positive"}
+    )
     assert recorded.status is lc.Eligibility.ELIGIBLE
 
 

@@ -33,9 +33,10 @@ def test_every_public_name_is_documented() -> None:
         if inspect.isclass(obj) or inspect.isfunction(obj):
             assert inspect.getdoc(obj), f"{name} has no docstring"
             for attr, member in vars(obj).items():
-                if not attr.startswith("_") and (inspect.isfunction(member) or isinstance(
-                    member, (property, classmethod, staticmethod)
-                )):
+                if not attr.startswith("_") and (
+                    inspect.isfunction(member)
+                    or isinstance(member, (property, classmethod, staticmethod))
+                ):
                     assert inspect.getdoc(member), f"{name}.{attr} has no docstring"
 
 

@@ -74,8 +74,12 @@ def test_the_trial() -> None:
 def test_both_groups_and_groups_despite_exclusion() -> None:
     assert lc.evaluate(CLF_PATIENT).groups == {"CLF"}
     assert lc.evaluate(ACLF_PATIENT).groups == {"ACLF"}
-    both = {**ACLF_PATIENT, "cirrhosis": True, "hepatic_decompensation": True,
-            "total_bilirubin": "150 umol/L"}
+    both = {
+        **ACLF_PATIENT,
+        "cirrhosis": True,
+        "hepatic_decompensation": True,
+        "total_bilirubin": "150 umol/L",
+    }
     result = lc.evaluate(both)
     assert result.groups == {"CLF", "ACLF"}
     assert result.status is lc.Eligibility.ELIGIBLE
@@ -116,14 +120,23 @@ def test_uln_from_the_record_else_the_parameter_else_unknown() -> None:
 
 
 def test_informational_items_never_gate_unless_asked() -> None:
-    record = {**CLF_PATIENT, "albumin": "40 g/L", "platelets": "250 10*9/L",
-              "inr": 1.0, "prothrombin_activity": "95 %",
-              "refractory_ascites": False, "portal_hypertension": False}
+    record = {
+        **CLF_PATIENT,
+        "albumin": "40 g/L",
+        "platelets": "250 10*9/L",
+        "inr": 1.0,
+        "prothrombin_activity": "95 %",
+        "refractory_ascites": False,
+        "portal_hypertension": False,
+    }
     result = lc.evaluate(record, lc.CLF)
     assert result.status is lc.Eligibility.ELIGIBLE
     info = [n for n in result.tree.children if not n.gating]
     assert {n.id for n in info} == {
-        "clf.albumin", "clf.platelets", "clf.coagulopathy", "clf.ascites_portal_hypertension"
+        "clf.albumin",
+        "clf.platelets",
+        "clf.coagulopathy",
+        "clf.ascites_portal_hypertension",
     }
     assert all(n.outcome is lc.Outcome.NOT_MET for n in info)
     required = lc.evaluate(record, lc.CLF, params={"clf_require_coagulopathy": True})
@@ -140,8 +153,11 @@ def test_aclf_window_and_absence_of_complications() -> None:
     del record["ascites_onset_date"]
     result = lc.evaluate(record, lc.ACLF)
     assert result.tree.find("aclf.complications").outcome is lc.Outcome.NOT_MET
-    he = {**record, "hepatic_encephalopathy_grade": 2,
-          "hepatic_encephalopathy_onset_date": "2026-02-20"}
+    he = {
+        **record,
+        "hepatic_encephalopathy_grade": 2,
+        "hepatic_encephalopathy_onset_date": "2026-02-20",
+    }
     assert lc.evaluate(he, lc.ACLF).status is lc.Eligibility.ELIGIBLE
 
 

@@ -107,14 +107,30 @@ def _build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="evaluate patient records (JSON) and explain")
     ev.add_argument("patients", nargs="+", help="JSON files: one record, or a list ('-': stdin)")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
-    ev.add_argument("--ruleset", default="eligibility",
-                    help="ruleset id: eligibility (default), inclusion, clf, aclf, exclusions")
-    ev.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                    help="set a parameter, e.g. total_bilirubin_uln='17.1 umol/L'")
-    ev.add_argument("--assume-absent", action="append", default=[], metavar="FACTS",
-                    help="comma-separated true/false facts to take as false when missing")
-    ev.add_argument("--hide-informational", action="store_true",
-                    help="leave informational criteria out of the tree")
+    ev.add_argument(
+        "--ruleset",
+        default="eligibility",
+        help="ruleset id: eligibility (default), inclusion, clf, aclf, exclusions",
+    )
+    ev.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter, e.g. total_bilirubin_uln='17.1 umol/L'",
+    )
+    ev.add_argument(
+        "--assume-absent",
+        action="append",
+        default=[],
+        metavar="FACTS",
+        help="comma-separated true/false facts to take as false when missing",
+    )
+    ev.add_argument(
+        "--hide-informational",
+        action="store_true",
+        help="leave informational criteria out of the tree",
+    )
     ev.set_defaults(run=_evaluate)
     var = sub.add_parser("variables", help="list the facts a record can carry")
     var.set_defaults(run=_variables)

@@ -11,12 +11,12 @@ from types import MappingProxyType
 
 from .dsl.types import BOOLEAN, DATE, Kind, ValueType
 from .dsl.variable import Variable
-from .units import specs
+from .units import UnitSpec, specs
 
 __all__ = ["IMPLIED_FALSE_FOR_MALE", "VARIABLES", "variable"]
 
 
-def _quantity(spec: specs.UnitSpec) -> ValueType:
+def _quantity(spec: UnitSpec) -> ValueType:
     return ValueType(Kind.QUANTITY, unit=spec)
 
 
@@ -31,91 +31,134 @@ def _date(name: str, label: str, description: str) -> Variable:
 _DECLARED = (
     # -- demographics and screening ----------------------------------------------------
     Variable(
-        "age", _quantity(specs.YEARS), "Age",
+        "age",
+        _quantity(specs.YEARS),
+        "Age",
         "Age at the assessment date. Given as a duration ('52 years', '52 a'); the "
         "criteria count completed years. Give age, or birth_date with assessment_date.",
-        plausible=(0, 130), loinc=("30525-0",),
+        plausible=(0, 130),
+        loinc=("30525-0",),
     ),
     _date("birth_date", "Date of birth", "Used with assessment_date when age is not given."),
     Variable(
-        "sex", ValueType(Kind.CATEGORY, categories=("male", "female")), "Sex",
+        "sex",
+        ValueType(Kind.CATEGORY, categories=("male", "female")),
+        "Sex",
         "'male' or 'female'. For 'male', pregnant and lactating are known to be false.",
         loinc=("46098-0",),
     ),
     Variable(
-        "body_weight", _quantity(specs.MASS), "Body weight", "Body weight at screening.",
-        plausible=(1, 400), loinc=("29463-7",),
+        "body_weight",
+        _quantity(specs.MASS),
+        "Body weight",
+        "Body weight at screening.",
+        plausible=(1, 400),
+        loinc=("29463-7",),
     ),
     _date(
-        "assessment_date", "Assessment date",
+        "assessment_date",
+        "Assessment date",
         "The screening date from which relative windows (age, drug abuse within a year) "
         "are counted.",
     ),
     # -- liver background --------------------------------------------------------------
     _flag("cirrhosis", "Liver cirrhosis", "Established liver cirrhosis."),
     _flag(
-        "hepatic_decompensation", "Hepatic decompensation",
+        "hepatic_decompensation",
+        "Hepatic decompensation",
         "Progressive decline of liver function or decompensation.",
     ),
     # -- laboratory --------------------------------------------------------------------
     Variable(
-        "total_bilirubin", _quantity(specs.BILIRUBIN), "Total bilirubin",
+        "total_bilirubin",
+        _quantity(specs.BILIRUBIN),
+        "Total bilirubin",
         "Serum total bilirubin. mg/dL is converted at 17.104 µmol/L per mg/dL.",
-        plausible=(0, 1500), loinc=("14631-6", "1975-2"),
+        plausible=(0, 1500),
+        loinc=("14631-6", "1975-2"),
     ),
     Variable(
-        "total_bilirubin_uln", _quantity(specs.BILIRUBIN), "ULN of total bilirubin",
+        "total_bilirubin_uln",
+        _quantity(specs.BILIRUBIN),
+        "ULN of total bilirubin",
         "The upper limit of normal of the laboratory that measured total_bilirubin. "
         "If absent, the parameter total_bilirubin_uln is used; there is no built-in ULN.",
         plausible=(1, 100),
     ),
     Variable(
-        "albumin", _quantity(specs.MASS_CONCENTRATION), "Serum albumin", "Serum albumin.",
-        plausible=(0, 80), loinc=("1751-7",),
+        "albumin",
+        _quantity(specs.MASS_CONCENTRATION),
+        "Serum albumin",
+        "Serum albumin.",
+        plausible=(0, 80),
+        loinc=("1751-7",),
     ),
     Variable(
-        "platelets", _quantity(specs.PLATELETS), "Platelet count", "Platelets in blood.",
-        plausible=(0, 3000), loinc=("777-3", "26515-7"),
+        "platelets",
+        _quantity(specs.PLATELETS),
+        "Platelet count",
+        "Platelets in blood.",
+        plausible=(0, 3000),
+        loinc=("777-3", "26515-7"),
     ),
     Variable(
-        "inr", ValueType(Kind.QUANTITY, unit=specs.NUMBER), "INR",
+        "inr",
+        ValueType(Kind.QUANTITY, unit=specs.NUMBER),
+        "INR",
         "International normalised ratio of prothrombin time; a plain number.",
-        plausible=(0.5, 25), loinc=("6301-6", "34714-6"),
+        plausible=(0.5, 25),
+        loinc=("6301-6", "34714-6"),
     ),
     Variable(
-        "prothrombin_activity", _quantity(specs.PERCENT), "Prothrombin activity (PTA)",
+        "prothrombin_activity",
+        _quantity(specs.PERCENT),
+        "Prothrombin activity (PTA)",
         "Prothrombin time activity (Quick value), in percent of normal. Write the "
         "percent sign: a bare number is refused.",
-        plausible=(0, 200), loinc=("5894-1",),
+        plausible=(0, 200),
+        loinc=("5894-1",),
     ),
     Variable(
-        "pao2_fio2_ratio", _quantity(specs.PRESSURE), "PaO2/FiO2 ratio",
+        "pao2_fio2_ratio",
+        _quantity(specs.PRESSURE),
+        "PaO2/FiO2 ratio",
         "Oxygenation index (Horowitz index) with its unit: '250 mmHg' or '33.3 kPa'. "
         "If absent, it is derived from pao2 and fio2.",
-        plausible=(0, 800), loinc=("50984-4",),
+        plausible=(0, 800),
+        loinc=("50984-4",),
     ),
     Variable(
-        "pao2", _quantity(specs.PRESSURE), "PaO2", "Arterial partial pressure of oxygen.",
-        plausible=(0, 800), loinc=("2703-7",),
+        "pao2",
+        _quantity(specs.PRESSURE),
+        "PaO2",
+        "Arterial partial pressure of oxygen.",
+        plausible=(0, 800),
+        loinc=("2703-7",),
     ),
     Variable(
-        "fio2", ValueType(Kind.QUANTITY, unit=specs.FRACTION), "FiO2",
+        "fio2",
+        ValueType(Kind.QUANTITY, unit=specs.FRACTION),
+        "FiO2",
         "Fraction of inspired oxygen: a plain fraction from 0.21 to 1.0, or a "
         "percentage written with its sign ('40 %').",
-        plausible=(0.21, 1.0), loinc=("3150-0",),
+        plausible=(0.21, 1.0),
+        loinc=("3150-0",),
         hint="a plain number is a fraction; write a percentage as '40 %'",
     ),
     # -- findings ----------------------------------------------------------------------
     _flag("refractory_ascites", "Refractory ascites", "Ascites refractory to treatment."),
     _flag("portal_hypertension", "Portal hypertension", "Portal hypertension."),
     _flag(
-        "ascites", "Ascites",
+        "ascites",
+        "Ascites",
         "Ascites present. false records that the patient has no ascites, so the ACLF "
         "ascites onset window is not met.",
     ),
     Variable(
-        "hepatic_encephalopathy_grade", ValueType(Kind.ORDINAL, levels=(0, 4)),
-        "Hepatic encephalopathy grade", "West Haven grade, 0 (none) to 4.",
+        "hepatic_encephalopathy_grade",
+        ValueType(Kind.ORDINAL, levels=(0, 4)),
+        "Hepatic encephalopathy grade",
+        "West Haven grade, 0 (none) to 4.",
     ),
     _flag("fatigue", "Obvious fatigue", "Obvious fatigue."),
     _flag("anorexia", "Anorexia", "Anorexia."),
@@ -123,58 +166,74 @@ _DECLARED = (
     _flag("abdominal_distension", "Abdominal distension", "Abdominal distension."),
     _flag("progressive_jaundice", "Progressive jaundice", "Progressive aggravation of jaundice."),
     _date(
-        "diagnosis_date", "ACLF diagnosis date",
+        "diagnosis_date",
+        "ACLF diagnosis date",
         "Date acute-on-chronic liver failure was diagnosed.",
     ),
     _date("ascites_onset_date", "Ascites onset date", "Date ascites appeared."),
     _date(
-        "hepatic_encephalopathy_onset_date", "Hepatic encephalopathy onset date",
+        "hepatic_encephalopathy_onset_date",
+        "Hepatic encephalopathy onset date",
         "Date hepatic encephalopathy appeared.",
     ),
     Variable(
-        "standard_treatment_duration", _quantity(specs.DAYS), "Standard treatment duration",
+        "standard_treatment_duration",
+        _quantity(specs.DAYS),
+        "Standard treatment duration",
         "How long regular clinical treatment has been given ('4 d', '96 h').",
         plausible=(0, 3650),
     ),
     _flag(
-        "improved_on_treatment", "Obvious improvement on treatment",
+        "improved_on_treatment",
+        "Obvious improvement on treatment",
         "Obvious improvement on regular clinical treatment.",
     ),
     # -- exclusions --------------------------------------------------------------------
     _flag("brain_edema", "Brain edema", "Obvious brain edema."),
     _flag("cerebral_herniation", "Cerebral herniation", "Cerebral hernia."),
-    _flag("intracranial_hemorrhage", "Intracranial hemorrhage", "Indicated intracranial hemorrhage."),
     _flag(
-        "liver_cancer", "Liver cancer",
+        "intracranial_hemorrhage", "Intracranial hemorrhage", "Indicated intracranial hemorrhage."
+    ),
+    _flag(
+        "liver_cancer",
+        "Liver cancer",
         "Diagnosed or suspected primary or metastatic liver cancer.",
     ),
     _flag(
-        "hypoxemia_uncorrectable", "Hypoxemia uncorrectable",
+        "hypoxemia_uncorrectable",
+        "Hypoxemia uncorrectable",
         "The low oxygenation index cannot be corrected.",
     ),
     _flag("dic", "Disseminated intravascular coagulation", "DIC."),
     _flag("active_hemorrhage", "Active hemorrhage", "Active hemorrhage."),
     _flag(
-        "uncontrolled_infection", "Uncontrollable infection",
+        "uncontrolled_infection",
+        "Uncontrollable infection",
         "Uncontrollable infection, including ascites infection such as spontaneous "
         "bacterial peritonitis.",
     ),
     _flag(
-        "thrombocytopenia_uncorrectable", "Thrombocytopenia uncorrectable",
+        "thrombocytopenia_uncorrectable",
+        "Thrombocytopenia uncorrectable",
         "The low platelet count cannot be corrected.",
     ),
     _flag("hiv_positive", "HIV positive", "HIV positive."),
     _flag("sars_cov_2_positive", "SARS-CoV-2 positive", "SARS-CoV-2 positive."),
     _flag(
-        "drug_abuse_past_year", "Drug abuse within 1 year",
+        "drug_abuse_past_year",
+        "Drug abuse within 1 year",
         "Drug abuse within the year before assessment. If absent, derived from "
         "last_drug_abuse_date.",
     ),
     _date("last_drug_abuse_date", "Last drug abuse date", "Most recent known drug abuse."),
-    _flag("hemodynamic_instability", "Hemodynamic instability", "Systemic hemodynamic instability."),
+    _flag(
+        "hemodynamic_instability", "Hemodynamic instability", "Systemic hemodynamic instability."
+    ),
     _flag("pregnant", "Pregnant", "Pregnancy."),
     _flag("lactating", "Lactating", "Lactation."),
-    _flag("clinician_excluded", "Excluded by clinician", "Other situations excluded by clinician."),
+    _flag(
+        "clinician_excluded", "Excluded by clinician", "Other situations excluded by clinician."
+    ),
 )
 
 #: Every declared fact, by name, in dictionary order. Read-only.

@@ -102,8 +102,11 @@ def xor(a: Outcome, b: Outcome) -> Outcome:
 
 
 def at_least(n: int, outcomes: Iterable[Outcome]) -> Outcome:
-    """``MET`` if at least ``n`` are met for certain, ``NOT_MET`` if even every
-    ``UNKNOWN`` turning out met could not reach ``n``, else ``UNKNOWN``."""
+    """At least ``n`` of the outcomes are met.
+
+    ``MET`` if at least ``n`` are met for certain, ``NOT_MET`` if even every ``UNKNOWN``
+    turning out met could not reach ``n``, else ``UNKNOWN``.
+    """
     met = unknown = 0
     for o in outcomes:
         if o is MET:

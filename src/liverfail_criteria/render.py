@@ -63,8 +63,9 @@ def _rows(node: Node, depth: int = 0) -> list[tuple[int, Node, str, tuple[Node, 
 
 def explain(result: Result, *, show_informational: bool = True) -> str:
     """The evaluation tree as indented text, one node a line, with a summary first."""
-    lines = [result.status.value.upper()
-             + (f"  record {result.record_id}" if result.record_id else "")]
+    lines = [
+        result.status.value.upper() + (f"  record {result.record_id}" if result.record_id else "")
+    ]
     lines.append("groups met: " + (", ".join(sorted(result.groups)) or "none"))
     if result.missing:
         lines.append("missing facts that could decide it: " + ", ".join(result.missing))
@@ -113,8 +114,8 @@ def to_html(result: Result) -> str:
         f" — groups met: {html.escape(groups)}"
     )
     if result.missing:
-        summary += (
-            "<br>missing facts that could decide it: " + html.escape(", ".join(result.missing))
+        summary += "<br>missing facts that could decide it: " + html.escape(
+            ", ".join(result.missing)
         )
     summary += "</p>"
     return (

@@ -20,8 +20,13 @@ SCHEMA = "liverfail-criteria/result"
 
 
 def _fact_to_dict(f: Fact) -> dict[str, Any]:
-    return {"name": f.name, "value": f.value, "unit": f.unit, "given": f.given,
-            "source": f.source.value}
+    return {
+        "name": f.name,
+        "value": f.value,
+        "unit": f.unit,
+        "given": f.given,
+        "source": f.source.value,
+    }
 
 
 def _fact_from_dict(d: dict[str, Any]) -> Fact:
@@ -31,8 +36,12 @@ def _fact_from_dict(d: dict[str, Any]) -> Fact:
 def _value_to_dict(v: Value | None) -> dict[str, Any] | None:
     if v is None:
         return None
-    return {"value": v.value, "unit": v.unit, "text": v.text,
-            "facts": [_fact_to_dict(f) for f in v.facts]}
+    return {
+        "value": v.value,
+        "unit": v.unit,
+        "text": v.text,
+        "facts": [_fact_to_dict(f) for f in v.facts],
+    }
 
 
 def _value_from_dict(d: dict[str, Any] | None) -> Value | None:
@@ -45,8 +54,7 @@ _OPTIONAL = ("observed", "threshold", "margin", "missing", "group", "note")
 
 
 def _node_to_dict(n: Node) -> dict[str, Any]:
-    d: dict[str, Any] = {"id": n.id, "title": n.title, "kind": n.kind,
-                         "outcome": n.outcome.value}
+    d: dict[str, Any] = {"id": n.id, "title": n.title, "kind": n.kind, "outcome": n.outcome.value}
     if not n.gating:
         d["gating"] = False
     if n.observed is not None:
@@ -101,7 +109,8 @@ def result_to_dict(result: Result) -> dict[str, Any]:
 def result_from_dict(data: dict[str, Any]) -> Result:
     """The :class:`Result` that :func:`result_to_dict` made ``data`` from."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise CriteriaInputError("schema", getattr(data, "get", dict().get)("schema"), repr(SCHEMA))
+        given = data.get("schema") if isinstance(data, dict) else data
+        raise CriteriaInputError("schema", given, repr(SCHEMA))
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise CriteriaInputError(
@@ -118,5 +127,6 @@ def result_from_dict(data: dict[str, Any]) -> Result:
             record_id=data["record_id"],
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise CriteriaInputError(None, type(exc).__name__ + ": " + str(exc),
-                                 "a result written by Result.to_dict()") from None
+        raise CriteriaInputError(
+            None, type(exc).__name__ + ": " + str(exc), "a result written by Result.to_dict()"
+        ) from None

@@ -90,7 +90,7 @@ class Expr:
         return Compare.build(self, ">=", other)
 
     def eq(self, other: object) -> Compare:
-        """``self = other``. (``==`` compares definitions, as for any attrs class.)"""
+        """``self = other``; ``==`` itself compares definitions, as for any attrs class."""
         return Compare.build(self, "==", other)
 
     def ne(self, other: object) -> Compare:
@@ -122,14 +122,14 @@ class Expr:
 
 def _require_boolean(node: object, where: str) -> None:
     if not isinstance(node, Expr):
-        hint = " (use .eq() to build an equality; == compares definitions)" if isinstance(
-            node, bool
-        ) else ""
+        hint = (
+            " (use .eq() to build an equality; == compares definitions)"
+            if isinstance(node, bool)
+            else ""
+        )
         raise DefinitionError(f"{where} takes criteria expressions, got {node!r}{hint}")
     if node.type.kind is not Kind.BOOLEAN:
-        raise DefinitionError(
-            f"{where} takes true/false expressions, got a {node.type}: {node!r}"
-        )
+        raise DefinitionError(f"{where} takes true/false expressions, got a {node.type}: {node!r}")
 
 
 def _operands(value: Iterable[Expr]) -> tuple[Expr, ...]:
@@ -146,7 +146,7 @@ def _check_operands(where: str) -> Any:
     return check
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Constant(Expr):
     """A literal value, already in its type's canonical unit.
 
@@ -162,6 +162,7 @@ class Constant(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return self.value_type
 
     @classmethod
@@ -194,7 +195,7 @@ def _coerce(raw: object, like: ValueType) -> Expr:
     return Constant.of(raw, like)
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Compare(Expr):
     """``left op right``: ``UNKNOWN`` when either side is missing."""
 
@@ -213,7 +214,8 @@ class Compare(Expr):
         if lt.kind is not rt.kind:
             raise DefinitionError(f"cannot compare a {lt} with a {rt}")
         if lt.kind is Kind.QUANTITY:
-            assert lt.unit is not None and rt.unit is not None
+            assert lt.unit is not None
+            assert rt.unit is not None
             if lt.unit.canonical != rt.unit.canonical:
                 raise DefinitionError(
                     f"cannot compare a {lt} with a {rt}: put both sides in one unit"
@@ -242,10 +244,11 @@ class Compare(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return BOOLEAN
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class AllOf(Expr):
     """Kleene conjunction of its operands (``a & b``, :func:`all_of`)."""
 
@@ -255,10 +258,11 @@ class AllOf(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return BOOLEAN
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class AnyOf(Expr):
     """Kleene disjunction of its operands (``a | b``, :func:`any_of`)."""
 
@@ -268,10 +272,11 @@ class AnyOf(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return BOOLEAN
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class AtLeast(Expr):
     """At least ``n`` of the operands are met (Kleene: see :func:`logic.at_least`)."""
 
@@ -288,10 +293,11 @@ class AtLeast(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return BOOLEAN
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Not(Expr):
     """Kleene negation (``~a``)."""
 
@@ -302,10 +308,11 @@ class Not(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return BOOLEAN
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Coalesce(Expr):
     """The first operand whose value is known: a fact, else the next way to learn it."""
 
@@ -321,10 +328,11 @@ class Coalesce(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return self.operands[0].type
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Scaled(Expr):
     """A quantity multiplied by a dimensionless factor (``10 * uln``).
 
@@ -346,12 +354,13 @@ class Scaled(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         if self.unit is not None:
             return ValueType(Kind.QUANTITY, unit=self.unit)
         return self.operand.type
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Ratio(Expr):
     """A quantity divided by a dimensionless quantity (PaO2 / FiO2)."""
 
@@ -370,6 +379,7 @@ class Ratio(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return self.numerator.type
 
 
@@ -381,7 +391,7 @@ def _date_operand(where: str) -> Any:
     return check
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class DaysBetween(Expr):
     """Whole days from ``start`` to ``end`` (negative if ``end`` is earlier)."""
 
@@ -390,10 +400,11 @@ class DaysBetween(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return ValueType(Kind.QUANTITY, unit=DAYS)
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class YearsBetween(Expr):
     """Completed calendar years from ``start`` to ``end`` (age at a date)."""
 
@@ -402,10 +413,11 @@ class YearsBetween(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return ValueType(Kind.QUANTITY, unit=YEARS)
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Choice(Expr):
     """``if_true`` when a boolean parameter is set, else ``if_false``.
 
@@ -425,4 +437,5 @@ class Choice(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return self.if_true.type

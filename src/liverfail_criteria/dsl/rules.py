@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import attrs
@@ -15,7 +15,7 @@ from .variable import Parameter
 __all__ = ["Criterion", "Decision", "Ruleset"]
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Decision:
     """A named, documented choice where the protocol text can be read more than one way.
 
@@ -38,6 +38,14 @@ class Decision:
     parameter: Parameter | None = None
 
 
+def _decisions(value: Iterable[Decision]) -> tuple[Decision, ...]:
+    return tuple(value)
+
+
+def _members(value: Iterable[Expr]) -> tuple[Expr, ...]:
+    return tuple(value)
+
+
 def _check_gating(instance: object, attribute: object, value: object) -> None:
     if isinstance(value, bool):
         return
@@ -46,7 +54,7 @@ def _check_gating(instance: object, attribute: object, value: object) -> None:
     raise DefinitionError(f"gating is True, False or a boolean Parameter, not {value!r}")
 
 
-@attrs.frozen(cache_hash=True)
+@attrs.frozen(cache_hash=True, order=False)
 class Criterion(Expr):
     """One eligibility criterion: the protocol's words and their formal rule.
 
@@ -65,7 +73,7 @@ class Criterion(Expr):
     title: str
     protocol_text: str
     expr: Expr
-    decisions: tuple[Decision, ...] = attrs.field(default=(), converter=tuple)
+    decisions: tuple[Decision, ...] = attrs.field(default=(), converter=_decisions)
     gating: bool | Parameter = attrs.field(default=True, validator=_check_gating)
 
     def __attrs_post_init__(self) -> None:
@@ -73,13 +81,14 @@ class Criterion(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return BOOLEAN
 
     def __repr__(self) -> str:
         return f"Criterion({self.id!r})"
 
 
-@attrs.frozen(cache_hash=True)
+@attrs.frozen(cache_hash=True, order=False)
 class Ruleset(Expr):
     """Criteria and rulesets combined: all of them (``mode="all"``) or any (``"any"``).
 
@@ -97,7 +106,7 @@ class Ruleset(Expr):
 
     id: str
     title: str
-    members: tuple[Expr, ...] = attrs.field(converter=tuple)
+    members: tuple[Expr, ...] = attrs.field(converter=_members)
     mode: Literal["all", "any"] = "all"
     protocol_text: str = ""
     group: str | None = None
@@ -118,6 +127,7 @@ class Ruleset(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return BOOLEAN
 
     def walk(self) -> Iterator[Expr]:

@@ -44,7 +44,7 @@ class ValueType:
             return f"ordinal grade {self.levels[0]} to {self.levels[1]}"
         if self.kind is Kind.CATEGORY:
             return "one of " + ", ".join(repr(c) for c in self.categories)
-        return self.kind.value
+        return str(self.kind.value)
 
 
 BOOLEAN = ValueType(Kind.BOOLEAN)

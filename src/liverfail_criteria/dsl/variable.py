@@ -47,17 +47,17 @@ def parse_value(
     kind = value_type.kind
     if kind is Kind.QUANTITY:
         assert value_type.unit is not None
-        value, given = value_type.unit.convert(raw, field)
-        if plausible is not None and not plausible[0] <= value <= plausible[1]:
+        magnitude, given = value_type.unit.convert(raw, field)
+        if plausible is not None and not plausible[0] <= magnitude <= plausible[1]:
             unit = value_type.unit.symbol
-            shown = f"{_fmt(value)} {unit}".strip()
+            shown = f"{_fmt(magnitude)} {unit}".strip()
             expected = (
                 f"a value from {_fmt(plausible[0])} to {_fmt(plausible[1])} {unit}".rstrip()
                 + f" (it is {shown}{' after conversion' if given != shown else ''})"
                 + (f"; {hint}" if hint else "")
             )
             raise CriteriaInputError(field, raw, expected)
-        return value, given
+        return magnitude, given
     if kind is Kind.BOOLEAN:
         if isinstance(raw, bool):
             return raw, "true" if raw else "false"
@@ -73,10 +73,10 @@ def parse_value(
             return raw.strip().lower(), raw
         raise CriteriaInputError(field, raw, value_type.__str__())
     if kind is Kind.DATE:
-        value = _parse_date(raw, field)
-        if not _EARLIEST <= value <= _LATEST:
+        day = _parse_date(raw, field)
+        if not _EARLIEST <= day <= _LATEST:
             raise CriteriaInputError(field, raw, f"a date from {_EARLIEST} to {_LATEST}")
-        return value, value.isoformat()
+        return day, day.isoformat()
     raise DefinitionError(f"unknown kind {kind}")  # pragma: no cover
 
 
@@ -93,17 +93,19 @@ def _parse_date(raw: object, field: str) -> dt.date:
     raise CriteriaInputError(field, raw, "a date as datetime.date or 'YYYY-MM-DD'")
 
 
-def _check_plausible(instance: Variable, attribute: object, value: object) -> None:
+def _check_plausible(
+    instance: Variable, attribute: object, value: tuple[float, float] | None
+) -> None:
     if value is None:
         return
     if instance.value_type.kind is not Kind.QUANTITY:
         raise DefinitionError(f"{instance.name}: only a quantity has a plausible range")
-    lo, hi = value  # type: ignore[misc]
+    lo, hi = value
     if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
         raise DefinitionError(f"{instance.name}: bad plausible range {value!r}")
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Variable(Expr):
     """One fact about a patient, as declared in the data dictionary.
 
@@ -122,14 +124,13 @@ class Variable(Expr):
     value_type: ValueType
     label: str
     description: str
-    plausible: tuple[float, float] | None = attrs.field(
-        default=None, validator=_check_plausible
-    )
+    plausible: tuple[float, float] | None = attrs.field(default=None, validator=_check_plausible)
     loinc: tuple[str, ...] = ()
     hint: str = ""
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return self.value_type
 
     def parse(self, raw: object) -> tuple[Native, str]:
@@ -140,7 +141,7 @@ class Variable(Expr):
         return f"Variable({self.name!r}, {self.value_type})"
 
 
-@attrs.frozen
+@attrs.frozen(order=False)
 class Parameter(Expr):
     """A value set for a whole evaluation, with a documented default.
 
@@ -162,6 +163,7 @@ class Parameter(Expr):
 
     @property
     def type(self) -> ValueType:
+        """The type of this expression's value."""
         return self.value_type
 
     def parse(self, raw: object) -> tuple[Native, str]:

@@ -18,7 +18,6 @@ from typing import Any
 from .. import logic
 from ..dictionary import IMPLIED_FALSE_FOR_MALE, VARIABLES
 from ..dsl import (
-    walk,
     AllOf,
     AnyOf,
     AtLeast,
@@ -37,6 +36,7 @@ from ..dsl import (
     Scaled,
     Variable,
     YearsBetween,
+    walk,
 )
 from ..errors import CriteriaInputError, DefinitionError, did_you_mean
 from ..logic import Outcome
@@ -146,7 +146,7 @@ def read_record(
         if name in RESERVED_KEYS:
             record_id = None if raw is None else str(raw)
             continue
-        var = variables.get(name)  # type: ignore[arg-type]
+        var = variables.get(name)
         if var is None:
             raise CriteriaInputError(
                 str(name), raw, f"a known fact name{did_you_mean(str(name), variables)}"
@@ -158,9 +158,8 @@ def read_record(
             continue
         value, given = var.parse(raw)
         unit = var.type.unit
-        facts[name] = _known(
-            name, value, given, unit and unit.symbol, Source.RECORD, unit.canonical if unit else ""
-        )
+        symbol, code = (unit.symbol, unit.canonical) if unit is not None else (None, "")
+        facts[name] = _known(name, value, given, symbol, Source.RECORD, code)
     sex = facts.get("sex")
     if sex is not None and sex[0] == "male":
         for name in IMPLIED_FALSE_FOR_MALE:
@@ -207,7 +206,7 @@ def resolve_params(
                 f"a parameter of ruleset {ruleset.id!r}{did_you_mean(str(name), declared)}"
                 + (f"; it has {', '.join(declared)}" if declared else "; it has none"),
             )
-    resolved = []
+    resolved: list[tuple[str, Native | None, Fact | None]] = []
     for name, parameter in declared.items():
         explicit = name in given and given[name] is not None
         raw = given[name] if explicit else parameter.default
@@ -216,8 +215,9 @@ def resolve_params(
             continue
         value, shown = parameter.parse(raw)
         source_note = "" if explicit else " (default)"
-        fact = Fact(name, _shown(value), _unit_symbol(parameter), shown + source_note,
-                    Source.PARAMETER)
+        fact = Fact(
+            name, _shown(value), _unit_symbol(parameter), shown + source_note, Source.PARAMETER
+        )
         resolved.append((name, value, fact))
     return tuple(resolved)
 
@@ -271,8 +271,9 @@ class _Compiler:
             if node is not None:
                 return node
             child = inner(facts)
-            node = Node(id, title, "criterion", child.outcome, (child,), gating,
-                        missing=child.missing)
+            node = Node(
+                id, title, "criterion", child.outcome, (child,), gating, missing=child.missing
+            )
             if len(memo) < 256 and all(
                 (k := facts.get(n)) is None or id_(k) in _SHARED_IDS for n in names
             ):
@@ -305,8 +306,19 @@ class _Compiler:
                             break
                         if c.outcome is UNKNOWN:
                             outcome = UNKNOWN
-                return Node(id, title, kind, outcome, children, True, None, None, None,
-                            _unknown_missing(children) if outcome is UNKNOWN else (), group)
+                return Node(
+                    id,
+                    title,
+                    kind,
+                    outcome,
+                    children,
+                    True,
+                    None,
+                    None,
+                    None,
+                    _unknown_missing(children) if outcome is UNKNOWN else (),
+                    group,
+                )
 
             return all_of
         if mode == "any":
@@ -321,16 +333,38 @@ class _Compiler:
                             break
                         if c.outcome is UNKNOWN:
                             outcome = UNKNOWN
-                return Node(id, title, kind, outcome, children, True, None, None, None,
-                            _unknown_missing(children) if outcome is UNKNOWN else (), group)
+                return Node(
+                    id,
+                    title,
+                    kind,
+                    outcome,
+                    children,
+                    True,
+                    None,
+                    None,
+                    None,
+                    _unknown_missing(children) if outcome is UNKNOWN else (),
+                    group,
+                )
 
             return any_of
 
         def at_least(facts: Facts) -> Node:
             children = tuple([f(facts) for f in fns])
             outcome = logic.at_least(n, [c.outcome for c in children if c.gating])
-            return Node(id, title, kind, outcome, children, True, None, None, None,
-                        _unknown_missing(children) if outcome is UNKNOWN else (), group)
+            return Node(
+                id,
+                title,
+                kind,
+                outcome,
+                children,
+                True,
+                None,
+                None,
+                None,
+                _unknown_missing(children) if outcome is UNKNOWN else (),
+                group,
+            )
 
         return at_least
 
@@ -351,8 +385,9 @@ class _Compiler:
 
         def negation(facts: Facts) -> Node:
             child = inner(facts)
-            return Node(id, title, "not", logic.not_(child.outcome), (child,),
-                        missing=child.missing)
+            return Node(
+                id, title, "not", logic.not_(child.outcome), (child,), missing=child.missing
+            )
 
         return negation
 
@@ -374,8 +409,9 @@ class _Compiler:
 
         def choice(facts: Facts) -> Node:
             child = inner(facts)
-            return Node(id, title, "choice", child.outcome, (child,), missing=child.missing,
-                        note=note)
+            return Node(
+                id, title, "choice", child.outcome, (child,), missing=child.missing, note=note
+            )
 
         return choice
 
@@ -388,14 +424,22 @@ class _Compiler:
             lv, lshow, lmiss = left(facts)
             rv, rshow, rmiss = right(facts)
             if lv is None or rv is None:
-                return Node(id, title, "compare", UNKNOWN, observed=lshow, threshold=rshow,
-                            missing=_merge((lmiss, rmiss)))
+                return Node(
+                    id,
+                    title,
+                    "compare",
+                    UNKNOWN,
+                    observed=lshow,
+                    threshold=rshow,
+                    missing=_merge((lmiss, rmiss)),
+                )
             outcome = MET if op(lv, rv) else NOT_MET
             # Both sides carry at most 12 significant digits; rounding the difference
             # to 9 decimals drops float noise (1.6 - 1.5 = 0.10000000000000009).
             margin = round(lv - rv, 9) if numeric else None
-            return Node(id, title, "compare", outcome, observed=lshow, threshold=rshow,
-                        margin=margin)
+            return Node(
+                id, title, "compare", outcome, observed=lshow, threshold=rshow, margin=margin
+            )
 
         return compare
 
@@ -442,13 +486,12 @@ class _Compiler:
             const = (expr.value, Value(_shown(expr.value), _unit_symbol(expr), describe(expr)), ())
             return lambda facts: const
         if isinstance(expr, Parameter):
-            value, fact = self.params.get(expr.name, (None, None))
-            if value is None or fact is None:
-                const = (None, None, ())
-            else:
-                const = (value, Value(fact.value, fact.unit, f"parameter {fact.name} = "
-                                      f"{fact.given}", (fact,)), ())
-            return lambda facts: const
+            value, given = self.params.get(expr.name, (None, None))
+            resolved: ValueResult = (None, None, ())
+            if value is not None and given is not None:
+                text = f"parameter {given.name} = {given.given}"
+                resolved = (value, Value(given.value, given.unit, text, (given,)), ())
+            return lambda facts: resolved
         if isinstance(expr, Scaled):
             return self._scaled(expr)
         if isinstance(expr, Ratio):
@@ -525,7 +568,9 @@ class _Compiler:
 class _Compiled:
     """A ruleset compiled for one set of parameters."""
 
-    def __init__(self, ruleset: Ruleset, params: tuple[tuple[str, Native | None, Fact | None], ...]):
+    def __init__(
+        self, ruleset: Ruleset, params: tuple[tuple[str, Native | None, Fact | None], ...]
+    ):
         self.ruleset = ruleset
         self.params = tuple(fact for _, _, fact in params if fact is not None)
         compiler = _Compiler({name: (value, fact) for name, value, fact in params})
@@ -543,7 +588,9 @@ class _Compiled:
 
 
 @functools.lru_cache(maxsize=128)
-def _compile(ruleset: Ruleset, params: tuple[tuple[str, Native | None, Fact | None], ...]) -> _Compiled:
+def _compile(
+    ruleset: Ruleset, params: tuple[tuple[str, Native | None, Fact | None], ...]
+) -> _Compiled:
     return _Compiled(ruleset, params)
 
 

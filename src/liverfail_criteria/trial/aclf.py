@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ..dictionary import VARIABLES as V
-from ..dsl import Criterion, Ruleset, all_of, any_of, choice, days_between
+from ..dsl import AllOf, Criterion, Ruleset, all_of, any_of, choice, days_between
 from . import decisions as d
 from .common import age, body_weight, treatment
 
 __all__ = ["ACLF"]
 
 
-def _within_28_days_after_diagnosis(onset: str) -> object:
+def _within_28_days_after_diagnosis(onset: str) -> AllOf:
     return days_between(V["diagnosis_date"], V[onset]).between("0 d", "28 d")
 
 

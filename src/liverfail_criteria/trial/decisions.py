@@ -34,8 +34,7 @@ TOTAL_BILIRUBIN_ULN = Parameter(
 CLF_REQUIRE_COAGULOPATHY = Parameter(
     "clf_require_coagulopathy",
     BOOLEAN,
-    "Make the CLF coagulopathy item (PTA ≤ 40 % or INR ≥ 1.5) required instead of "
-    "informational.",
+    "Make the CLF coagulopathy item (PTA ≤ 40 % or INR ≥ 1.5) required instead of informational.",
     default=False,
 )
 CLF_PLATELET_THRESHOLD = Parameter(
@@ -100,8 +99,7 @@ BILIRUBIN_ULN = Decision(
 CLF_BILIRUBIN_STRICT = Decision(
     "clf-bilirubin-strict",
     "CLF bilirubin bounds are both strict",
-    "higher than the normal range and lower than 10 times the upper limit of normal "
-    "value (ULN)",
+    "higher than the normal range and lower than 10 times the upper limit of normal value (ULN)",
     "ULN < total_bilirubin < 10 × ULN.",
     "'Higher than' and 'lower than' are strict.",
     "Inclusive bounds.",
@@ -138,8 +136,7 @@ CLF_PLATELETS = Decision(
     "platelets < 100 ×10⁹/L, informational.",
     "The protocol gives no threshold; 100 ×10⁹/L is the usual mark of clinically "
     "significant thrombocytopenia in cirrhosis.",
-    "Another threshold (150 ×10⁹/L, the lower limit of normal): set "
-    "clf_platelet_threshold.",
+    "Another threshold (150 ×10⁹/L, the lower limit of normal): set clf_platelet_threshold.",
     CLF_PLATELET_THRESHOLD,
 )
 CLF_ENCEPHALOPATHY = Decision(
@@ -181,8 +178,7 @@ ACLF_SYMPTOMS = Decision(
 ACLF_ONSET_WINDOW = Decision(
     "aclf-onset-window",
     "Ascites or encephalopathy starting 0 to 28 days after the diagnosis",
-    "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after "
-    "being diagnosed",
+    "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after being diagnosed",
     "Met if ascites is present with ascites_onset_date 0 to 28 days (inclusive) after "
     "diagnosis_date, or hepatic_encephalopathy_grade ≥ 1 with "
     "hepatic_encephalopathy_onset_date in the same window. ascites = false or grade 0 "

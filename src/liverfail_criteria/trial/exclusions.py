@@ -13,7 +13,8 @@ PAO2_FIO2_RATIO = coalesce(V["pao2_fio2_ratio"], V["pao2"] / V["fio2"])
 
 
 def _fact(id: str, title: str, text: str, expr: Expr) -> Criterion:
-    return Criterion(f"exclusion.{id}", title, text, expr, decisions=(d.EXCLUSION_FACTS, d.MISSING_IS_UNKNOWN))
+    decisions = (d.EXCLUSION_FACTS, d.MISSING_IS_UNKNOWN)
+    return Criterion(f"exclusion.{id}", title, text, expr, decisions=decisions)
 
 
 EXCLUSIONS = Ruleset(
@@ -39,10 +40,15 @@ EXCLUSIONS = Ruleset(
             all_of(PAO2_FIO2_RATIO < "200 mm[Hg]", V["hypoxemia_uncorrectable"]),
             decisions=(d.OXYGENATION, d.MISSING_IS_UNKNOWN),
         ),
-        _fact("dic", "Disseminated intravascular coagulation",
-              "With disseminated intravascular coagulation", V["dic"]),
-        _fact("active_hemorrhage", "Active hemorrhage", "Active hemorrhage",
-              V["active_hemorrhage"]),
+        _fact(
+            "dic",
+            "Disseminated intravascular coagulation",
+            "With disseminated intravascular coagulation",
+            V["dic"],
+        ),
+        _fact(
+            "active_hemorrhage", "Active hemorrhage", "Active hemorrhage", V["active_hemorrhage"]
+        ),
         _fact(
             "infection",
             "Uncontrollable infection, including SBP",
@@ -75,8 +81,12 @@ EXCLUSIONS = Ruleset(
             ),
             decisions=(d.DRUG_ABUSE, d.MISSING_IS_UNKNOWN),
         ),
-        _fact("hemodynamic_instability", "Systemic hemodynamic instability",
-              "Systemic hemodynamic instability", V["hemodynamic_instability"]),
+        _fact(
+            "hemodynamic_instability",
+            "Systemic hemodynamic instability",
+            "Systemic hemodynamic instability",
+            V["hemodynamic_instability"],
+        ),
         Criterion(
             "exclusion.pregnancy_lactation",
             "Pregnancy or lactation",
@@ -84,8 +94,12 @@ EXCLUSIONS = Ruleset(
             any_of(V["pregnant"], V["lactating"]),
             decisions=(d.MALE_NOT_PREGNANT, d.MISSING_IS_UNKNOWN),
         ),
-        _fact("clinician", "Other situations excluded by clinician",
-              "Other situations excluded by clinician", V["clinician_excluded"]),
+        _fact(
+            "clinician",
+            "Other situations excluded by clinician",
+            "Other situations excluded by clinician",
+            V["clinician_excluded"],
+        ),
     ),
     mode="any",
     protocol_text="Exclusion Criteria:",

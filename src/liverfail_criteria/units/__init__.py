@@ -37,9 +37,7 @@ __all__ = [
 
 #: The library's one unit registry. Quantities from it are accepted everywhere;
 #: quantities from another pint registry are converted by their unit names.
-ureg: pint.UnitRegistry = pint.UnitRegistry(
-    str(Path(__file__).with_name("definitions.txt")), cache_folder=None
-)
+ureg: Any = pint.UnitRegistry(str(Path(__file__).with_name("definitions.txt")), cache_folder=None)
 
 #: Significant digits kept after a unit conversion or a derived value (see module doc).
 SIGNIFICANT_DIGITS = 12
@@ -201,9 +199,7 @@ class UnitSpec:
                 )
             return quantise(magnitude), f"{value}"
         else:
-            raise CriteriaInputError(
-                field, value, f"a quantity such as '85 {self.accepted[0]}'"
-            )
+            raise CriteriaInputError(field, value, f"a quantity such as '85 {self.accepted[0]}'")
         if not unit_text:
             if self.bare_number:
                 return quantise(magnitude), original
