@@ -63,10 +63,12 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "!=": operator.ne,
 }
 RESERVED_KEYS = frozenset({"id"})
+# Builds a Node from a tuple of all its twelve fields, in order, skipping the named
+# tuple's keyword-handling constructor: used in the evaluator's hottest closures only.
+_node: Callable[[tuple[Any, ...]], Node] = functools.partial(tuple.__new__, Node)
 id_ = id
 # Facts read from true/false values are the same every time: made once, then shared.
-_BOOLEAN_FACTS: dict[tuple[str, bool, Source], Known] = {}
-_SHARED_IDS: set[int] = {id(None)}
+_BOOLEAN_FACTS: dict[tuple[str, bool, str], Known] = {}
 
 
 def _merge(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
@@ -101,12 +103,14 @@ def _known(
 ) -> Known:
     shown = _shown(value)
     fact = Fact(name, shown, unit, given, source)
-    canonical = f"{_fmt(value)} {unit}".strip() if unit else _fmt(value)
+    number = _fmt(value)
+    canonical = f"{number} {unit}" if unit else number
     text = f"{name} = {given}"
-    if given not in (canonical, f"{_fmt(value)} {code}", f"{_fmt(value)}{code}"):
-        text += f" ({canonical})"
+    # Show the canonical value too when the value was given in another form.
+    if given != canonical and given != f"{number} {code}" and given != number + code:
+        text = f"{text} ({canonical})"
     if source is not Source.RECORD:
-        text += f" [{source.value}]"
+        text = f"{text} [{source.value}]"
     return value, Value(shown, unit, text, (fact,))
 
 
@@ -117,11 +121,10 @@ def _unit_symbol(expr: Expr) -> str | None:
 
 def _shared_known(name: str, value: bool, given: str, source: Source) -> Known:
     """The Known of a true/false fact: there are few, so each is made once and shared."""
-    key = (name, value, source)
+    key = (name, value, source.value)
     known = _BOOLEAN_FACTS.get(key)
     if known is None:
         known = _BOOLEAN_FACTS[key] = _known(name, value, given, None, source)
-        _SHARED_IDS.add(id(known))
     return known
 
 
@@ -153,11 +156,15 @@ def read_record(
             )
         if raw is None:
             continue
-        if (raw is True or raw is False) and var.type.kind is Kind.BOOLEAN:
-            facts[name] = _shared_known(name, raw, "true" if raw else "false", Source.RECORD)
+        value_type = var.value_type
+        if (raw is True or raw is False) and value_type.kind is Kind.BOOLEAN:
+            known = _BOOLEAN_FACTS.get((name, raw, "record"))
+            facts[name] = known or _shared_known(
+                name, raw, "true" if raw else "false", Source.RECORD
+            )
             continue
         value, given = var.parse(raw)
-        unit = var.type.unit
+        unit = value_type.unit
         symbol, code = (unit.symbol, unit.canonical) if unit is not None else (None, "")
         facts[name] = _known(name, value, given, symbol, Source.RECORD, code)
     sex = facts.get("sex")
@@ -257,28 +264,28 @@ class _Compiler:
 
     def _criterion(self, c: Criterion) -> NodeFn:
         inner = self.node(c.expr, f"{c.id}.0")
-        gating = c.gating if isinstance(c.gating, bool) else bool(self.param_value(c.gating))
+        gating = self.gates(c)
         id, title = c.id, c.title
-        names = tuple(dict.fromkeys(n.name for n in walk(c.expr) if isinstance(n, Variable)))
-        memo: dict[tuple[int, ...], Node] = {}
 
         def criterion(facts: Facts) -> Node:
-            # A criterion's node is a pure function of the facts it reads. When each of
-            # them is missing or a shared true/false Known (which live for ever, so
-            # their ids are stable), the node is memoised on those ids.
-            key = tuple([id_(facts.get(n)) for n in names])
-            node = memo.get(key)
-            if node is not None:
-                return node
             child = inner(facts)
-            node = Node(
-                id, title, "criterion", child.outcome, (child,), gating, missing=child.missing
+            missing = child.missing
+            return _node(
+                (
+                    id,
+                    title,
+                    "criterion",
+                    child.outcome,
+                    (child,),
+                    gating,
+                    None,
+                    None,
+                    None,
+                    missing,
+                    None,
+                    None,
+                )
             )
-            if len(memo) < 256 and all(
-                (k := facts.get(n)) is None or id_(k) in _SHARED_IDS for n in names
-            ):
-                memo[key] = node
-            return node
 
         return criterion
 
@@ -291,63 +298,87 @@ class _Compiler:
         kind: str,
         group: str | None = None,
         n: int = 0,
+        has_informational: bool = False,
     ) -> NodeFn:
         # One closure per mode, each a single pass over the children: this is the
         # evaluator's hottest code.
-        if mode == "all":
-
+        if mode == "all" and not has_informational:
+            # A connective: every operand counts.
             def all_of(facts: Facts) -> Node:
                 children = tuple([f(facts) for f in fns])
                 outcome = MET
                 for c in children:
-                    if c.gating:
-                        if c.outcome is NOT_MET:
-                            outcome = NOT_MET
-                            break
-                        if c.outcome is UNKNOWN:
-                            outcome = UNKNOWN
+                    o = c.outcome
+                    if o is NOT_MET:
+                        return _node(
+                            (
+                                id,
+                                title,
+                                kind,
+                                NOT_MET,
+                                children,
+                                True,
+                                None,
+                                None,
+                                None,
+                                (),
+                                group,
+                                None,
+                            )
+                        )
+                    if o is UNKNOWN:
+                        outcome = UNKNOWN
+                missing = _unknown_missing(children) if outcome is UNKNOWN else ()
                 return Node(
-                    id,
-                    title,
-                    kind,
-                    outcome,
-                    children,
-                    True,
-                    None,
-                    None,
-                    None,
-                    _unknown_missing(children) if outcome is UNKNOWN else (),
-                    group,
+                    id, title, kind, outcome, children, True, None, None, None, missing, group
                 )
 
             return all_of
-        if mode == "any":
+        if mode == "any" and not has_informational:
 
             def any_of(facts: Facts) -> Node:
                 children = tuple([f(facts) for f in fns])
                 outcome = NOT_MET
                 for c in children:
-                    if c.gating:
-                        if c.outcome is MET:
-                            outcome = MET
-                            break
-                        if c.outcome is UNKNOWN:
-                            outcome = UNKNOWN
+                    o = c.outcome
+                    if o is MET:
+                        return _node(
+                            (
+                                id,
+                                title,
+                                kind,
+                                MET,
+                                children,
+                                True,
+                                None,
+                                None,
+                                None,
+                                (),
+                                group,
+                                None,
+                            )
+                        )
+                    if o is UNKNOWN:
+                        outcome = UNKNOWN
+                missing = _unknown_missing(children) if outcome is UNKNOWN else ()
                 return Node(
-                    id,
-                    title,
-                    kind,
-                    outcome,
-                    children,
-                    True,
-                    None,
-                    None,
-                    None,
-                    _unknown_missing(children) if outcome is UNKNOWN else (),
-                    group,
+                    id, title, kind, outcome, children, True, None, None, None, missing, group
                 )
 
             return any_of
+        if mode in ("all", "any"):
+            # A ruleset with informational criteria: only the gating ones count.
+            combine = logic.and_ if mode == "all" else logic.or_
+
+            def ruleset(facts: Facts) -> Node:
+                children = tuple([f(facts) for f in fns])
+                outcome = combine([c.outcome for c in children if c.gating])
+                missing = _unknown_missing(children) if outcome is UNKNOWN else ()
+                return Node(
+                    id, title, kind, outcome, children, True, None, None, None, missing, group
+                )
+
+            return ruleset
 
         def at_least(facts: Facts) -> Node:
             children = tuple([f(facts) for f in fns])
@@ -370,14 +401,22 @@ class _Compiler:
 
     def _ruleset(self, r: Ruleset) -> NodeFn:
         fns = tuple(self.node(m, f"{r.id}.{i}") for i, m in enumerate(r.members))
-        return self._combine(fns, r.mode, r.id, r.title, "ruleset", r.group)
+        informational = any(isinstance(m, Criterion) and not self.gates(m) for m in r.members)
+        return self._combine(
+            fns, r.mode, r.id, r.title, "ruleset", r.group, has_informational=informational
+        )
+
+    def gates(self, c: Criterion) -> bool:
+        """Whether the criterion gates its ruleset, with the parameters in force."""
+        return c.gating if isinstance(c.gating, bool) else bool(self.param_value(c.gating))
 
     def _connective(self, e: AllOf | AnyOf | AtLeast, id: str, title: str) -> NodeFn:
         fns = tuple(self.node(o, f"{id}.{i}") for i, o in enumerate(e.operands))
+        informational = any(isinstance(o, Criterion) and not self.gates(o) for o in e.operands)
         if isinstance(e, AllOf):
-            return self._combine(fns, "all", id, title, "all_of")
+            return self._combine(fns, "all", id, title, "all_of", has_informational=informational)
         if isinstance(e, AnyOf):
-            return self._combine(fns, "any", id, title, "any_of")
+            return self._combine(fns, "any", id, title, "any_of", has_informational=informational)
         return self._combine(fns, "at_least", id, title, "at_least", n=e.n)
 
     def _not(self, e: Not, id: str, title: str) -> NodeFn:
@@ -416,32 +455,52 @@ class _Compiler:
         return choice
 
     def _compare(self, e: Compare, id: str, title: str) -> NodeFn:
-        left, right = self.value(e.left), self.value(e.right)
         op = _OPS[e.op]
         numeric = e.left.type.kind in (Kind.QUANTITY, Kind.ORDINAL)
+        if isinstance(e.left, Variable) and isinstance(e.right, Constant):
+            return self._compare_fact(e.left.name, op, numeric, e.right, id, title)
+        left, right = self.value(e.left), self.value(e.right)
 
         def compare(facts: Facts) -> Node:
             lv, lshow, lmiss = left(facts)
             rv, rshow, rmiss = right(facts)
             if lv is None or rv is None:
-                return Node(
-                    id,
-                    title,
-                    "compare",
-                    UNKNOWN,
-                    observed=lshow,
-                    threshold=rshow,
-                    missing=_merge((lmiss, rmiss)),
-                )
+                missing = _merge((lmiss, rmiss))
+                return Node(id, title, "compare", UNKNOWN, (), True, lshow, rshow, None, missing)
             outcome = MET if op(lv, rv) else NOT_MET
             # Both sides carry at most 12 significant digits; rounding the difference
             # to 9 decimals drops float noise (1.6 - 1.5 = 0.10000000000000009).
             margin = round(lv - rv, 9) if numeric else None
-            return Node(
-                id, title, "compare", outcome, observed=lshow, threshold=rshow, margin=margin
-            )
+            return Node(id, title, "compare", outcome, (), True, lshow, rshow, margin)
 
         return compare
+
+    def _compare_fact(
+        self,
+        name: str,
+        op: Callable[[Any, Any], bool],
+        numeric: bool,
+        threshold: Constant,
+        id: str,
+        title: str,
+    ) -> NodeFn:
+        # The commonest comparison, a fact against a constant, without the generic
+        # value closures: this is most of the evaluator's work.
+        rv, rshow, _ = self.value(threshold)({})
+        unknown = Node(id, title, "compare", UNKNOWN, (), True, None, rshow, None, (name,))
+
+        def compare_fact(facts: Facts) -> Node:
+            known = facts.get(name)
+            if known is None:
+                return unknown
+            lv = known[0]
+            outcome = MET if op(lv, rv) else NOT_MET
+            margin = round(lv - rv, 9) if numeric else None
+            return _node(
+                (id, title, "compare", outcome, (), True, known[1], rshow, margin, (), None, None)
+            )
+
+        return compare_fact
 
     def _boolean_leaf(self, e: Variable | Parameter | Constant, id: str, title: str) -> NodeFn:
         get = self.value(e)
@@ -594,11 +653,19 @@ def _compile(
     return _Compiled(ruleset, params)
 
 
+@functools.lru_cache(maxsize=32)
+def _compile_default(ruleset: Ruleset) -> _Compiled:
+    """The ruleset compiled with every parameter at its default."""
+    return _compile(ruleset, resolve_params(ruleset, None))
+
+
 def _groups(node: Node, found: set[str]) -> None:
+    """Add the groups of the MET rulesets at or below ``node`` (rulesets nest only in
+    rulesets and negations, so nothing else is visited)."""
     if node.group is not None and node.outcome is MET:
         found.add(node.group)
-    if node.kind in ("ruleset", "not"):
-        for child in node.children:
+    for child in node.children:
+        if child.kind == "ruleset" or child.kind == "not":
             _groups(child, found)
 
 
@@ -634,7 +701,11 @@ def evaluate(
         ruleset = ELIGIBILITY
     if not isinstance(ruleset, Ruleset):
         raise CriteriaInputError("ruleset", ruleset, "a Ruleset")
-    compiled = _compile(ruleset, resolve_params(ruleset, params))
+    compiled = (
+        _compile_default(ruleset)
+        if not params
+        else _compile(ruleset, resolve_params(ruleset, params))
+    )
     if isinstance(assume_absent, str):
         assume_absent = (assume_absent,)
     facts, record_id = read_record(record, compiled.variables, assume_absent)
