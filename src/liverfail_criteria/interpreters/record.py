@@ -36,7 +36,6 @@ from ..dsl import (
     Scaled,
     Variable,
     YearsBetween,
-    walk,
 )
 from ..errors import CriteriaInputError, DefinitionError, did_you_mean
 from ..logic import Outcome
@@ -660,8 +659,10 @@ def _compile_default(ruleset: Ruleset) -> _Compiled:
 
 
 def _groups(node: Node, found: set[str]) -> None:
-    """Add the groups of the MET rulesets at or below ``node`` (rulesets nest only in
-    rulesets and negations, so nothing else is visited)."""
+    """Add the groups of the MET rulesets at or below ``node``.
+
+    Rulesets nest only in rulesets and negations, so nothing else is visited.
+    """
     if node.group is not None and node.outcome is MET:
         found.add(node.group)
     for child in node.children:
