@@ -125,3 +125,16 @@ def test_dates_as_objects_or_iso_strings_agree() -> None:
     )
     assert as_text == as_dates
     assert as_text.status is lc.Eligibility.ELIGIBLE
+
+
+@pytest.mark.parametrize(
+    "name", ["birth_date", "diagnosis_date", "ascites_onset_date", "last_drug_abuse_date"]
+)
+def test_past_events_cannot_follow_the_assessment(name: str) -> None:
+    record = {"assessment_date": "2026-03-02", name: "2026-03-03"}
+    with pytest.raises(
+        lc.CriteriaInputError, match=r"on or before assessment_date \(2026-03-02\)"
+    ):
+        lc.evaluate(record)
+    same_day = lc.evaluate({**record, name: "2026-03-02"})  # the same day is allowed
+    assert same_day.status is not lc.Eligibility.ELIGIBLE

@@ -13,7 +13,7 @@ from .dsl.types import BOOLEAN, DATE, Kind, ValueType
 from .dsl.variable import Variable
 from .units import UnitSpec, specs
 
-__all__ = ["IMPLIED_FALSE_FOR_MALE", "VARIABLES", "variable"]
+__all__ = ["IMPLIED_FALSE_FOR_MALE", "NOT_AFTER_ASSESSMENT", "VARIABLES", "variable"]
 
 
 def _quantity(spec: UnitSpec) -> ValueType:
@@ -238,6 +238,17 @@ _DECLARED = (
 
 #: Every declared fact, by name, in dictionary order. Read-only.
 VARIABLES: MappingProxyType[str, Variable] = MappingProxyType({v.name: v for v in _DECLARED})
+
+#: Dates of past events: a record where one is later than its assessment_date is refused
+#: (a drug abuse "after" the screening would otherwise fall outside the one-year window
+#: and silently not exclude).
+NOT_AFTER_ASSESSMENT: tuple[str, ...] = (
+    "birth_date",
+    "diagnosis_date",
+    "ascites_onset_date",
+    "hepatic_encephalopathy_onset_date",
+    "last_drug_abuse_date",
+)
 
 #: Facts that are known to be false when ``sex`` is ``"male"``.
 IMPLIED_FALSE_FOR_MALE: tuple[str, ...] = ("pregnant", "lactating")

@@ -16,7 +16,7 @@ from itertools import chain
 from typing import Any
 
 from .. import logic
-from ..dictionary import IMPLIED_FALSE_FOR_MALE, VARIABLES
+from ..dictionary import IMPLIED_FALSE_FOR_MALE, NOT_AFTER_ASSESSMENT, VARIABLES
 from ..dsl import (
     AllOf,
     AnyOf,
@@ -166,6 +166,14 @@ def read_record(
         unit = value_type.unit
         symbol, code = (unit.symbol, unit.canonical) if unit is not None else (None, "")
         facts[name] = _known(name, value, given, symbol, Source.RECORD, code)
+    assessed = facts.get("assessment_date")
+    if assessed is not None:
+        for name in NOT_AFTER_ASSESSMENT:
+            event = facts.get(name)
+            if event is not None and event[0] > assessed[0]:
+                raise CriteriaInputError(
+                    name, record[name], f"a date on or before assessment_date ({assessed[0]})"
+                )
     sex = facts.get("sex")
     if sex is not None and sex[0] == "male":
         for name in IMPLIED_FALSE_FOR_MALE:

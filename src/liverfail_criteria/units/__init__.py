@@ -132,11 +132,12 @@ class UnitSpec:
             pass
         try:
             q = _parse(unit_text)
-        except (ValueError, pint.errors.PintError, SyntaxError, TypeError) as exc:
+            f = self._factor_from(q)
+        except Exception as exc:  # pint's parser raises many kinds; each means "not a unit"
+            reason = str(exc) or type(exc).__name__
             raise CriteriaInputError(
-                field, unit_text, f"a unit such as {self._examples()} ({exc})"
+                field, unit_text, f"a unit such as {self._examples()} ({reason})"
             ) from None
-        f = self._factor_from(q)
         if f is None:
             raise CriteriaInputError(
                 field,
@@ -144,6 +145,8 @@ class UnitSpec:
                 f"a unit of {_describe_dimension(_parse(self.canonical))} such as "
                 f"{self._examples()}; {unit_text!r} is a unit of {_describe_dimension(q)}",
             )
+        if not (math.isfinite(f) and f > 0):
+            raise CriteriaInputError(field, unit_text, f"a unit such as {self._examples()}")
         f = float(f"{f:.15g}")  # drop pint's own float noise (10.000000000000002 → 10)
         self._factors[unit_text] = f
         return f
@@ -177,10 +180,14 @@ class UnitSpec:
                     field, value, f"a number with a unit, such as '85 {self.accepted[0]}'"
                 )
             magnitude, unit_text = float(m.group(1)), m.group(2)
+            if not math.isfinite(magnitude):  # "1e999 umol/L"
+                raise CriteriaInputError(field, value, "a finite number")
             original = value.strip()
             factor = self._factors.get(unit_text)  # the common case: a spelling seen before
             if factor is not None:
-                return (magnitude if factor == 1.0 else quantise(magnitude * factor)), original
+                converted = magnitude if factor == 1.0 else quantise(magnitude * factor)
+                if math.isfinite(converted):
+                    return converted, original
         elif isinstance(value, pint.Quantity):
             magnitude = _finite_number(value.magnitude, field, value)
             unit_text = str(value.units)
@@ -217,13 +224,19 @@ class UnitSpec:
             factor = self.factor(unit_text, field)
         except CriteriaInputError as exc:
             raise CriteriaInputError(field, value, exc.expected) from None
-        return (magnitude if factor == 1.0 else quantise(magnitude * factor)), original
+        converted = magnitude if factor == 1.0 else quantise(magnitude * factor)
+        if not math.isfinite(converted):
+            raise CriteriaInputError(field, value, "a finite value")
+        return converted, original
 
 
 def _finite_number(x: object, field: str | None, given: object) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise CriteriaInputError(field, given, "a number as the magnitude")
-    f = float(x)
+    try:
+        f = float(x)
+    except OverflowError:
+        f = math.inf
     if not math.isfinite(f):
         raise CriteriaInputError(field, given, "a finite number")
     return f

@@ -24,7 +24,8 @@ _POWER_OF_TEN = re.compile(r"(?:(?<![\w.])[x×]\s*|(?<![\w.]))10\s*(?:\*\*|\*|\^
 _ANNOTATION = re.compile(r"\{[^{}]*\}")
 # A unit symbol followed directly by an exponent, as UCUM writes them: "mm3", "m-2".
 _UCUM_EXPONENT = re.compile(r"(?<![\w.])([A-Za-zµμ_]+)(-?\d+)(?![\w.])")
-_ALLOWED = re.compile(r"^[\w\s%/*().+\-µμ]*$")
+# What may remain after rewriting: unit names, *, /, ** exponents, parentheses, %.
+_ALLOWED = re.compile(r"^[\w\s%/*()µμ]*(?:\*\*-?\d+[\w\s%/*()µμ]*)*$")
 _LEADING_FACTOR = re.compile(r"^(?:1e[+-]?\d+|1)(?![\w.])")
 _STRAY_NUMBER = re.compile(r"(?<!\*\*)(?<!\*\*-)(?<![\d])\d")
 
@@ -44,6 +45,7 @@ def to_pint(text: str) -> str:
     s = s.replace("^", "**")
     s = _UCUM_EXPONENT.sub(r"\1**\2", s)
     s = re.sub(r"\*\s*(?=/|$)", "", s).strip()  # "1e9 * /L" → "1e9 /L"
+    s = re.sub(r"\*\*\s*-\s*(?=\d)", "**-", s)  # "m ** - 2" → "m**-2"
     if not s:
         return "1"
     if s.startswith("/"):
