@@ -4,6 +4,7 @@ was expected; and the input rules for sex, closed-world assumptions and record i
 from __future__ import annotations
 
 import datetime as dt
+import re
 import math
 from typing import Any
 
@@ -138,3 +139,63 @@ def test_past_events_cannot_follow_the_assessment(name: str) -> None:
         lc.evaluate(record)
     same_day = lc.evaluate({**record, name: "2026-03-02"})  # the same day is allowed
     assert same_day.status is not lc.Eligibility.ELIGIBLE
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "fragment"),
+    [
+        (
+            {"age": "52 a", "birth_date": "1975-03-03", "assessment_date": "2026-03-02"},
+            "age",
+            "50 completed years",
+        ),
+        (
+            {
+                "drug_abuse_past_year": False,
+                "last_drug_abuse_date": "2025-06-01",
+                "assessment_date": "2026-03-02",
+            },
+            "drug_abuse_past_year",
+            "true, as last_drug_abuse_date 2025-06-01 is 274 days before",
+        ),
+        (
+            {
+                "drug_abuse_past_year": True,
+                "last_drug_abuse_date": "2020-06-01",
+                "assessment_date": "2026-03-02",
+            },
+            "drug_abuse_past_year",
+            "false, as last_drug_abuse_date",
+        ),
+        (
+            {"pao2_fio2_ratio": "350 mmHg", "pao2": "60 mmHg", "fio2": 0.5},
+            "pao2_fio2_ratio",
+            "120 mmHg, as pao2 / fio2 give",
+        ),
+    ],
+)
+def test_contradictory_facts_are_refused(
+    record: dict[str, Any], field: str, fragment: str
+) -> None:
+    # A criterion reads the recorded fact before deriving it: a contradiction would
+    # silently hide one of the two values.
+    with pytest.raises(lc.CriteriaInputError, match=re.escape(fragment)) as info:
+        lc.evaluate(record)
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"age": "50.9 a", "birth_date": "1975-03-03", "assessment_date": "2026-03-02"},
+        {
+            "drug_abuse_past_year": True,
+            "last_drug_abuse_date": "2025-03-02",
+            "assessment_date": "2026-03-02",
+        },
+        {"pao2_fio2_ratio": "200 mmHg", "pao2": "10.6657909932 kPa", "fio2": "40 %"},
+        {"pao2_fio2_ratio": "26.7 kPa", "pao2": "80 mmHg", "fio2": 0.4},
+    ],
+)
+def test_consistent_facts_are_accepted(record: dict[str, Any]) -> None:
+    lc.evaluate(record)

@@ -165,8 +165,10 @@ def test_drug_abuse_from_flag_or_date() -> None:
     base = {k: v for k, v in NO_EXCLUSIONS.items() if k != "drug_abuse_past_year"}
     dated = {**base, "assessment_date": "2026-03-01", "last_drug_abuse_date": "2025-06-01"}
     assert lc.evaluate(dated, lc.EXCLUSIONS).status is lc.Eligibility.ELIGIBLE  # excluded
-    flag_wins = {**dated, "drug_abuse_past_year": False}
-    assert lc.evaluate(flag_wins, lc.EXCLUSIONS).status is lc.Eligibility.INELIGIBLE
+    agreeing = {**dated, "drug_abuse_past_year": True}
+    assert lc.evaluate(agreeing, lc.EXCLUSIONS).status is lc.Eligibility.ELIGIBLE
+    with pytest.raises(lc.CriteriaInputError, match="drug_abuse_past_year"):
+        lc.evaluate({**dated, "drug_abuse_past_year": False}, lc.EXCLUSIONS)
     no_date = lc.evaluate(base, lc.EXCLUSIONS)
     assert no_date.missing == ("drug_abuse_past_year", "last_drug_abuse_date", "assessment_date")
 

@@ -13,7 +13,14 @@ from .dsl.types import BOOLEAN, DATE, Kind, ValueType
 from .dsl.variable import Variable
 from .units import UnitSpec, specs
 
-__all__ = ["IMPLIED_FALSE_FOR_MALE", "NOT_AFTER_ASSESSMENT", "VARIABLES", "variable"]
+__all__ = [
+    "DRUG_ABUSE_WINDOW_DAYS",
+    "IMPLIED_FALSE_FOR_MALE",
+    "NOT_AFTER_ASSESSMENT",
+    "PAO2_FIO2_TOLERANCE_MMHG",
+    "VARIABLES",
+    "variable",
+]
 
 
 def _quantity(spec: UnitSpec) -> ValueType:
@@ -249,6 +256,13 @@ NOT_AFTER_ASSESSMENT: tuple[str, ...] = (
     "hepatic_encephalopathy_onset_date",
     "last_drug_abuse_date",
 )
+
+#: drug_abuse_past_year means drug abuse 0 to this many days before assessment_date.
+DRUG_ABUSE_WINDOW_DAYS = 365
+
+#: A recorded pao2_fio2_ratio and pao2 / fio2 from the same record must agree this
+#: closely (reported ratios are rounded to whole mmHg, or to 0.1 kPa = 0.75 mmHg).
+PAO2_FIO2_TOLERANCE_MMHG = 1.0
 
 #: Facts that are known to be false when ``sex`` is ``"male"``.
 IMPLIED_FALSE_FOR_MALE: tuple[str, ...] = ("pregnant", "lactating")

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any
 
 from .. import logic
-from ..dictionary import IMPLIED_FALSE_FOR_MALE, NOT_AFTER_ASSESSMENT, VARIABLES
+from ..dictionary import (
+    DRUG_ABUSE_WINDOW_DAYS,
+    IMPLIED_FALSE_FOR_MALE,
+    NOT_AFTER_ASSESSMENT,
+    PAO2_FIO2_TOLERANCE_MMHG,
+    VARIABLES,
+)
 from ..dsl import (
     AllOf,
     AnyOf,
@@ -127,6 +134,54 @@ def _shared_known(name: str, value: bool, given: str, source: Source) -> Known:
     return known
 
 
+def completed_years(start: dt.date, end: dt.date) -> int:
+    """Whole calendar years from ``start`` to ``end`` (a 29 February birthday is
+    reached on 1 March in other years)."""
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def _check_consistency(facts: Facts, record: Mapping[str, object]) -> None:
+    """Refuse a record whose facts contradict the facts they could be derived from.
+
+    A criterion reads a recorded fact before deriving it (``age``, else the age from
+    ``birth_date``), so a contradiction would silently hide one of the two values.
+    """
+    assessed = facts.get("assessment_date")
+    if assessed is not None:
+        day = assessed[0]
+        age, birth = facts.get("age"), facts.get("birth_date")
+        if age is not None and birth is not None:
+            years = completed_years(birth[0], day)
+            if math.floor(age[0]) != years:
+                raise CriteriaInputError(
+                    "age",
+                    record["age"],
+                    f"{years} completed years, as birth_date {birth[0]} and assessment_date "
+                    f"{day} give (or leave one of them out)",
+                )
+        flag, last = facts.get("drug_abuse_past_year"), facts.get("last_drug_abuse_date")
+        if flag is not None and last is not None:
+            within = 0 <= (day - last[0]).days <= DRUG_ABUSE_WINDOW_DAYS
+            if flag[0] is not within:
+                raise CriteriaInputError(
+                    "drug_abuse_past_year",
+                    record["drug_abuse_past_year"],
+                    f"{'true' if within else 'false'}, as last_drug_abuse_date {last[0]} is "
+                    f"{(day - last[0]).days} days before assessment_date {day} "
+                    "(or leave one of them out)",
+                )
+    ratio, pao2, fio2 = (facts.get(n) for n in ("pao2_fio2_ratio", "pao2", "fio2"))
+    if ratio is not None and pao2 is not None and fio2 is not None:
+        derived = pao2[0] / fio2[0]
+        if abs(ratio[0] - derived) > PAO2_FIO2_TOLERANCE_MMHG:
+            raise CriteriaInputError(
+                "pao2_fio2_ratio",
+                record["pao2_fio2_ratio"],
+                f"{derived:.0f} mmHg, as pao2 / fio2 give, within "
+                f"{PAO2_FIO2_TOLERANCE_MMHG:g} mmHg (or leave one of them out)",
+            )
+
+
 # -- reading input ---------------------------------------------------------------------
 
 
@@ -174,6 +229,7 @@ def read_record(
                 raise CriteriaInputError(
                     name, record[name], f"a date on or before assessment_date ({assessed[0]})"
                 )
+    _check_consistency(facts, record)
     sex = facts.get("sex")
     if sex is not None and sex[0] == "male":
         for name in IMPLIED_FALSE_FOR_MALE:
@@ -621,7 +677,7 @@ class _Compiler:
             if a is None or b is None or ashow is None or bshow is None:
                 return None, None, _merge((amiss, bmiss))
             if years:
-                n = b.year - a.year - ((b.month, b.day) < (a.month, a.day))
+                n = completed_years(a, b)
                 text = f"{n} completed years from {ashow.text} to {bshow.text}"
             else:
                 n = (b - a).days

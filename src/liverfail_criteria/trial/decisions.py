@@ -60,7 +60,8 @@ AGE = Decision(
     "Eligible from the 18th birthday until the day before the 66th: 18 ≤ age < 66 "
     "years, which is 18 to 65 in completed years. From birth_date, age is counted in "
     "calendar years at the assessment date; an age given as a duration counts years "
-    "of 365.25 days (UCUM's 'a').",
+    "of 365.25 days (UCUM's 'a'). A record whose age disagrees with its birth_date "
+    "and assessment_date is refused.",
     "'Between 18 to 65 years old' names both ends as ages a person is; a 65-year-old "
     "is 65 until their 66th birthday.",
     "Exclusive ends, or 65 as an exact duration (age ≤ 65.0 years), which would "
@@ -209,7 +210,8 @@ OXYGENATION = Decision(
     "Uncorrectable PaO2/FiO2 below 200 mmHg",
     "With uncorrectable oxygenation index (PaO2/FiO2)<200",
     "pao2_fio2_ratio < 200 mmHg (26.66 kPa) and hypoxemia_uncorrectable. Without "
-    "pao2_fio2_ratio, it is derived as pao2 / fio2.",
+    "pao2_fio2_ratio, it is derived as pao2 / fio2; a record whose ratio and pao2 / fio2 "
+    "differ by more than 1 mmHg is refused.",
     "The oxygenation index is conventionally in mmHg; 'uncorrectable' is a clinical "
     "judgement recorded as its own fact.",
     "Exclude on the ratio alone.",
@@ -228,7 +230,7 @@ DRUG_ABUSE = Decision(
     "Drug abuse within 365 days before the assessment date",
     "Drug abuse within 1 year",
     "drug_abuse_past_year if recorded; else last_drug_abuse_date 0 to 365 days before "
-    "assessment_date, inclusive.",
+    "assessment_date, inclusive. A record whose flag disagrees with its date is refused.",
     "A year is counted as 365 days, inclusive, so abuse exactly a year ago excludes.",
     "Calendar years, or 365.25 days.",
 )

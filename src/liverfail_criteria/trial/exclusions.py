@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..dictionary import DRUG_ABUSE_WINDOW_DAYS
 from ..dictionary import VARIABLES as V
 from ..dsl import Criterion, Expr, Ruleset, all_of, any_of, coalesce, days_between
 from . import decisions as d
@@ -76,7 +77,7 @@ EXCLUSIONS = Ruleset(
             coalesce(
                 V["drug_abuse_past_year"],
                 days_between(V["last_drug_abuse_date"], V["assessment_date"]).between(
-                    "0 d", "365 d"
+                    "0 d", f"{DRUG_ABUSE_WINDOW_DAYS} d"
                 ),
             ),
             decisions=(d.DRUG_ABUSE, d.MISSING_IS_UNKNOWN),

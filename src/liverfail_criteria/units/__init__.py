@@ -6,7 +6,7 @@ computed by pint once per distinct unit spelling and cached, so pint is off the 
 
 Floating-point arithmetic cannot represent most decimal values exactly: 12 mg/dL is
 205.248 µmol/L, but ``12 * 17.104`` is ``205.24800000000002``. Left alone, such noise
-could flip a boundary. So every converted or derived value is rounded to
+could flip a boundary. So every value read, converted or derived is rounded to
 :data:`SIGNIFICANT_DIGITS` significant digits (:func:`quantise`), far beyond any
 laboratory's precision, which maps a value written in any unit to the same float as the
 same value written in the canonical unit.
@@ -134,9 +134,14 @@ class UnitSpec:
             q = _parse(unit_text)
             f = self._factor_from(q)
         except Exception as exc:  # pint's parser raises many kinds; each means "not a unit"
-            reason = str(exc) or type(exc).__name__
+            # Name the reason when it is ours or pint's word on a unit; a parser's
+            # internal error (unbalanced parentheses, overflow) says nothing useful.
+            known = isinstance(exc, (pint.errors.PintError, ValueError)) and not isinstance(
+                exc, (OverflowError, ZeroDivisionError)
+            )
+            reason = f" ({exc})" if known and str(exc) else ""
             raise CriteriaInputError(
-                field, unit_text, f"a unit such as {self._examples()} ({reason})"
+                field, unit_text, f"a unit such as {self._examples()}{reason}"
             ) from None
         if f is None:
             raise CriteriaInputError(
@@ -185,7 +190,7 @@ class UnitSpec:
             original = value.strip()
             factor = self._factors.get(unit_text)  # the common case: a spelling seen before
             if factor is not None:
-                converted = magnitude if factor == 1.0 else quantise(magnitude * factor)
+                converted = quantise(magnitude * factor)
                 if math.isfinite(converted):
                     return converted, original
         elif isinstance(value, pint.Quantity):
@@ -193,7 +198,7 @@ class UnitSpec:
             unit_text = str(value.units)
             original = f"{value.magnitude:g} {value.units:~}"
         elif isinstance(value, Mapping):
-            unit_text = value.get("unit", value.get("code"))
+            unit_text = value.get("unit") or value.get("code")
             if set(value) - {"value", "unit", "code", "system"} or "value" not in value:
                 raise CriteriaInputError(
                     field, value, "a mapping with 'value' and 'unit' (or a FHIR 'code')"
@@ -224,7 +229,7 @@ class UnitSpec:
             factor = self.factor(unit_text, field)
         except CriteriaInputError as exc:
             raise CriteriaInputError(field, value, exc.expected) from None
-        converted = magnitude if factor == 1.0 else quantise(magnitude * factor)
+        converted = quantise(magnitude * factor)
         if not math.isfinite(converted):
             raise CriteriaInputError(field, value, "a finite value")
         return converted, original
