@@ -4,8 +4,8 @@ was expected; and the input rules for sex, closed-world assumptions and record i
 from __future__ import annotations
 
 import datetime as dt
-import re
 import math
+import re
 from typing import Any
 
 import pytest

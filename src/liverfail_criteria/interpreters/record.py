@@ -135,8 +135,10 @@ def _shared_known(name: str, value: bool, given: str, source: Source) -> Known:
 
 
 def completed_years(start: dt.date, end: dt.date) -> int:
-    """Whole calendar years from ``start`` to ``end`` (a 29 February birthday is
-    reached on 1 March in other years)."""
+    """Whole calendar years from ``start`` to ``end``.
+
+    A 29 February birthday is reached on 1 March in other years.
+    """
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
