@@ -106,6 +106,16 @@ def test_bad_units_are_errors(spec: lc.UnitSpec, text: str, fragment: str) -> No
     assert repr(text) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("spec", "text"),
+    [(specs.NUMBER, "150 %"), (specs.PERCENT, "0.4 1"), (specs.PERCENT, "0.4 {ratio}")],
+)
+def test_closed_specs_refuse_other_dimensionless_units(spec: lc.UnitSpec, text: str) -> None:
+    # An INR of "150 %" or a PTA of "0.4" are not readings of those tests.
+    with pytest.raises(lc.CriteriaInputError, match="one of the units"):
+        spec.convert(text, "x")
+
+
 def test_bare_numbers_only_where_unambiguous() -> None:
     assert specs.NUMBER.convert(1.5, "inr")[0] == 1.5
     assert specs.FRACTION.convert(0.4, "fio2")[0] == 0.4

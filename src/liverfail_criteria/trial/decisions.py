@@ -59,7 +59,8 @@ AGE = Decision(
     "Aged between 18 to 65 years old",
     "Eligible from the 18th birthday until the day before the 66th: 18 ≤ age < 66 "
     "years, which is 18 to 65 in completed years. From birth_date, age is counted in "
-    "calendar years at the assessment date; an age given as a duration counts years "
+    "calendar years at the assessment date (a 29 February birthday falls on 1 March in "
+    "common years); an age given as a duration counts years "
     "of 365.25 days (UCUM's 'a'). A record whose age disagrees with its birth_date "
     "and assessment_date is refused.",
     "'Between 18 to 65 years old' names both ends as ages a person is; a 65-year-old "

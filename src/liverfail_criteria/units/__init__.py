@@ -105,6 +105,9 @@ class UnitSpec:
             (total bilirubin: ``("mg/dL", 17.104)``).
         bare_number: whether a plain number means the canonical unit. Only for
             dimensionless measurements where no other reading is possible (INR).
+        closed: accept only the spellings in :attr:`accepted` (up to UCUM
+            annotations), not every unit of the same dimension: an INR is no
+            percentage, and a percentage is not written as a plain fraction.
     """
 
     canonical: str
@@ -112,6 +115,7 @@ class UnitSpec:
     accepted: tuple[str, ...]
     alternates: tuple[tuple[str, float], ...] = ()
     bare_number: bool = False
+    closed: bool = False
     _factors: dict[str, float] = attrs.field(
         factory=dict, init=False, repr=False, eq=False, hash=False
     )
@@ -130,6 +134,8 @@ class UnitSpec:
             return self._factors[unit_text]
         except KeyError:
             pass
+        if self.closed and to_pint(unit_text) not in {to_pint(a) for a in self.accepted}:
+            raise CriteriaInputError(field, unit_text, f"one of the units {self._examples()}")
         try:
             q = _parse(unit_text)
             f = self._factor_from(q)

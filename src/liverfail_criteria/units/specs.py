@@ -41,9 +41,9 @@ PLATELETS = UnitSpec(
     symbol="×10⁹/L",
     accepted=("10*9/L", "10*3/uL", "/uL", "/mm3", "x10^9/L", "×10⁹/L", "10^3/µL", "/mm³"),
 )
-PERCENT = UnitSpec(canonical="%", symbol="%", accepted=("%",))
+PERCENT = UnitSpec(canonical="%", symbol="%", accepted=("%", "percent"), closed=True)
 #: A plain dimensionless number, such as the INR; UCUM annotations like {INR} are unity.
-NUMBER = UnitSpec(canonical="1", symbol="", accepted=("1", "{INR}"), bare_number=True)
+NUMBER = UnitSpec(canonical="1", symbol="", accepted=("1", "{INR}"), bare_number=True, closed=True)
 #: A fraction such as FiO2: a plain number (0.21 to 1.0) or a percentage ("40 %").
 FRACTION = UnitSpec(canonical="1", symbol="", accepted=("1", "%"), bare_number=True)
 PRESSURE = UnitSpec(canonical="mm[Hg]", symbol="mmHg", accepted=("mm[Hg]", "mmHg", "kPa"))
