@@ -134,7 +134,7 @@ class UnitSpec:
             return self._factors[unit_text]
         except KeyError:
             pass
-        if self.closed and to_pint(unit_text) not in {to_pint(a) for a in self.accepted}:
+        if self.closed and not self._is_accepted(unit_text):
             raise CriteriaInputError(field, unit_text, f"one of the units {self._examples()}")
         try:
             q = _parse(unit_text)
@@ -161,6 +161,12 @@ class UnitSpec:
         f = float(f"{f:.15g}")  # drop pint's own float noise (10.000000000000002 → 10)
         self._factors[unit_text] = f
         return f
+
+    def _is_accepted(self, unit_text: str) -> bool:
+        try:
+            return to_pint(unit_text) in {to_pint(a) for a in self.accepted}
+        except ValueError:
+            return False
 
     def _factor_from(self, q: Any) -> float | None:
         canonical = _parse(self.canonical)
