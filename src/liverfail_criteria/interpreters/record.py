@@ -367,30 +367,20 @@ class _Compiler:
     ) -> NodeFn:
         # One closure per mode, each a single pass over the children: this is the
         # evaluator's hottest code.
-        if mode == "all" and not has_informational:
-            # A connective: every operand counts.
-            def all_of(facts: Facts) -> Node:
+        if mode in ("all", "any") and not has_informational:
+            # Every operand counts. One pass: the dominant outcome (NOT_MET for all_of,
+            # MET for any_of) decides at once; otherwise any UNKNOWN makes it UNKNOWN.
+            dominant, neutral = (NOT_MET, MET) if mode == "all" else (MET, NOT_MET)
+            decided = (id, title, kind, dominant)
+            rest = (True, None, None, None, (), group, None)
+
+            def kleene(facts: Facts) -> Node:
                 children = tuple([f(facts) for f in fns])
-                outcome = MET
+                outcome = neutral
                 for c in children:
                     o = c.outcome
-                    if o is NOT_MET:
-                        return _node(
-                            (
-                                id,
-                                title,
-                                kind,
-                                NOT_MET,
-                                children,
-                                True,
-                                None,
-                                None,
-                                None,
-                                (),
-                                group,
-                                None,
-                            )
-                        )
+                    if o is dominant:
+                        return _node((*decided, children, *rest))
                     if o is UNKNOWN:
                         outcome = UNKNOWN
                 missing = _unknown_missing(children) if outcome is UNKNOWN else ()
@@ -398,39 +388,7 @@ class _Compiler:
                     id, title, kind, outcome, children, True, None, None, None, missing, group
                 )
 
-            return all_of
-        if mode == "any" and not has_informational:
-
-            def any_of(facts: Facts) -> Node:
-                children = tuple([f(facts) for f in fns])
-                outcome = NOT_MET
-                for c in children:
-                    o = c.outcome
-                    if o is MET:
-                        return _node(
-                            (
-                                id,
-                                title,
-                                kind,
-                                MET,
-                                children,
-                                True,
-                                None,
-                                None,
-                                None,
-                                (),
-                                group,
-                                None,
-                            )
-                        )
-                    if o is UNKNOWN:
-                        outcome = UNKNOWN
-                missing = _unknown_missing(children) if outcome is UNKNOWN else ()
-                return Node(
-                    id, title, kind, outcome, children, True, None, None, None, missing, group
-                )
-
-            return any_of
+            return kleene
         if mode in ("all", "any"):
             # A ruleset with informational criteria: only the gating ones count.
             combine = logic.and_ if mode == "all" else logic.or_
