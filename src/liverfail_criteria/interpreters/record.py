@@ -1,29 +1,22 @@
 """The reference interpreter: evaluate one patient record, with its evaluation tree.
 
 A ruleset is compiled once per set of parameters into a tree of closures (cached), so
-an evaluation does no type dispatch: it reads the record, converting each fact once to
-its canonical unit, and runs the closures, which build the evaluation tree as they go.
+an evaluation does no type dispatch: it reads the record (:mod:`.facts`), converting
+each fact once to its canonical unit, and runs the closures, which build the
+evaluation tree as they go.
 Every other interpreter (cohort, SQL) is tested against this one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import math
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any
 
 from .. import logic
-from ..dictionary import (
-    DRUG_ABUSE_WINDOW_DAYS,
-    IMPLIED_FALSE_FOR_MALE,
-    NOT_AFTER_ASSESSMENT,
-    PAO2_FIO2_TOLERANCE_MMHG,
-    VARIABLES,
-)
+from ..dictionary import VARIABLES
 from ..dsl import (
     AllOf,
     AnyOf,
@@ -44,18 +37,24 @@ from ..dsl import (
     Variable,
     YearsBetween,
 )
-from ..errors import CriteriaInputError, DefinitionError, did_you_mean
+from ..errors import CriteriaInputError, DefinitionError
 from ..logic import Outcome
-from ..result import Eligibility, Fact, Node, Result, Source, Value
+from ..result import Eligibility, Fact, Node, Result, Value
 from ..units import quantise
+from .facts import (
+    Facts,
+    Native,
+    completed_years,
+    read_record,
+    resolve_params,
+    shown_value,
+    unit_symbol,
+)
 from .text import describe
 
 __all__ = ["evaluate", "read_record", "resolve_params"]
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
-Native = Any  # float | int | bool | str | date
-Known = tuple[Native, Value]  # a fact's canonical value, and how to show it
-Facts = dict[str, Known]
 ValueResult = tuple[Native | None, Value | None, tuple[str, ...]]
 ValueFn = Callable[[Facts], ValueResult]
 NodeFn = Callable[[Facts], Node]
@@ -68,13 +67,10 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
-RESERVED_KEYS = frozenset({"id"})
 # Builds a Node from a tuple of all its twelve fields, in order, skipping the named
 # tuple's keyword-handling constructor: used in the evaluator's hottest closures only.
 _node: Callable[[tuple[Any, ...]], Node] = functools.partial(tuple.__new__, Node)
 id_ = id
-# Facts read from true/false values are the same every time: made once, then shared.
-_BOOLEAN_FACTS: dict[tuple[str, bool, str], Known] = {}
 
 
 def _merge(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
@@ -88,210 +84,6 @@ def _merge(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
 def _unknown_missing(children: tuple[Node, ...]) -> tuple[str, ...]:
     """The missing facts of the gating children that are UNKNOWN."""
     return _merge(c.missing for c in children if c.gating and c.outcome is UNKNOWN)
-
-
-def _fmt(x: Native) -> str:
-    if isinstance(x, float):
-        return f"{x:g}"
-    if isinstance(x, dt.date):
-        return x.isoformat()
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    return str(x)
-
-
-def _shown(x: Native) -> float | int | bool | str:
-    return x.isoformat() if isinstance(x, dt.date) else x
-
-
-def _known(
-    name: str, value: Native, given: str, unit: str | None, source: Source, code: str = ""
-) -> Known:
-    shown = _shown(value)
-    fact = Fact(name, shown, unit, given, source)
-    number = _fmt(value)
-    canonical = f"{number} {unit}" if unit else number
-    text = f"{name} = {given}"
-    # Show the canonical value too when the value was given in another form.
-    if given != canonical and given != f"{number} {code}" and given != number + code:
-        text = f"{text} ({canonical})"
-    if source is not Source.RECORD:
-        text = f"{text} [{source.value}]"
-    return value, Value(shown, unit, text, (fact,))
-
-
-def _unit_symbol(expr: Expr) -> str | None:
-    unit = expr.type.unit
-    return unit.symbol if unit is not None else None
-
-
-def _shared_known(name: str, value: bool, given: str, source: Source) -> Known:
-    """The Known of a true/false fact: there are few, so each is made once and shared."""
-    key = (name, value, source.value)
-    known = _BOOLEAN_FACTS.get(key)
-    if known is None:
-        known = _BOOLEAN_FACTS[key] = _known(name, value, given, None, source)
-    return known
-
-
-def completed_years(start: dt.date, end: dt.date) -> int:
-    """Whole calendar years from ``start`` to ``end``.
-
-    A 29 February birthday is reached on 1 March in other years.
-    """
-    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
-
-
-def _check_consistency(facts: Facts, record: Mapping[str, object]) -> None:
-    """Refuse a record whose facts contradict the facts they could be derived from.
-
-    A criterion reads a recorded fact before deriving it (``age``, else the age from
-    ``birth_date``), so a contradiction would silently hide one of the two values.
-    """
-    assessed = facts.get("assessment_date")
-    if assessed is not None:
-        day = assessed[0]
-        age, birth = facts.get("age"), facts.get("birth_date")
-        if age is not None and birth is not None:
-            years = completed_years(birth[0], day)
-            if math.floor(age[0]) != years:
-                raise CriteriaInputError(
-                    "age",
-                    record["age"],
-                    f"{years} completed years, as birth_date {birth[0]} and assessment_date "
-                    f"{day} give (or leave one of them out)",
-                )
-        flag, last = facts.get("drug_abuse_past_year"), facts.get("last_drug_abuse_date")
-        if flag is not None and last is not None:
-            within = 0 <= (day - last[0]).days <= DRUG_ABUSE_WINDOW_DAYS
-            if flag[0] is not within:
-                raise CriteriaInputError(
-                    "drug_abuse_past_year",
-                    record["drug_abuse_past_year"],
-                    f"{'true' if within else 'false'}, as last_drug_abuse_date {last[0]} is "
-                    f"{(day - last[0]).days} days before assessment_date {day} "
-                    "(or leave one of them out)",
-                )
-    ratio, pao2, fio2 = (facts.get(n) for n in ("pao2_fio2_ratio", "pao2", "fio2"))
-    if ratio is not None and pao2 is not None and fio2 is not None:
-        derived = pao2[0] / fio2[0]
-        if abs(ratio[0] - derived) > PAO2_FIO2_TOLERANCE_MMHG:
-            raise CriteriaInputError(
-                "pao2_fio2_ratio",
-                record["pao2_fio2_ratio"],
-                f"{derived:.0f} mmHg, as pao2 / fio2 give, within "
-                f"{PAO2_FIO2_TOLERANCE_MMHG:g} mmHg (or leave one of them out)",
-            )
-
-
-# -- reading input ---------------------------------------------------------------------
-
-
-def read_record(
-    record: Mapping[str, object],
-    variables: Mapping[str, Variable] = VARIABLES,
-    assume_absent: Iterable[str] = (),
-) -> tuple[Facts, str | None]:
-    """Parse and check a record; return its facts in canonical form, and its ``id``.
-
-    Applies the implications of ``sex = "male"`` and the caller's closed-world
-    assumptions. Raises :class:`CriteriaInputError` for anything it cannot use.
-    """
-    if not isinstance(record, Mapping):
-        raise CriteriaInputError(None, record, "a mapping of fact names to values")
-    facts: Facts = {}
-    record_id: str | None = None
-    for name, raw in record.items():
-        if name in RESERVED_KEYS:
-            record_id = None if raw is None else str(raw)
-            continue
-        var = variables.get(name)
-        if var is None:
-            raise CriteriaInputError(
-                str(name), raw, f"a known fact name{did_you_mean(str(name), variables)}"
-            )
-        if raw is None:
-            continue
-        value_type = var.value_type
-        if (raw is True or raw is False) and value_type.kind is Kind.BOOLEAN:
-            known = _BOOLEAN_FACTS.get((name, raw, "record"))
-            facts[name] = known or _shared_known(
-                name, raw, "true" if raw else "false", Source.RECORD
-            )
-            continue
-        value, given = var.parse(raw)
-        unit = value_type.unit
-        symbol, code = (unit.symbol, unit.canonical) if unit is not None else (None, "")
-        facts[name] = _known(name, value, given, symbol, Source.RECORD, code)
-    assessed = facts.get("assessment_date")
-    if assessed is not None:
-        for name in NOT_AFTER_ASSESSMENT:
-            event = facts.get(name)
-            if event is not None and event[0] > assessed[0]:
-                raise CriteriaInputError(
-                    name, record[name], f"a date on or before assessment_date ({assessed[0]})"
-                )
-    _check_consistency(facts, record)
-    sex = facts.get("sex")
-    if sex is not None and sex[0] == "male":
-        for name in IMPLIED_FALSE_FOR_MALE:
-            if name not in variables:
-                continue
-            current = facts.get(name)
-            if current is not None and current[0] is True:
-                raise CriteriaInputError(name, True, "false or nothing, since sex is 'male'")
-            if current is None:
-                facts[name] = _shared_known(name, False, "false (sex is male)", Source.IMPLIED)
-    for name in assume_absent:
-        var = variables.get(name)
-        if var is None or var.type.kind is not Kind.BOOLEAN:
-            raise CriteriaInputError(
-                "assume_absent",
-                name,
-                f"names of true/false facts{did_you_mean(str(name), variables)}",
-            )
-        if name not in facts:
-            facts[name] = _shared_known(name, False, "false (assumed absent)", Source.ASSUMED)
-    return facts, record_id
-
-
-@functools.lru_cache(maxsize=128)
-def _declared_parameters(ruleset: Ruleset) -> dict[str, Parameter]:
-    return {p.name: p for p in ruleset.parameters()}
-
-
-def resolve_params(
-    ruleset: Ruleset, params: Mapping[str, object] | None
-) -> tuple[tuple[str, Native | None, Fact | None], ...]:
-    """Check the caller's parameters against the ruleset's; fill in the defaults.
-
-    Returns ``(name, canonical value or None, Fact or None)`` for every parameter the
-    ruleset reads, in order.
-    """
-    declared = _declared_parameters(ruleset)
-    given = dict(params or {})
-    for name in given:
-        if name not in declared:
-            raise CriteriaInputError(
-                "params",
-                name,
-                f"a parameter of ruleset {ruleset.id!r}{did_you_mean(str(name), declared)}"
-                + (f"; it has {', '.join(declared)}" if declared else "; it has none"),
-            )
-    resolved: list[tuple[str, Native | None, Fact | None]] = []
-    for name, parameter in declared.items():
-        explicit = name in given and given[name] is not None
-        raw = given[name] if explicit else parameter.default
-        if raw is None:
-            resolved.append((name, None, None))
-            continue
-        value, shown = parameter.parse(raw)
-        source_note = "" if explicit else " (default)"
-        fact = Fact(
-            name, _shown(value), _unit_symbol(parameter), shown + source_note, Source.PARAMETER
-        )
-        resolved.append((name, value, fact))
-    return tuple(resolved)
 
 
 # -- compiling -------------------------------------------------------------------------
@@ -565,7 +357,11 @@ class _Compiler:
 
             return fact
         if isinstance(expr, Constant):
-            const = (expr.value, Value(_shown(expr.value), _unit_symbol(expr), describe(expr)), ())
+            const = (
+                expr.value,
+                Value(shown_value(expr.value), unit_symbol(expr), describe(expr)),
+                (),
+            )
             return lambda facts: const
         if isinstance(expr, Parameter):
             value, given = self.params.get(expr.name, (None, None))
@@ -599,7 +395,7 @@ class _Compiler:
         raise DefinitionError(f"cannot evaluate {type(expr).__name__} as a value")
 
     def _scaled(self, e: Scaled) -> ValueFn:
-        inner, k, unit = self.value(e.operand), e.factor, _unit_symbol(e)
+        inner, k, unit = self.value(e.operand), e.factor, unit_symbol(e)
         label = "" if e.unit is not None else f"{k:g} × "
 
         def scaled(facts: Facts) -> ValueResult:
@@ -613,7 +409,7 @@ class _Compiler:
         return scaled
 
     def _ratio(self, e: Ratio) -> ValueFn:
-        num, den, unit = self.value(e.numerator), self.value(e.denominator), _unit_symbol(e)
+        num, den, unit = self.value(e.numerator), self.value(e.denominator), unit_symbol(e)
 
         def ratio(facts: Facts) -> ValueResult:
             n, nshow, nmiss = num(facts)
@@ -629,7 +425,7 @@ class _Compiler:
     def _between(self, e: DaysBetween | YearsBetween) -> ValueFn:
         start, end = self.value(e.start), self.value(e.end)
         years = isinstance(e, YearsBetween)
-        unit = _unit_symbol(e)
+        unit = unit_symbol(e)
 
         def between(facts: Facts) -> ValueResult:
             a, ashow, amiss = start(facts)

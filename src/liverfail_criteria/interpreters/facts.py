@@ -1,0 +1,249 @@
+"""Reading one patient record: every fact parsed, checked and converted once.
+
+The reference interpreter's input boundary. A record's facts become ``Known`` pairs of
+the canonical value and the :class:`~liverfail_criteria.result.Value` that shows it;
+the implications of ``sex = "male"``, the caller's closed-world assumptions and the
+checks across facts (dates, contradictions) are applied here, before any criterion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..dictionary import (
+    DRUG_ABUSE_WINDOW_DAYS,
+    IMPLIED_FALSE_FOR_MALE,
+    NOT_AFTER_ASSESSMENT,
+    PAO2_FIO2_TOLERANCE_MMHG,
+    VARIABLES,
+)
+from ..dsl import Expr, Kind, Parameter, Ruleset, Variable
+from ..errors import CriteriaInputError, did_you_mean
+from ..result import Fact, Source, Value
+
+__all__ = [
+    "Facts",
+    "Known",
+    "completed_years",
+    "read_record",
+    "resolve_params",
+    "shown_value",
+    "unit_symbol",
+]
+
+Native = Any  # float | int | bool | str | date
+Known = tuple[Native, Value]  # a fact's canonical value, and how to show it
+Facts = dict[str, Known]
+RESERVED_KEYS = frozenset({"id"})
+# Facts read from true/false values are the same every time: made once, then shared.
+_BOOLEAN_FACTS: dict[tuple[str, bool, str], Known] = {}
+
+
+def _fmt(x: Native) -> str:
+    if isinstance(x, float):
+        return f"{x:g}"
+    if isinstance(x, dt.date):
+        return x.isoformat()
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    return str(x)
+
+
+def shown_value(x: Native) -> float | int | bool | str:
+    """A canonical value as results show it: a date as its ISO string."""
+    return x.isoformat() if isinstance(x, dt.date) else x
+
+
+def _known(
+    name: str, value: Native, given: str, unit: str | None, source: Source, code: str = ""
+) -> Known:
+    shown = shown_value(value)
+    fact = Fact(name, shown, unit, given, source)
+    number = _fmt(value)
+    canonical = f"{number} {unit}" if unit else number
+    text = f"{name} = {given}"
+    # Show the canonical value too when the value was given in another form.
+    if given != canonical and given != f"{number} {code}" and given != number + code:
+        text = f"{text} ({canonical})"
+    if source is not Source.RECORD:
+        text = f"{text} [{source.value}]"
+    return value, Value(shown, unit, text, (fact,))
+
+
+def unit_symbol(expr: Expr) -> str | None:
+    """The symbol of an expression's canonical unit, if it is a quantity."""
+    unit = expr.type.unit
+    return unit.symbol if unit is not None else None
+
+
+def _shared_known(name: str, value: bool, given: str, source: Source) -> Known:
+    """The Known of a true/false fact: there are few, so each is made once and shared."""
+    key = (name, value, source.value)
+    known = _BOOLEAN_FACTS.get(key)
+    if known is None:
+        known = _BOOLEAN_FACTS[key] = _known(name, value, given, None, source)
+    return known
+
+
+def completed_years(start: dt.date, end: dt.date) -> int:
+    """Whole calendar years from ``start`` to ``end``.
+
+    A 29 February birthday is reached on 1 March in other years.
+    """
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def _check_consistency(facts: Facts, record: Mapping[str, object]) -> None:
+    """Refuse a record whose facts contradict the facts they could be derived from.
+
+    A criterion reads a recorded fact before deriving it (``age``, else the age from
+    ``birth_date``), so a contradiction would silently hide one of the two values.
+    """
+    assessed = facts.get("assessment_date")
+    if assessed is not None:
+        day = assessed[0]
+        age, birth = facts.get("age"), facts.get("birth_date")
+        if age is not None and birth is not None:
+            years = completed_years(birth[0], day)
+            if math.floor(age[0]) != years:
+                raise CriteriaInputError(
+                    "age",
+                    record["age"],
+                    f"{years} completed years, as birth_date {birth[0]} and assessment_date "
+                    f"{day} give (or leave one of them out)",
+                )
+        flag, last = facts.get("drug_abuse_past_year"), facts.get("last_drug_abuse_date")
+        if flag is not None and last is not None:
+            within = 0 <= (day - last[0]).days <= DRUG_ABUSE_WINDOW_DAYS
+            if flag[0] is not within:
+                raise CriteriaInputError(
+                    "drug_abuse_past_year",
+                    record["drug_abuse_past_year"],
+                    f"{'true' if within else 'false'}, as last_drug_abuse_date {last[0]} is "
+                    f"{(day - last[0]).days} days before assessment_date {day} "
+                    "(or leave one of them out)",
+                )
+    ratio, pao2, fio2 = (facts.get(n) for n in ("pao2_fio2_ratio", "pao2", "fio2"))
+    if ratio is not None and pao2 is not None and fio2 is not None:
+        derived = pao2[0] / fio2[0]
+        if abs(ratio[0] - derived) > PAO2_FIO2_TOLERANCE_MMHG:
+            raise CriteriaInputError(
+                "pao2_fio2_ratio",
+                record["pao2_fio2_ratio"],
+                f"{derived:.0f} mmHg, as pao2 / fio2 give, within "
+                f"{PAO2_FIO2_TOLERANCE_MMHG:g} mmHg (or leave one of them out)",
+            )
+
+
+# -- reading input ---------------------------------------------------------------------
+
+
+def read_record(
+    record: Mapping[str, object],
+    variables: Mapping[str, Variable] = VARIABLES,
+    assume_absent: Iterable[str] = (),
+) -> tuple[Facts, str | None]:
+    """Parse and check a record; return its facts in canonical form, and its ``id``.
+
+    Applies the implications of ``sex = "male"`` and the caller's closed-world
+    assumptions. Raises :class:`CriteriaInputError` for anything it cannot use.
+    """
+    if not isinstance(record, Mapping):
+        raise CriteriaInputError(None, record, "a mapping of fact names to values")
+    facts: Facts = {}
+    record_id: str | None = None
+    for name, raw in record.items():
+        if name in RESERVED_KEYS:
+            record_id = None if raw is None else str(raw)
+            continue
+        var = variables.get(name)
+        if var is None:
+            raise CriteriaInputError(
+                str(name), raw, f"a known fact name{did_you_mean(str(name), variables)}"
+            )
+        if raw is None:
+            continue
+        value_type = var.value_type
+        if (raw is True or raw is False) and value_type.kind is Kind.BOOLEAN:
+            known = _BOOLEAN_FACTS.get((name, raw, "record"))
+            facts[name] = known or _shared_known(
+                name, raw, "true" if raw else "false", Source.RECORD
+            )
+            continue
+        value, given = var.parse(raw)
+        unit = value_type.unit
+        symbol, code = (unit.symbol, unit.canonical) if unit is not None else (None, "")
+        facts[name] = _known(name, value, given, symbol, Source.RECORD, code)
+    assessed = facts.get("assessment_date")
+    if assessed is not None:
+        for name in NOT_AFTER_ASSESSMENT:
+            event = facts.get(name)
+            if event is not None and event[0] > assessed[0]:
+                raise CriteriaInputError(
+                    name, record[name], f"a date on or before assessment_date ({assessed[0]})"
+                )
+    _check_consistency(facts, record)
+    sex = facts.get("sex")
+    if sex is not None and sex[0] == "male":
+        for name in IMPLIED_FALSE_FOR_MALE:
+            if name not in variables:
+                continue
+            current = facts.get(name)
+            if current is not None and current[0] is True:
+                raise CriteriaInputError(name, True, "false or nothing, since sex is 'male'")
+            if current is None:
+                facts[name] = _shared_known(name, False, "false (sex is male)", Source.IMPLIED)
+    for name in assume_absent:
+        var = variables.get(name)
+        if var is None or var.type.kind is not Kind.BOOLEAN:
+            raise CriteriaInputError(
+                "assume_absent",
+                name,
+                f"names of true/false facts{did_you_mean(str(name), variables)}",
+            )
+        if name not in facts:
+            facts[name] = _shared_known(name, False, "false (assumed absent)", Source.ASSUMED)
+    return facts, record_id
+
+
+@functools.lru_cache(maxsize=128)
+def _declared_parameters(ruleset: Ruleset) -> dict[str, Parameter]:
+    return {p.name: p for p in ruleset.parameters()}
+
+
+def resolve_params(
+    ruleset: Ruleset, params: Mapping[str, object] | None
+) -> tuple[tuple[str, Native | None, Fact | None], ...]:
+    """Check the caller's parameters against the ruleset's; fill in the defaults.
+
+    Returns ``(name, canonical value or None, Fact or None)`` for every parameter the
+    ruleset reads, in order.
+    """
+    declared = _declared_parameters(ruleset)
+    given = dict(params or {})
+    for name in given:
+        if name not in declared:
+            raise CriteriaInputError(
+                "params",
+                name,
+                f"a parameter of ruleset {ruleset.id!r}{did_you_mean(str(name), declared)}"
+                + (f"; it has {', '.join(declared)}" if declared else "; it has none"),
+            )
+    resolved: list[tuple[str, Native | None, Fact | None]] = []
+    for name, parameter in declared.items():
+        explicit = name in given and given[name] is not None
+        raw = given[name] if explicit else parameter.default
+        if raw is None:
+            resolved.append((name, None, None))
+            continue
+        value, shown = parameter.parse(raw)
+        source_note = "" if explicit else " (default)"
+        fact = Fact(
+            name, shown_value(value), unit_symbol(parameter), shown + source_note, Source.PARAMETER
+        )
+        resolved.append((name, value, fact))
+    return tuple(resolved)
