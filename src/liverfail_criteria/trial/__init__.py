@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
+from ..dsl import Parameter
 from .aclf import ACLF
 from .clf import CLF
 from .decisions import (
@@ -15,8 +18,10 @@ from .eligibility import ELIGIBILITY, INCLUSION
 from .exclusions import EXCLUSIONS
 from .study import TRIAL, Arm, Trial
 
-#: Every parameter of the trial's rulesets, by name.
-PARAMETERS = {p.name: p for p in ELIGIBILITY.parameters()}
+#: Every parameter of the trial's rulesets, by name. Read-only.
+PARAMETERS: MappingProxyType[str, Parameter] = MappingProxyType(
+    {p.name: p for p in ELIGIBILITY.parameters()}
+)
 
 __all__ = [
     "ACLF",
