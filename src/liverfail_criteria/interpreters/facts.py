@@ -59,7 +59,13 @@ def shown_value(x: Native) -> float | int | bool | str:
 
 
 def _known(
-    name: str, value: Native, given: str, unit: str | None, source: Source, code: str = ""
+    name: str,
+    value: Native,
+    given: str,
+    unit: str | None,
+    source: Source,
+    code: str = "",
+    note: str | None = None,
 ) -> Known:
     shown = shown_value(value)
     fact = Fact(name, shown, unit, given, source)
@@ -70,7 +76,7 @@ def _known(
     if given != canonical and given != f"{number} {code}" and given != number + code:
         text = f"{text} ({canonical})"
     if source is not Source.RECORD:
-        text = f"{text} [{source.value}]"
+        text = f"{text} [{note or source.value}]"
     return value, Value(shown, unit, text, (fact,))
 
 
@@ -80,12 +86,13 @@ def unit_symbol(expr: Expr) -> str | None:
     return unit.symbol if unit is not None else None
 
 
-def _shared_known(name: str, value: bool, given: str, source: Source) -> Known:
+def _shared_known(name: str, value: bool, source: Source, note: str | None = None) -> Known:
     """The Known of a true/false fact: there are few, so each is made once and shared."""
     key = (name, value, source.value)
     known = _BOOLEAN_FACTS.get(key)
     if known is None:
-        known = _BOOLEAN_FACTS[key] = _known(name, value, given, None, source)
+        given = "true" if value else "false"
+        known = _BOOLEAN_FACTS[key] = _known(name, value, given, None, source, note=note)
     return known
 
 
@@ -170,9 +177,7 @@ def read_record(
         value_type = var.value_type
         if (raw is True or raw is False) and value_type.kind is Kind.BOOLEAN:
             known = _BOOLEAN_FACTS.get((name, raw, "record"))
-            facts[name] = known or _shared_known(
-                name, raw, "true" if raw else "false", Source.RECORD
-            )
+            facts[name] = known or _shared_known(name, raw, Source.RECORD)
             continue
         value, given = var.parse(raw)
         unit = value_type.unit
@@ -196,7 +201,7 @@ def read_record(
             if current is not None and current[0] is True:
                 raise CriteriaInputError(name, True, "false or nothing, since sex is 'male'")
             if current is None:
-                facts[name] = _shared_known(name, False, "false (sex is male)", Source.IMPLIED)
+                facts[name] = _shared_known(name, False, Source.IMPLIED, "implied: sex is male")
     for name in assume_absent:
         var = variables.get(name)
         if var is None or var.type.kind is not Kind.BOOLEAN:
@@ -206,7 +211,7 @@ def read_record(
                 f"names of true/false facts{did_you_mean(str(name), variables)}",
             )
         if name not in facts:
-            facts[name] = _shared_known(name, False, "false (assumed absent)", Source.ASSUMED)
+            facts[name] = _shared_known(name, False, Source.ASSUMED, "assumed absent")
     return facts, record_id
 
 
