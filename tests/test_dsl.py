@@ -28,7 +28,7 @@ def test_constants_are_converted_when_the_rule_is_built() -> None:
     assert isinstance(rule.right, Constant)
     assert rule.right.value == 85.52
     assert rule.right.text == "5 mg/dL"
-    assert lc.describe(rule) == "total_bilirubin ≥ 85.52 µmol/L"
+    assert lc.describe(rule) == "total_bilirubin ≥ 5 mg/dL (85.52 µmol/L)"
 
 
 def test_nodes_are_frozen_and_compare_by_value() -> None:

@@ -57,7 +57,12 @@ def _describe(expr: Expr, style: Style, top: bool = False) -> str:
     if isinstance(expr, Constant):
         unit = expr.value_type.unit
         if unit is not None and isinstance(expr.value, float):
-            return f"{_fmt_number(expr.value)} {unit.symbol}".strip()
+            number = _fmt_number(expr.value)
+            canonical = f"{number} {unit.symbol}".strip()
+            as_written = expr.text.replace(" ", "")
+            if as_written in (canonical.replace(" ", ""), f"{number}{unit.canonical}", number):
+                return canonical
+            return f"{expr.text} ({canonical})"  # "5 mg/dL (85.52 µmol/L)"
         return expr.text
     if isinstance(expr, Scaled):
         if expr.unit is not None:  # a unit conversion: show the operand
