@@ -41,6 +41,8 @@ Facts = dict[str, Known]
 RESERVED_KEYS = frozenset({"id"})
 # Facts read from true/false values are the same every time: made once, then shared.
 _BOOLEAN_FACTS: dict[tuple[str, bool, str], Known] = {}
+_RECORDED_TRUE: dict[str, Known] = {}  # the same, for the commonest lookup: by name alone
+_RECORDED_FALSE: dict[str, Known] = {}
 
 
 def _fmt(x: Native) -> str:
@@ -93,6 +95,8 @@ def _shared_known(name: str, value: bool, source: Source, note: str | None = Non
     if known is None:
         given = "true" if value else "false"
         known = _BOOLEAN_FACTS[key] = _known(name, value, given, None, source, note=note)
+        if source is Source.RECORD:
+            (_RECORDED_TRUE if value else _RECORDED_FALSE)[name] = known
     return known
 
 
@@ -164,11 +168,11 @@ def read_record(
     facts: Facts = {}
     record_id: str | None = None
     for name, raw in record.items():
-        if name in RESERVED_KEYS:
-            record_id = None if raw is None else str(raw)
-            continue
         var = variables.get(name)
         if var is None:
+            if name in RESERVED_KEYS:
+                record_id = None if raw is None else str(raw)
+                continue
             raise CriteriaInputError(
                 str(name), raw, f"a known fact name{did_you_mean(str(name), variables)}"
             )
@@ -176,8 +180,8 @@ def read_record(
             continue
         value_type = var.value_type
         if (raw is True or raw is False) and value_type.kind is Kind.BOOLEAN:
-            known = _BOOLEAN_FACTS.get((name, raw, "record"))
-            facts[name] = known or _shared_known(name, raw, Source.RECORD)
+            shared = _RECORDED_TRUE if raw else _RECORDED_FALSE
+            facts[name] = shared.get(name) or _shared_known(name, raw, Source.RECORD)
             continue
         value, given = var.parse(raw)
         unit = value_type.unit
