@@ -25,6 +25,7 @@ def test_py_typed_and_definitions_are_shipped() -> None:
     package = resources.files("liverfail_criteria")
     assert package.joinpath("py.typed").is_file()
     assert package.joinpath("units", "definitions.txt").is_file()
+    assert package.joinpath("schemas", "result.schema.json").is_file()
 
 
 def test_every_public_name_is_documented() -> None:

@@ -86,3 +86,25 @@ def test_result_is_immutable() -> None:
         result.status = lc.Eligibility.INELIGIBLE  # type: ignore[misc]
     with pytest.raises(AttributeError):
         result.tree.outcome = lc.Outcome.NOT_MET  # type: ignore[misc]
+
+
+def test_results_validate_against_the_published_json_schema() -> None:
+    import jsonschema
+
+    schema = lc.Result.json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    records = [
+        {},
+        CLF_PATIENT,
+        ACLF_PATIENT,
+        {**CLF_PATIENT, "dic": None, "id": 3},
+        {"sex": "male"},
+    ]
+    for record in records:
+        data = json.loads(
+            lc.evaluate(record, params={"total_bilirubin_uln": "20 umol/L"}).to_json()
+        )
+        validator.validate(data)
+    broken = {**data, "status": "maybe"}
+    assert not validator.is_valid(broken)

@@ -167,6 +167,13 @@ class Result:
 
         return result_to_dict(self)
 
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict`'s output, for other tools to validate with."""
+        from .serialize import json_schema
+
+        return json_schema()
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
         """The result back from :meth:`to_dict`'s output (or its JSON, loaded)."""

@@ -13,7 +13,7 @@ from .errors import CriteriaInputError
 from .logic import Outcome
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
 
-__all__ = ["SCHEMA", "result_from_dict", "result_to_dict"]
+__all__ = ["SCHEMA", "json_schema", "result_from_dict", "result_to_dict"]
 
 #: The value of the ``schema`` key of every serialised result.
 SCHEMA = "liverfail-criteria/result"
@@ -89,6 +89,20 @@ def _node_from_dict(d: dict[str, Any]) -> Node:
         group=d.get("group"),
         note=d.get("note"),
     )
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of :func:`result_to_dict`'s output."""
+    import json
+    from importlib import resources
+
+    text = (
+        resources.files(__package__)
+        .joinpath("schemas", "result.schema.json")
+        .read_text(encoding="utf-8")
+    )
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
