@@ -1,4 +1,4 @@
-"""Development sessions: ``nox -s tests lint typecheck demo bench``."""
+"""Development sessions: ``nox -s tests lint typecheck demo bench docs``."""
 
 from __future__ import annotations
 
@@ -51,3 +51,10 @@ def bench(session: nox.Session) -> None:
     session.install(".")
     session.run("python", "benchmarks/bench_evaluate.py", *session.posargs)
     session.run("python", "benchmarks/bench_import.py")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site, strictly: a broken link or reference fails."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "docs"))
+    session.run("mkdocs", "build", "--strict", *session.posargs)

@@ -1,10 +1,12 @@
 """Write expressions out as text, for evaluation trees and documentation.
 
-Three styles: ``"names"`` uses fact names (``total_bilirubin > total_bilirubin_uln``),
+Four styles: ``"names"`` uses fact names (``total_bilirubin > total_bilirubin_uln``),
 for developers; ``"labels"`` uses the dictionary's labels, for clinicians
 (``Total bilirubin > ULN of total bilirubin``); ``"short"`` is ``"names"`` with each
 :func:`coalesce` written as its first alternative, for tree titles, where the observed
-value already says where it came from.
+value already says where it came from; ``"clinical"`` writes the rule in words, as the
+documentation site does (``total bilirubin above ULN of total bilirubin ...``, see
+:mod:`.clinical`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from ..dsl import (
 
 __all__ = ["OPERATOR_SYMBOLS", "describe"]
 
-Style = Literal["names", "labels", "short"]
+Style = Literal["names", "labels", "short", "clinical"]
 
 #: How each comparison operator is printed.
 OPERATOR_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
@@ -44,7 +46,11 @@ def _fmt_number(x: float | int) -> str:
 
 
 def describe(expr: Expr, style: Style = "names") -> str:
-    """``expr`` written out as one line of text."""
+    """``expr`` written out as one line of text, in one of the styles above."""
+    if style == "clinical":
+        from .clinical import clinical
+
+        return clinical(expr)
     return _describe(expr, style, top=True)
 
 
