@@ -131,6 +131,13 @@ def test_quantise_removes_float_noise(x: float) -> None:
     assert quantise(0.0) == 0.0
 
 
+@pytest.mark.parametrize("x", [1e-11, 9.99999999999e-11, 1e12, 1.2345678901234e15, -3e-12])
+def test_quantise_leaves_magnitudes_outside_its_range(x: float) -> None:
+    assert quantise(x) == x
+    assert quantise(1e-10 * 1.0000000000001) == float(f"{1e-10 * 1.0000000000001:.12g}")
+    assert quantise(999999999999.4) == 999999999999.0
+
+
 def test_bilirubin_factor_is_the_documented_constant() -> None:
     assert specs.BILIRUBIN_MG_DL_TO_UMOL_L == 17.104
     assert round(10_000 / 584.66, 3) == specs.BILIRUBIN_MG_DL_TO_UMOL_L

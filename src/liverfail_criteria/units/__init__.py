@@ -10,6 +10,12 @@ could flip a boundary. So every value read, converted or derived is rounded to
 :data:`SIGNIFICANT_DIGITS` significant digits (:func:`quantise`), far beyond any
 laboratory's precision, which maps a value written in any unit to the same float as the
 same value written in the canonical unit.
+
+Rounding applies to magnitudes in :data:`QUANTISE_RANGE` (from 1e-10 up to, not
+including, 1e12), which hold every plausible clinical value and threshold; values
+outside it are left as they are. In that range the vectorised interpreters (polars,
+SQL) reproduce the rounding bit for bit with plain double arithmetic, so every
+interpreter compares the same floats.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from ..errors import CriteriaInputError
 from .spelling import to_pint
 
 __all__ = [
+    "QUANTISE_RANGE",
     "SIGNIFICANT_DIGITS",
     "UnitSpec",
     "quantise",
@@ -46,13 +53,21 @@ _LOCK = threading.Lock()
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 
 
+#: Magnitudes ``lo <= |x| < hi`` that :func:`quantise` rounds; others are kept as is.
+QUANTISE_RANGE = (1e-10, 1e12)
+
+
 def quantise(x: float) -> float:
     """Round ``x`` to :data:`SIGNIFICANT_DIGITS` significant digits.
 
-    Formatting is correctly rounded, so this is the double nearest to ``x`` rounded
-    to 12 significant decimal digits (and twice as fast as ``round`` with ``log10``).
+    Formatting is correctly rounded (ties to even on the double's exact value), so
+    this is the double nearest to ``x`` rounded to 12 significant decimal digits (and
+    twice as fast as ``round`` with ``log10``). Magnitudes outside
+    :data:`QUANTISE_RANGE` (and zero, infinities, NaN) are returned unchanged.
     """
-    return float(f"{x:.12g}")
+    if 1e-10 <= abs(x) < 1e12:
+        return float(f"{x:.12g}")
+    return x
 
 
 def split_quantity_text(text: str) -> tuple[float, str] | None:
