@@ -36,7 +36,7 @@ from records import CLF_PATIENT, NO_EXCLUSIONS
         ("cirrhosis", 1, "true or false"),
         ("hepatic_encephalopathy_grade", 5, "grade from 0 to 4"),
         ("hepatic_encephalopathy_grade", True, "grade from 0 to 4"),
-        ("hepatic_encephalopathy_grade", 1.0, "grade from 0 to 4"),
+        ("hepatic_encephalopathy_grade", 1.5, "grade from 0 to 4"),
         ("sex", "unknown", "'male', 'female'"),
         ("inr", True, "quantity"),
     ],
@@ -199,3 +199,11 @@ def test_contradictory_facts_are_refused(
 )
 def test_consistent_facts_are_accepted(record: dict[str, Any]) -> None:
     lc.evaluate(record)
+
+
+def test_a_whole_number_float_is_a_grade() -> None:
+    # Tables with missing values hold grades as floats (2.0); a fraction is refused.
+    as_float = lc.evaluate({"hepatic_encephalopathy_grade": 2.0}, lc.CLF)
+    as_int = lc.evaluate({"hepatic_encephalopathy_grade": 2}, lc.CLF)
+    node = "clf.hepatic_encephalopathy"
+    assert as_float.tree.find(node).outcome is as_int.tree.find(node).outcome is lc.Outcome.MET

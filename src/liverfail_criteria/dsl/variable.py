@@ -65,6 +65,8 @@ def parse_value(
     if kind is Kind.ORDINAL:
         assert value_type.levels is not None
         lo, hi = value_type.levels
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # 2.0, as tables with missing values hold whole numbers
         if isinstance(raw, int) and not isinstance(raw, bool) and lo <= raw <= hi:
             return raw, str(raw)
         raise CriteriaInputError(field, raw, f"a whole-number grade from {lo} to {hi}")
