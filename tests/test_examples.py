@@ -61,4 +61,4 @@ def test_readme_example_says_what_it_claims() -> None:
     assert isinstance(result, lc.Result)
     assert result.status is lc.Eligibility.UNDETERMINED
     assert result.groups == {"CLF"}
-    assert result.missing[:2] == ("brain_edema", "cerebral_herniation")
+    assert result.missing[:3] == ("assessment_date", "brain_edema", "cerebral_herniation")

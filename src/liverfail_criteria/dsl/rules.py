@@ -10,7 +10,7 @@ import attrs
 from ..errors import DefinitionError
 from .nodes import Expr, _require_boolean
 from .types import BOOLEAN, Kind, ValueType
-from .variable import Parameter
+from .variable import Parameter, Variable
 
 __all__ = ["Criterion", "Decision", "Ruleset"]
 
@@ -150,10 +150,8 @@ class Ruleset(Expr):
 
         return parameters(self)
 
-    def variables(self) -> tuple[Expr, ...]:
+    def variables(self) -> tuple[Variable, ...]:
         """Every fact (:class:`Variable`) the ruleset reads, in order of first use."""
-        from .variable import Variable
-
         return tuple(dict.fromkeys(n for n in self.walk() if isinstance(n, Variable)))
 
     def decisions(self) -> tuple[Decision, ...]:

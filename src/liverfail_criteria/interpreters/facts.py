@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..dictionary import (
@@ -21,7 +21,7 @@ from ..dictionary import (
     PAO2_FIO2_TOLERANCE_MMHG,
     VARIABLES,
 )
-from ..dsl import Expr, Kind, Parameter, Ruleset, Variable
+from ..dsl import Criterion, Expr, Kind, Parameter, Ruleset, Variable, children
 from ..errors import CriteriaInputError, did_you_mean
 from ..result import Fact, Source, Value
 
@@ -29,6 +29,7 @@ __all__ = [
     "Facts",
     "Known",
     "completed_years",
+    "fact_order",
     "read_record",
     "resolve_params",
     "shown_value",
@@ -256,3 +257,24 @@ def resolve_params(
         )
         resolved.append((name, value, fact))
     return tuple(resolved)
+
+
+def fact_order(ruleset: Ruleset, gates: Callable[[Criterion], bool]) -> tuple[str, ...]:
+    """The order in which ``Result.missing`` lists facts: as the gating criteria read them.
+
+    Missing facts come only from gating criteria, so they are listed in the order the
+    ruleset's gating criteria first read them (depth first, in definition order), then
+    any fact only informational criteria read. Every interpreter lists them so.
+    """
+    order: dict[str, None] = {}
+    stack: list[Expr] = [ruleset]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Criterion) and not gates(node):
+            continue
+        if isinstance(node, Variable):
+            order.setdefault(node.name)
+        stack.extend(reversed(children(node)))
+    for v in ruleset.variables():
+        order.setdefault(v.name)
+    return tuple(order)

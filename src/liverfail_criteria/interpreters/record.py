@@ -45,6 +45,7 @@ from .facts import (
     Facts,
     Native,
     completed_years,
+    fact_order,
     read_record,
     resolve_params,
     shown_value,
@@ -463,6 +464,10 @@ class _Compiled:
                     "data dictionary"
                 )
         self.variables = variables
+        # Result.missing lists facts in one order whatever the path that found them,
+        # as every interpreter does (the cohort interpreters keep them as a bit mask).
+        order = fact_order(ruleset, compiler.gates)
+        self.rank = {name: i for i, name in enumerate(order)}
 
 
 @functools.lru_cache(maxsize=128)
@@ -536,7 +541,7 @@ def evaluate(
     return Result(
         status=Eligibility.from_outcome(tree.outcome),
         groups=frozenset(groups),
-        missing=tree.missing,
+        missing=tuple(sorted(tree.missing, key=compiled.rank.__getitem__)),
         tree=tree,
         ruleset=ruleset.id,
         params=compiled.params,
