@@ -11,7 +11,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["CriteriaInputError", "DefinitionError", "LiverfailError", "did_you_mean"]
+__all__ = [
+    "CriteriaInputError",
+    "DefinitionError",
+    "LiverfailError",
+    "MissingDependencyError",
+    "did_you_mean",
+]
 
 
 class LiverfailError(Exception):
@@ -53,3 +59,18 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
         words = difflib.get_close_matches(name.lower(), list(by_word), n=1, cutoff=0.7)
         close = [by_word[words[0]]] if words else []
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class MissingDependencyError(LiverfailError, ImportError):
+    """An optional feature was used without the extra that installs its dependencies.
+
+    Attributes:
+        extra: the extra to install (``pip install 'liverfail-criteria[extra]'``).
+    """
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs {module}, which is not installed; install the extra with "
+            f"pip install 'liverfail-criteria[{extra}]'"
+        )
