@@ -58,3 +58,17 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site, strictly: a broken link or reference fails."""
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "docs"))
     session.run("mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session(name="docs_browser", python="3.11")
+def docs_browser(session: nox.Session) -> None:
+    """Build the site and check it in headless Chromium: screenshots, search, print.
+
+    Not run by CI: it needs Chromium on the machine (Debian: apt-get install chromium).
+    ``nox -s docs_browser -- --out DIR`` keeps the screenshots in DIR.
+    """
+    session.install(
+        ".", *nox.project.dependency_groups(PYPROJECT, "docs"), "websocket-client>=1.6,<2"
+    )
+    session.run("mkdocs", "build", "--strict")
+    session.run("python", "tests/browser/check_site.py", *session.posargs)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import datetime as dt
 import doctest
+import importlib
 import io
+import pkgutil
 import re
 import shlex
 from pathlib import Path
@@ -53,8 +56,40 @@ def _id(page: Path) -> str:
 
 PYTHON_PAGES = [p for p in PAGES if blocks(p, "python")]
 
+#: The languages of the code blocks the docs may hold: ```python blocks run, and so do
+#: the ``$ liverfail-criteria`` lines of ```console blocks; ```sh blocks are the
+#: installation commands, which the tests do not run (see the test below).
+RUN = {"python", "console"}
+NOT_RUN = {"sh"}
+_OPENING = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
+
 
 # -- the written pages -----------------------------------------------------------------
+
+
+def test_every_page_is_checked() -> None:
+    """Every written page, docs/index.md included, is among the pages whose code runs."""
+    assert DOCS / "index.md" in PAGES
+    written = {_id(p) for p in PAGES}
+    assert {"index.md", "guide/getting-started.md", "guide/cli.md"} <= written
+    assert len(PAGES) == len(list(DOCS.glob("**/*.md")))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_id)
+def test_every_code_block_is_one_the_tests_see(page: Path) -> None:
+    """No example escapes the tests: each fence is a top-level block of a known language.
+
+    A block indented under a list item or an admonition, a ``~~~`` fence, or a language
+    the tests do not run (```py, ```pycon, ```bash) would be shown on the site without
+    being run; so would a ```sh block holding anything but an installation command.
+    """
+    text = page.read_text(encoding="utf-8")
+    found = [m.group(1) for m in _FENCE.finditer(text)]
+    assert len(_OPENING.findall(text)) == 2 * len(found), "a fence the tests do not parse"
+    assert set(found) <= RUN | NOT_RUN, set(found) - RUN - NOT_RUN
+    for block in blocks(page, "sh"):
+        for line in block.splitlines():
+            assert line.startswith("python3 -m pip install "), line
 
 
 def test_the_guide_pages_have_examples() -> None:
@@ -208,9 +243,23 @@ def _section(page: str, anchor: str) -> str:
     return page[start : end if end != -1 else len(page)]
 
 
+def _pair(section: str) -> tuple[str, str]:
+    """The two sides of the protocol-and-reading pair of a card: (left, right)."""
+    pair = section.split('<div class="lc-pair" markdown>', 1)[1]
+    left = pair.split('<div class="lc-protocol" markdown>', 1)[1].split("</div>", 1)[0]
+    right = pair.split('<div class="lc-reading" markdown>', 1)[1].split("</div>", 1)[0]
+    return left, right
+
+
 def test_a_criterion_shows_its_rule_boundaries_and_role_side_by_side() -> None:
     section = unescape(_section(GENERATED["clf.md"], "clf.bilirubin"))
-    for term in ("Protocol text", "Formal rule", "Role", "Boundaries", "Facts read"):
+    assert section.index("\nCriterion\n:   `clf.bilirubin`") < section.index("lc-pair")
+    protocol, rule = _pair(section)
+    assert protocol.strip() == (
+        '<p class="lc-label">Protocol text</p>\n\n> ' + lc.CLF.find("clf.bilirubin").protocol_text
+    )
+    assert rule.strip().startswith('<p class="lc-label">Formal rule</p>\n\nTotal bilirubin above')
+    for term in ("In fact names", "Role", "Boundaries", "Facts read", "Decisions"):
         assert f"\n{term}\n:   " in section
     assert '<div class="lc-card lc-criterion" markdown>' in section
     assert "Total bilirubin above ULN of total bilirubin (or, if not recorded, the " in section
@@ -259,6 +308,11 @@ def test_the_decisions_page_holds_every_decision_and_parameter() -> None:
     shown = unescape(page)
     for decision in lc.DECISIONS:
         assert f"{{ #{decision.id} }}" in page
+        protocol, reading = _pair(unescape(_section(page, decision.id)))
+        assert f"Protocol text</p>\n\n> {decision.protocol_text.splitlines()[0]}" in protocol
+        assert f"Decision</p>\n\n{decision.decision}" in reading
+        for term in ("Why", "Alternative", "Parameter", "Used by"):
+            assert f"\n{term}\n:   " in _section(page, decision.id)
         for text in (decision.protocol_text, decision.decision, decision.rationale):
             assert text in shown
         assert decision.alternative in shown
@@ -310,6 +364,47 @@ def test_the_dictionary_holds_every_fact_with_its_units_and_codes() -> None:
     assert "no criterion directly" in sex
     for heading in ("## Measurements", "## Grades", "## Categories", "## Dates", "## Findings"):
         assert heading in page
+
+
+def test_the_dictionary_says_what_values_of_each_kind_are_read() -> None:
+    """The sentence under each kind of fact says what the record reader does."""
+    page = unescape(GENERATED["dictionary.md"])
+    date = lc.VARIABLES["birth_date"]
+    grade = lc.VARIABLES["hepatic_encephalopathy_grade"]
+    sex = lc.VARIABLES["sex"]
+    cirrhosis = lc.VARIABLES["cirrhosis"]
+    assert "from 1900-01-01 to 2100-12-31; a date with a time of day" in page
+    assert date.parse("1900-01-01")[1] == "1900-01-01"
+    assert date.parse("2100-12-31")[1] == "2100-12-31"
+    for refused in ("1899-12-31", "2101-01-01", "01/02/2000", dt.datetime(2000, 1, 1)):
+        with pytest.raises(lc.CriteriaInputError):
+            date.parse(refused)
+    assert 'a grade written as a string (`"2"`) or with a fractional part (`2.5`) is refused' in (
+        page
+    )
+    for refused in ("2", 2.5, True, 5):
+        with pytest.raises(lc.CriteriaInputError):
+            grade.parse(refused)
+    assert '(`" Male "` reads `male`), any other value is refused' in page
+    assert sex.parse(" Male ")[0] == "male"
+    with pytest.raises(lc.CriteriaInputError):
+        sex.parse("M")
+    assert '`"yes"`, `1` and other stand-ins are refused' in page
+    for refused in ("yes", "true", 1, 0):
+        with pytest.raises(lc.CriteriaInputError):
+            cirrhosis.parse(refused)
+    assert "except where the list ends in *only*" in page
+    assert "`%`, `percent` only;" in page
+
+
+def test_each_page_names_the_library_version_it_was_generated_from() -> None:
+    note = (
+        f'<p class="lc-generated">This page is generated from the definitions of '
+        f"liverfail-criteria {lc.__version__} when the site is built"
+    )
+    for name, page in GENERATED.items():
+        assert note in page, name
+    assert "generated from the library's definitions" in markdown.ruleset_page(lc.CLF)
 
 
 def test_the_trial_page_shows_the_registry_arms_and_follow_up() -> None:
@@ -468,11 +563,17 @@ def test_wording_marks_up_names_and_references() -> None:
     assert "<clf_platelet_threshold>" in clinical(lc.CLF.find("clf.platelets").expr, wording)
 
 
-def test_the_clinical_module_example_is_right() -> None:
-    from liverfail_criteria.interpreters import clinical as clinical_module
-
-    assert doctest.testmod(clinical_module).attempted == 2
-    assert doctest.testmod(clinical_module).failed == 0
+def test_the_docstring_examples_are_right() -> None:
+    """The ``>>>`` examples of every module's docstrings (the API reference shows them)."""
+    attempted = 0
+    for info in pkgutil.walk_packages(lc.__path__, "liverfail_criteria."):
+        if info.name.endswith(".__main__"):  # importing it runs the command line
+            continue
+        module = importlib.import_module(info.name)
+        result = doctest.testmod(module)
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted >= 2  # the clinical module's, at least
 
 
 def test_labels_read_inside_a_sentence() -> None:

@@ -18,6 +18,7 @@ nothing here imports MkDocs.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -25,6 +26,8 @@ from typing import Any
 import attrs
 
 from ..dsl import Criterion, Decision, Expr, Kind, Not, Parameter, Ruleset, Variable, walk
+from ..dsl.variable import _EARLIEST as _EARLIEST_DATE  # the dates a record may hold
+from ..dsl.variable import _LATEST as _LATEST_DATE
 from ..trial.study import Trial
 from ..units import UnitSpec
 from .clinical import Wording, boundaries, clinical, clinical_items, default_text, noun
@@ -102,9 +105,40 @@ def _definitions(items: Iterable[tuple[str, str]]) -> str:
     return "\n\n".join(blocks)
 
 
-def _card(css_class: str, items: Iterable[tuple[str, str]]) -> str:
-    """A definition list in a ``<div>`` that the site's stylesheet lays out in two columns."""
-    return f'<div class="{css_class}" markdown>\n\n{_definitions(items)}\n\n</div>'
+def _card(
+    css_class: str,
+    items: Iterable[tuple[str, str]],
+    *,
+    pair: tuple[tuple[str, str], tuple[str, str]] | None = None,
+    rest: Iterable[tuple[str, str]] = (),
+) -> str:
+    """A definition list in a ``<div>`` that the site's stylesheet lays out in two columns.
+
+    With ``pair``, two labelled blocks follow ``items`` side by side (the protocol's
+    words on the left, their reading on the right: :func:`_pair`), then the
+    definition list goes on with ``rest``.
+    """
+    blocks = [_definitions(items)]
+    if pair is not None:
+        blocks.append(_pair(*pair))
+    rest = list(rest)
+    if rest:
+        blocks.append(_definitions(rest))
+    body = "\n\n".join(blocks)
+    return f'<div class="{css_class}" markdown>\n\n{body}\n\n</div>'
+
+
+def _pair(left: tuple[str, str], right: tuple[str, str]) -> str:
+    """Two labelled blocks that the stylesheet sets side by side, to be read across.
+
+    The left one (``lc-protocol``) holds the protocol's words, the right one
+    (``lc-reading``) what the library makes of them; on a narrow screen they stack.
+    """
+    cells = [
+        f'<div class="{css}" markdown>\n\n<p class="lc-label">{label}</p>\n\n{body}\n\n</div>'
+        for css, (label, body) in zip(("lc-protocol", "lc-reading"), (left, right), strict=True)
+    ]
+    return '<div class="lc-pair" markdown>\n\n' + "\n\n".join(cells) + "\n\n</div>"
 
 
 def _bullets(lines: Iterable[str]) -> str:
@@ -156,12 +190,35 @@ def _loinc_links(codes: Iterable[str]) -> str:
     return ", ".join(f"[{code}]({LOINC_URL.format(code)})" for code in codes)
 
 
+# The data dictionary's sections: each kind of fact, and what values of it are read
+# (what ``parse_value`` accepts; the tests check these sentences against it).
 _KIND_SECTIONS = (
     (Kind.QUANTITY, "Measurements", "quantities, each converted once to its canonical unit"),
-    (Kind.ORDINAL, "Grades", "whole numbers on an ordinal scale"),
-    (Kind.CATEGORY, "Categories", "one of a fixed set of values"),
-    (Kind.DATE, "Dates", "dates as `datetime.date` or `YYYY-MM-DD`"),
-    (Kind.BOOLEAN, "Findings", "true or false"),
+    (
+        Kind.ORDINAL,
+        "Grades",
+        "whole numbers on an ordinal scale, within the range each one lists; a grade "
+        'written as a string (`"2"`) or with a fractional part (`2.5`) is refused',
+    ),
+    (
+        Kind.CATEGORY,
+        "Categories",
+        "one of a fixed set of values, written as a string; case and surrounding "
+        'spaces are ignored (`" Male "` reads `male`), any other value is refused',
+    ),
+    (
+        Kind.DATE,
+        "Dates",
+        f"a `datetime.date` or a string `YYYY-MM-DD`, from {_EARLIEST_DATE.isoformat()} "
+        f"to {_LATEST_DATE.isoformat()}; a date with a time of day, or another "
+        "format, is refused",
+    ),
+    (
+        Kind.BOOLEAN,
+        "Findings",
+        "`true` or `false` (JSON booleans; `True` or `False` in Python); "
+        '`"yes"`, `1` and other stand-ins are refused',
+    ),
 )
 
 
@@ -184,6 +241,8 @@ class Site:
         dictionary_file: the file name of the data dictionary page.
         trial_file: the file name of the trial page.
         units_guide: a link to the guide on units, from these pages (none if ``None``).
+        source: what the pages are generated from, named on each page (and on its
+            printout), such as ``"liverfail-criteria 0.1.0"``.
     """
 
     eligibility: Ruleset
@@ -196,6 +255,7 @@ class Site:
     dictionary_file: str = "dictionary.md"
     trial_file: str = "trial.md"
     units_guide: str | None = None
+    source: str | None = None
 
     # -- where things are -----------------------------------------------------------
     def page_of(self, node: Criterion | Ruleset) -> str | None:
@@ -267,6 +327,16 @@ class Site:
         )
 
     # -- the pages ------------------------------------------------------------------
+    def generated_note(self) -> str:
+        """The note at the top of each page: generated, from what, when the site is built."""
+        source = "the library's definitions"
+        if self.source:
+            source = f"the definitions of {html.escape(self.source)}"
+        return (
+            f'<p class="lc-generated">This page is generated from {source} when the site '
+            "is built: it shows what the code evaluates.</p>"
+        )
+
     def pages(self) -> dict[str, str]:
         """Every page of the site as Markdown, by file name."""
         pages = {self.eligibility_file: self.eligibility_page()}
@@ -280,7 +350,7 @@ class Site:
 
     def ruleset_page(self, ruleset: Ruleset, here: str) -> str:
         """The page of one ruleset: its summary, then every criterion in full."""
-        parts = [f"# {escape(ruleset.title)}", _GENERATED_NOTE]
+        parts = [f"# {escape(ruleset.title)}", self.generated_note()]
         if ruleset.protocol_text:
             parts.append(_quote(ruleset.protocol_text))
         parts.append(_card("lc-card lc-ruleset", self._ruleset_summary(ruleset, here)))
@@ -399,9 +469,6 @@ class Site:
         if items:
             rule += "\n\n" + _bullets(markup.render(_sentence(i)) for i in items)
         entries = [
-            ("Criterion", _code(criterion.id)),
-            ("Protocol text", _quote(criterion.protocol_text)),
-            ("Formal rule", rule),
             ("In fact names", _code(describe(criterion.expr))),
             ("Role", self._role(criterion, ruleset)),
             ("Boundaries", self._boundaries(criterion.expr, markup)),
@@ -422,7 +489,13 @@ class Site:
         if criterion.decisions:
             entries.append(("Decisions", self._decision_links(criterion.decisions, here)))
         heading = f"### {escape(criterion.title)} {{ #{criterion.id} }}"
-        return heading + "\n\n" + _card("lc-card lc-criterion", entries)
+        card = _card(
+            "lc-card lc-criterion",
+            [("Criterion", _code(criterion.id))],
+            pair=(("Protocol text", _quote(criterion.protocol_text)), ("Formal rule", rule)),
+            rest=entries,
+        )
+        return heading + "\n\n" + card
 
     def _boundaries(self, expr: Expr, markup: _Markup) -> str:
         found = boundaries(expr, markup.wording)
@@ -453,7 +526,7 @@ class Site:
         here = self.eligibility_file
         top = self.eligibility
         markup = self.markup(here)
-        parts = [f"# {escape(top.title)}", _GENERATED_NOTE]
+        parts = [f"# {escape(top.title)}", self.generated_note()]
         joiner = " and " if top.mode == "all" else " or "
         rule = markup.render(
             _sentence(joiner.join(clinical(m, markup.wording) for m in top.members))
@@ -555,7 +628,7 @@ class Site:
         here = self.decisions_file
         parts = [
             "# Interpretation decisions",
-            _GENERATED_NOTE,
+            self.generated_note(),
             "Every place where the protocol's text can fairly be read more than one way "
             "is a named decision, quoting the text it interprets. Where a reader could "
             "fairly choose otherwise, a parameter selects the alternative; its default "
@@ -570,9 +643,6 @@ class Site:
         users = self._decision_users()
         for d in self.decisions:
             entries = [
-                ("Decision id", _code(d.id)),
-                ("Protocol text", _quote(d.protocol_text)),
-                ("Decision", escape(d.decision)),
                 ("Why", escape(d.rationale)),
                 ("Alternative", escape(d.alternative)),
             ]
@@ -590,7 +660,17 @@ class Site:
             used = users.get(d.id, [])
             entries.append(("Used by", ", ".join(used) if used else "—"))
             parts.append(f"### {escape(d.title)} {{ #{d.id} }}")
-            parts.append(_card("lc-card lc-decision", entries))
+            parts.append(
+                _card(
+                    "lc-card lc-decision",
+                    [("Decision id", _code(d.id))],
+                    pair=(
+                        ("Protocol text", _quote(d.protocol_text)),
+                        ("Decision", escape(d.decision)),
+                    ),
+                    rest=entries,
+                )
+            )
         return "\n\n".join(parts) + "\n"
 
     def _decision_users(self) -> dict[str, list[str]]:
@@ -619,7 +699,7 @@ class Site:
                 readers.setdefault(v.name, []).append(reader)
         parts = [
             "# Data dictionary",
-            _GENERATED_NOTE,
+            self.generated_note(),
             "Every fact a patient record can carry. The names are the keys of a record "
             "(and of the JSON the command line reads). A fact that is not recorded is "
             "unknown, never taken as absent, unless the caller says so with "
@@ -691,7 +771,7 @@ class Site:
         visits = f"{', '.join(first)} and {last}" if first else last
         parts = [
             "# The trial",
-            _GENERATED_NOTE,
+            self.generated_note(),
             _card(
                 "lc-card lc-trial",
                 [
@@ -727,12 +807,6 @@ class Site:
         return "\n\n".join(parts) + "\n"
 
 
-_GENERATED_NOTE = (
-    '<p class="lc-generated">This page is generated from the library\'s definitions '
-    "when the site is built: it shows what the code evaluates.</p>"
-)
-
-
 def _cells(dose: Any) -> str:
     """A cell dose as the registry writes it: ``0.15 × 10⁹ cells``."""
     count = float(dose.to("cell").magnitude)
@@ -747,7 +821,7 @@ def _duration(duration: Any) -> str:
 _ACCEPTED_NOTE = (
     "The spellings listed are documented and tested. Any other spelling of a unit of "
     "the same dimension that the unit registry reads is accepted too, except where "
-    "the list says *only these*. A bare number is refused for a measurement that has a "
+    "the list ends in *only*. A bare number is refused for a measurement that has a "
     "unit."
 )
 
@@ -803,6 +877,7 @@ def ruleset_page(ruleset: Ruleset, *, decisions: Iterable[Decision] = ()) -> str
 
 def trial_site() -> Site:
     """The documentation site of trial NCT05727722's rulesets."""
+    from .. import __version__
     from ..dictionary import VARIABLES
     from ..trial import ACLF, CLF, DECISIONS, ELIGIBILITY, EXCLUSIONS, TRIAL
 
@@ -813,4 +888,5 @@ def trial_site() -> Site:
         variables=VARIABLES,
         trial=TRIAL,
         units_guide="../guide/units.md",
+        source=f"liverfail-criteria {__version__}",
     )
