@@ -16,9 +16,16 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Install the package (not editable, as users get it) and run the test suite."""
-    session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    """Install the package with its extras (not editable, as users get it); run the tests."""
+    session.install(".[cohort]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def tests_core(session: nox.Session) -> None:
+    """The core alone (attrs and pint, no extras): it works, and extras fail clearly."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", "-q", *session.posargs)
 
 
 @nox.session(python="3.11")
@@ -31,8 +38,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def typecheck(session: nox.Session) -> None:
-    """Mypy, strict, on the package."""
-    session.install(".", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    """Mypy, strict, on the package (with the extras it can import)."""
+    session.install(".[cohort]", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
     session.run("mypy")
 
 

@@ -16,6 +16,7 @@ The criteria are plain data (:mod:`liverfail_criteria.dsl`); the trial's ruleset
 
 from __future__ import annotations
 
+from .cohort import explain_row, screen
 from .dictionary import VARIABLES, variable
 from .dsl import (
     Criterion,
@@ -34,7 +35,12 @@ from .dsl import (
     days_between,
     years_between,
 )
-from .errors import CriteriaInputError, DefinitionError, LiverfailError
+from .errors import (
+    CriteriaInputError,
+    DefinitionError,
+    LiverfailError,
+    MissingDependencyError,
+)
 from .interpreters.record import evaluate
 from .interpreters.text import describe
 from .logic import Outcome
@@ -73,6 +79,7 @@ __all__ = [
     "Fact",
     "Kind",
     "LiverfailError",
+    "MissingDependencyError",
     "Node",
     "Outcome",
     "Parameter",
@@ -92,6 +99,8 @@ __all__ = [
     "days_between",
     "describe",
     "evaluate",
+    "explain_row",
+    "screen",
     "ureg",
     "variable",
     "years_between",

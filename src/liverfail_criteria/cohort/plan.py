@@ -1,0 +1,290 @@
+"""Which column holds which fact, in which unit: the plan every cohort engine follows.
+
+Engine-neutral: the polars engine and the SQL compiler read a table by the same plan,
+so they find the same columns and convert with the same factors. The rules:
+
+* **Columns.** A fact is read from the column named like it (``total_bilirubin``), or
+  from the column ``columns=`` maps it to (``{"total_bilirubin": "TBIL"}``). Columns
+  that are not facts are ignored; the id column (``id`` by default) is carried through.
+* **Units.** A quantity's unit is fixed for its column (``units={"total_bilirubin":
+  "mg/dL"}``), or read row by row from a unit column: the one ``unit_columns=`` names,
+  else the column named like the value column with ``_unit`` appended
+  (``total_bilirubin_unit``). A text cell may also carry its own unit (``"5 mg/dL"``)
+  when the column has no unit of its own. A dimensional column with no unit at all is
+  an error naming it (:class:`~liverfail_criteria.errors.CriteriaInputError`), raised
+  before anything is screened. Plain numbers are read only for dimensionless facts
+  (INR, FiO2 as a fraction).
+* **Conversion.** Each distinct unit spelling is converted once, in Python, by the
+  fact's :class:`~liverfail_criteria.units.UnitSpec`: the engines multiply by the
+  factor and round as :func:`~liverfail_criteria.units.quantise` does. A spelling that
+  is not a unit of the fact's dimension makes each cell that uses it invalid.
+* **Invalid cells** (a value that cannot be read, is out of its plausible range, or
+  contradicts another fact) never stop the screening: the cell is left out, so the
+  criteria that read it are UNKNOWN, and the row's ``errors`` say which cell and why.
+  What a row is screened on is exactly the record the reference evaluator would accept:
+  the row with its invalid cells left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from ..dictionary import VARIABLES
+from ..dsl import Kind, Ruleset, Variable
+from ..errors import CriteriaInputError, DefinitionError, did_you_mean
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "UNIT_SUFFIX",
+    "ColumnKind",
+    "FactColumn",
+    "Plan",
+    "UnitTable",
+    "plan_columns",
+    "ruleset_variables",
+    "unit_table",
+]
+
+#: Appended to a value column's name to find its unit column.
+UNIT_SUFFIX = "_unit"
+
+#: The columns every result has besides the id, the rulesets and the criteria.
+OUTPUT_COLUMNS = ("status", "groups", "missing", "errors", "record")
+
+#: Column kinds that hold numbers.
+NUMERIC = ("number", "integer")
+
+#: How an engine sees a column's type, engine-neutrally.
+ColumnKind = str  # "number", "integer", "string", "boolean", "date", "datetime", "null", "other"
+
+
+def ruleset_variables(ruleset: Ruleset) -> dict[str, Variable]:
+    """Every fact a table may hold for ``ruleset``: the dictionary's and the ruleset's own.
+
+    Raises :class:`DefinitionError` if the ruleset defines a dictionary fact differently.
+    """
+    variables = dict(VARIABLES)
+    for v in ruleset.variables():
+        assert isinstance(v, Variable)
+        known = variables.setdefault(v.name, v)
+        if known != v:
+            raise DefinitionError(
+                f"ruleset {ruleset.id!r} defines fact {v.name!r} differently from the "
+                "data dictionary"
+            )
+    return variables
+
+
+@attrs.frozen
+class FactColumn:
+    """Where one fact is read from.
+
+    Attributes:
+        variable: the fact.
+        column: the table column holding its values.
+        kind: the column's type, as the engine reported it.
+        unit: a unit for every row of the column (``units=``), if one was given.
+        unit_column: the column holding each row's unit, if there is one.
+    """
+
+    variable: Variable
+    column: str
+    kind: ColumnKind
+    unit: str | None = None
+    unit_column: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The fact's name."""
+        return self.variable.name
+
+    @property
+    def is_quantity(self) -> bool:
+        """Whether the fact is a quantity with a unit."""
+        return self.variable.type.kind is Kind.QUANTITY
+
+    @property
+    def needs_unit(self) -> bool:
+        """Whether a plain number in this column would be ambiguous (a dimensional fact)."""
+        unit = self.variable.type.unit
+        return unit is not None and not unit.bare_number
+
+
+@attrs.frozen
+class Plan:
+    """How to read a table: the fact columns, in dictionary order, and the id column.
+
+    Attributes:
+        facts: one entry per fact the table holds.
+        id_column: the column carried through as the row's id, or ``None`` (then the
+            result numbers the rows in a ``row`` column, from 0).
+        variables: every fact the ruleset can read, by name.
+    """
+
+    facts: tuple[FactColumn, ...]
+    id_column: str | None
+    variables: Mapping[str, Variable]
+
+    def fact(self, name: str) -> FactColumn | None:
+        """The entry of the fact called ``name``, if the table holds it."""
+        for f in self.facts:
+            if f.name == name:
+                return f
+        return None
+
+    @property
+    def id_output(self) -> str:
+        """The name of the result's first column: the id column, or ``row``."""
+        return self.id_column if self.id_column is not None else "row"
+
+
+def plan_columns(
+    schema: Mapping[str, ColumnKind],
+    ruleset: Ruleset,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    unit_columns: Mapping[str, str] | None = None,
+    id_column: str | None = "id",
+) -> Plan:
+    """Match a table's columns to the facts of ``ruleset``.
+
+    Args:
+        schema: the table's column names and kinds, in order.
+        ruleset: the ruleset to be screened.
+        columns: fact name to column name, for columns not named like their fact.
+        units: fact name to the unit of every value in its column.
+        unit_columns: fact name to the column holding each row's unit.
+        id_column: the column to carry through as the row id (ignored if absent).
+
+    Raises:
+        CriteriaInputError: for a fact name that is not a fact, a column that is not
+            in the table, a unit that is not a unit of the fact, a fact with both a
+            fixed unit and a unit column, or a dimensional fact whose column holds
+            numbers with no unit anywhere.
+    """
+    variables = ruleset_variables(ruleset)
+    columns = dict(columns or {})
+    units = dict(units or {})
+    unit_columns = dict(unit_columns or {})
+    for option, mapping in (
+        ("columns", columns),
+        ("units", units),
+        ("unit_columns", unit_columns),
+    ):
+        for name in mapping:
+            if name not in variables:
+                raise CriteriaInputError(
+                    option, name, f"names of facts{did_you_mean(str(name), variables)}"
+                )
+    for option, mapping in (("columns", columns), ("unit_columns", unit_columns)):
+        for name, wanted in mapping.items():
+            if wanted not in schema:
+                raise CriteriaInputError(
+                    f"{option}[{name!r}]",
+                    wanted,
+                    f"a column of the table{did_you_mean(str(wanted), schema)}",
+                )
+    taken = set(columns.values())
+    facts: list[FactColumn] = []
+    for name, variable in variables.items():
+        column: str | None = columns.get(name)
+        if column is None:
+            if name not in schema or name in taken:
+                if name in units or name in unit_columns:
+                    raise CriteriaInputError(
+                        f"units[{name!r}]" if name in units else f"unit_columns[{name!r}]",
+                        units.get(name, unit_columns.get(name)),
+                        f"a unit for a fact the table holds; there is no column {name!r} "
+                        "(map one with columns=)",
+                    )
+                continue
+            column = name
+        facts.append(_fact_column(variable, column, schema, units, unit_columns))
+    if id_column is not None and id_column not in schema:
+        id_column = None
+    return Plan(tuple(facts), id_column, variables)
+
+
+def _fact_column(
+    variable: Variable,
+    column: str,
+    schema: Mapping[str, ColumnKind],
+    units: Mapping[str, str],
+    unit_columns: Mapping[str, str],
+) -> FactColumn:
+    name = variable.name
+    kind = schema[column]
+    spec = variable.type.unit
+    unit = units.get(name)
+    unit_column = unit_columns.get(name)
+    if spec is None:
+        if unit is not None or unit_column is not None:
+            raise CriteriaInputError(
+                f"units[{name!r}]", unit or unit_column, f"no unit: {name} is a {variable.type}"
+            )
+        return FactColumn(variable, column, kind)
+    if unit_column is None and f"{column}{UNIT_SUFFIX}" in schema:
+        unit_column = f"{column}{UNIT_SUFFIX}"
+        if unit is not None:
+            raise CriteriaInputError(
+                f"units[{name!r}]",
+                unit,
+                f"one source of units: column {unit_column!r} holds each row's unit "
+                "already (leave units= out, or rename that column)",
+            )
+    elif unit is not None and unit_column is not None:
+        raise CriteriaInputError(
+            f"units[{name!r}]", unit, f"either units= or unit_columns= for {name}, not both"
+        )
+    if unit is not None:
+        spec.factor(unit, name)  # an unknown unit or another dimension: raise now
+    # Numbers with no unit anywhere; text may carry its units (checked when screening).
+    if unit is None and unit_column is None and not spec.bare_number and kind in NUMERIC:
+        raise CriteriaInputError(
+            name,
+            f"column {column!r}",
+            f"a unit for its numbers: give units={{{name!r}: {spec.accepted[0]!r}}}, or a "
+            f"column {column + UNIT_SUFFIX!r} with each row's unit",
+        )
+    return FactColumn(variable, column, kind, unit, unit_column)
+
+
+@attrs.frozen
+class UnitTable:
+    """The conversion of every distinct unit spelling a fact's column uses.
+
+    Attributes:
+        factors: spelling to the number of canonical units in one of it.
+        errors: spelling to what was expected instead, for spellings that are not
+            units of the fact.
+    """
+
+    factors: Mapping[str, float]
+    errors: Mapping[str, str]
+
+
+def unit_table(fact: FactColumn, spellings: Iterable[str]) -> UnitTable:
+    """Convert each distinct unit spelling of ``fact`` once, by its unit specification.
+
+    The empty spelling (a plain number) converts with factor 1 for a dimensionless
+    fact and is an error for a dimensional one.
+    """
+    spec = fact.variable.type.unit
+    assert spec is not None
+    factors: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for text in spellings:
+        if text == "":
+            if spec.bare_number:
+                factors[text] = 1.0
+            else:
+                errors[text] = f"a quantity with a unit, such as '85 {spec.accepted[0]}'"
+            continue
+        try:
+            factors[text] = spec.factor(text, fact.name)
+        except CriteriaInputError as exc:
+            errors[text] = exc.expected
+    return UnitTable(factors, errors)

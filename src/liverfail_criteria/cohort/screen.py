@@ -1,0 +1,236 @@
+"""Screening a cohort with the polars engine: plan, read, compile, collect."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from ..dsl import Criterion, Kind, Ruleset
+from ..errors import CriteriaInputError, DefinitionError, did_you_mean
+from ..extras import require
+from ..interpreters.facts import Native, resolve_params
+from ..interpreters.frame.cells import (
+    _NUMBER,
+    ERROR_DTYPE,
+    given_column,
+    read_cells,
+)
+from ..interpreters.frame.compile import compile_ruleset
+from .plan import OUTPUT_COLUMNS, Plan, UnitTable, plan_columns, unit_table
+from .source import column_kinds, to_lazyframe
+
+__all__ = ["Screening", "screen", "screening_of"]
+
+#: The values of the ``status`` column, as :class:`~liverfail_criteria.Eligibility` has them.
+STATUSES = ("eligible", "ineligible", "undetermined")
+
+
+@attrs.frozen
+class Screening:
+    """How a result table was made: what :func:`explain_row` needs to redo a row.
+
+    Attributes:
+        ruleset: the ruleset screened.
+        params: the parameters as the caller gave them.
+        assume_absent: the facts assumed absent when missing.
+        id_column: the result's first column (the id column, or ``row``).
+    """
+
+    ruleset: Ruleset
+    params: Mapping[str, object]
+    assume_absent: tuple[str, ...]
+    id_column: str
+
+
+# Results made by screen(), by id(), while they live: explain_row finds them here.
+_MADE: dict[int, Screening] = {}
+
+
+def screening_of(results: Any) -> Screening | None:
+    """How ``results`` was made, if it is a table :func:`screen` returned."""
+    return _MADE.get(id(results))
+
+
+def _remember(results: Any, screening: Screening) -> None:
+    key = id(results)
+    _MADE[key] = screening
+    weakref.finalize(results, _MADE.pop, key, None)
+
+
+def _check_assume_absent(names: Iterable[str], plan: Plan) -> tuple[str, ...]:
+    if isinstance(names, str):
+        names = (names,)
+    names = tuple(names)
+    for name in names:
+        var = plan.variables.get(name)
+        if var is None or var.type.kind is not Kind.BOOLEAN:
+            raise CriteriaInputError(
+                "assume_absent",
+                name,
+                f"names of true/false facts{did_you_mean(str(name), plan.variables)}",
+            )
+    return names
+
+
+def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
+    """Every distinct unit spelling each quantity column uses, where it has a value."""
+    import polars as pl
+
+    exprs: dict[str, Any] = {}
+    for f in plan.facts:
+        if not f.is_quantity or f.unit is not None:
+            continue
+        value = pl.col(f.column)
+        if f.unit_column is not None:
+            unit = pl.col(f.unit_column).cast(pl.String).str.strip_chars().fill_null("")
+            present = value.is_not_null()
+            if f.kind in ("number", "integer"):
+                present = present & ~value.cast(pl.Float64).is_nan()
+        elif f.kind == "string":
+            parts = value.str.strip_chars().str.extract_groups(_NUMBER)
+            unit = parts.struct.field("u")
+            present = parts.struct.field("n").is_not_null()
+        else:
+            continue
+        exprs[f.name] = unit.filter(present).unique().sort().implode()
+    if not exprs:
+        return {}
+    row = lf.select(**exprs).collect().row(0, named=True)
+    return {name: list(values) for name, values in row.items()}
+
+
+def _unit_tables(lf: Any, plan: Plan) -> dict[str, UnitTable]:
+    spellings = _spellings(lf, plan)
+    tables: dict[str, UnitTable] = {}
+    for f in plan.facts:
+        if not f.is_quantity:
+            continue
+        if f.unit is not None:
+            tables[f.name] = unit_table(f, [f.unit])
+            continue
+        found = spellings.get(f.name, [])
+        if f.unit_column is None and f.needs_unit and "" in found:
+            spec = f.variable.type.unit
+            assert spec is not None
+            raise CriteriaInputError(
+                f.name,
+                f"column {f.column!r}",
+                f"a unit for its numbers: give units={{{f.name!r}: {spec.accepted[0]!r}}}, a "
+                f"column {f.column + '_unit'!r} with each row's unit, or the unit in each "
+                "cell ('85 umol/L')",
+            )
+        tables[f.name] = unit_table(f, [*found, ""])
+    return tables
+
+
+def _check_names(ruleset: Ruleset, id_output: str) -> None:
+    reserved = {*OUTPUT_COLUMNS, id_output}
+    nodes: list[Criterion | Ruleset] = [*ruleset.rulesets(), *ruleset.criteria()]
+    for node in nodes:
+        if node.id in reserved or node.id.startswith("__lc."):
+            raise DefinitionError(
+                f"{type(node).__name__.lower()} id {node.id!r} is the name of a result column"
+            )
+
+
+def screen(
+    data: Any,
+    ruleset: Ruleset | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    unit_columns: Mapping[str, str] | None = None,
+    params: Mapping[str, object] | None = None,
+    assume_absent: Iterable[str] = (),
+    id_column: str | None = "id",
+    errors: Literal["report", "raise"] = "report",
+    keep_record: bool = True,
+) -> Any:
+    """Screen every row of a table; see :func:`liverfail_criteria.screen`."""
+    pl = require("polars", extra="cohort", feature="lc.screen")
+    if ruleset is None:
+        from ..trial import ELIGIBILITY
+
+        ruleset = ELIGIBILITY
+    if not isinstance(ruleset, Ruleset):
+        raise CriteriaInputError("ruleset", ruleset, "a Ruleset")
+    if errors not in ("report", "raise"):
+        raise CriteriaInputError("errors", errors, "'report' or 'raise'")
+    lf = to_lazyframe(data)
+    kinds = column_kinds(lf.collect_schema())
+    plan = plan_columns(
+        kinds,
+        ruleset,
+        columns=columns,
+        units=units,
+        unit_columns=unit_columns,
+        id_column=id_column,
+    )
+    _check_names(ruleset, plan.id_output)
+    resolved = resolve_params(ruleset, params)
+    param_values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
+    assumed = _check_assume_absent(assume_absent, plan)
+    tables = _unit_tables(lf, plan)
+    compiled = compile_ruleset(ruleset, param_values)
+
+    if plan.id_column is None:
+        lf = lf.with_row_index("row")
+    lf, error_columns = read_cells(lf, plan, tables, assumed)
+    lf = compiled.apply(lf)
+
+    root = pl.col(ruleset.id)
+    status = (
+        pl.when(root)
+        .then(pl.lit("eligible"))
+        .when(~root)
+        .then(pl.lit("ineligible"))
+        .otherwise(pl.lit("undetermined"))
+        .cast(pl.Enum(STATUSES))
+    )
+    if compiled.groups:
+        groups = pl.concat_list(
+            [pl.when(pl.col(r.id)).then(pl.lit(r.group)) for r in compiled.groups]
+        ).list.drop_nulls()
+    else:
+        groups = pl.lit([], dtype=pl.List(pl.String))
+    if error_columns:
+        error_list = pl.concat_list([pl.col(c) for c in error_columns]).list.drop_nulls()
+    else:
+        error_list = pl.lit([], dtype=pl.List(ERROR_DTYPE()))
+    outputs: list[Any] = [
+        pl.col(plan.id_output),
+        status.alias("status"),
+        groups.alias("groups"),
+        compiled.missing_list().alias("missing"),
+        error_list.alias("errors"),
+        *[pl.col(r.id) for r in compiled.rulesets],
+        *[pl.col(c.id) for c in compiled.criteria],
+    ]
+    if keep_record:
+        if plan.facts:
+            record = pl.struct([pl.col(given_column(f.name)).alias(f.name) for f in plan.facts])
+        else:
+            record = pl.lit(None, dtype=pl.Struct({}))
+        outputs.append(record.alias("record"))
+    results = lf.select(outputs).collect()
+    if errors == "raise":
+        _raise_first(results, plan.id_output)
+    _remember(results, Screening(ruleset, dict(params or {}), assumed, plan.id_output))
+    return results
+
+
+def _raise_first(results: Any, id_output: str) -> None:
+    import polars as pl
+
+    bad = results.filter(pl.col("errors").list.len() > 0).head(1)
+    if bad.height:
+        row = bad.row(0, named=True)
+        error = row["errors"][0]
+        raise CriteriaInputError(
+            error["field"],
+            error["value"],
+            f"{error['expected']} (row {id_output} = {row[id_output]!r})",
+        )
