@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -43,21 +41,37 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy")
 
 
+#: The bundled example cohort and the units of its columns that carry none.
+EXAMPLE_COHORT = "examples/cohort/cohort.csv"
+EXAMPLE_UNITS = ["body_weight=kg", "age=a", "standard_treatment_duration=d"]
+
+
 @nox.session(python="3.11")
 def demo(session: nox.Session) -> None:
-    """The main job on the bundled example patients."""
-    session.install(".")
-    patients = sorted(glob.glob("examples/patients/*.json"))
-    session.run("liverfail-criteria", "evaluate", *patients)
-    session.run("python", "examples/apasl_aclf.py")
+    """The main job: screen the bundled example cohort; explain one example patient."""
+    session.install(".[cohort]")
+    units = [arg for unit in EXAMPLE_UNITS for arg in ("--units", unit)]
+    session.run(
+        "liverfail-criteria",
+        "screen",
+        EXAMPLE_COHORT,
+        *units,
+        "--out",
+        "screening-results.parquet",
+        "--figure",
+        "screening-funnel.png",
+        *session.posargs,
+    )
+    session.run("liverfail-criteria", "evaluate", "examples/patients/clf_eligible.json")
 
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """Benchmarks: one full evaluation, and the import time."""
-    session.install(".")
-    session.run("python", "benchmarks/bench_evaluate.py", *session.posargs)
+    """Benchmarks: one full evaluation, the import time, and screening 1,000,000 rows."""
+    session.install(".[cohort]")
+    session.run("python", "benchmarks/bench_evaluate.py")
     session.run("python", "benchmarks/bench_import.py")
+    session.run("python", "benchmarks/bench_screen.py", *session.posargs)
 
 
 @nox.session(python="3.11")

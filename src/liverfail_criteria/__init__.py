@@ -16,7 +16,7 @@ The criteria are plain data (:mod:`liverfail_criteria.dsl`); the trial's ruleset
 
 from __future__ import annotations
 
-from .cohort import explain_row, screen
+from .cohort import explain_row, funnel, missingness, screen
 from .dictionary import VARIABLES, variable
 from .dsl import (
     Criterion,
@@ -100,6 +100,8 @@ __all__ = [
     "describe",
     "evaluate",
     "explain_row",
+    "funnel",
+    "missingness",
     "screen",
     "ureg",
     "variable",

@@ -1,8 +1,10 @@
 """The ``liverfail-criteria`` command.
 
 ``liverfail-criteria evaluate PATIENT.json [...]`` prints each patient's explained
-evaluation tree; ``--json`` prints the results as JSON instead. Bad input ends the
-command with a one-line message on standard error and exit status 2.
+evaluation tree; ``--json`` prints the results as JSON instead.
+``liverfail-criteria screen COHORT.csv`` screens a whole table (CSV or Parquet) and
+prints its funnel; ``--out`` saves the results. Bad input ends the command with a
+one-line message on standard error and exit status 2.
 """
 
 from __future__ import annotations
@@ -86,6 +88,62 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pairs(option: str, texts: Sequence[str]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise _Failure(f"{option} {text!r}: expected FACT=VALUE")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _screen(args: argparse.Namespace) -> int:
+    import liverfail_criteria as lc
+
+    from .cohort.files import screen_file, write
+    from .cohort.funnel import funnel, missingness
+
+    options: dict[str, Any] = {
+        "ruleset": _ruleset(args.ruleset),
+        "columns": _pairs("--column", args.column),
+        "units": _pairs("--units", args.units),
+        "unit_columns": _pairs("--unit-column", args.unit_column),
+        "params": dict(_parse_param(p) for p in args.param),
+        "assume_absent": [
+            n.strip() for chunk in args.assume_absent for n in chunk.split(",") if n.strip()
+        ],
+        "id_column": args.id_column,
+        "errors": "raise" if args.strict else "report",
+    }
+    try:
+        results = screen_file(
+            args.cohort, progress=args.progress, batch_rows=args.batch_rows, **options
+        )
+        if args.out:
+            write(results, args.out)
+        summary = funnel(results, options["ruleset"], options["params"])
+        if args.figure:
+            summary.plot(args.figure)
+    except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
+        raise _Failure(f"{args.cohort}: {exc}") from None
+    except Exception as exc:  # a file polars cannot read: say so in one line
+        if type(exc).__module__.startswith("polars"):
+            raise _Failure(f"{args.cohort}: cannot read ({exc})".splitlines()[0]) from None
+        raise
+    print(summary)
+    if args.missingness:
+        table = missingness(results, options["ruleset"], options["params"])
+        print("\nfact                            empty  invalid  deciding")
+        for row in table.iter_rows(named=True):
+            print(f"{row['fact']:30} {row['empty'] or 0:6} {row['invalid']:8} {row['deciding']:9}")
+    if args.out:
+        print(f"results: {args.out} ({results.height} rows)")
+    if args.figure:
+        print(f"funnel figure: {args.figure}")
+    return 0
+
+
 def _variables(args: argparse.Namespace) -> int:
     import liverfail_criteria as lc
 
@@ -132,6 +190,65 @@ def _build_parser() -> argparse.ArgumentParser:
         help="leave informational criteria out of the tree",
     )
     ev.set_defaults(run=_evaluate)
+    sc = sub.add_parser("screen", help="screen a cohort table (CSV or Parquet); print its funnel")
+    sc.add_argument("cohort", help="a .csv, .tsv or .parquet file, one row per patient")
+    sc.add_argument("--out", help="save the results (.parquet, or .csv with lists as text)")
+    sc.add_argument("--figure", help="draw the funnel (.png, .svg or .pdf)")
+    sc.add_argument(
+        "--units",
+        action="append",
+        default=[],
+        metavar="FACT=UNIT",
+        help="the unit of every value in a fact's column, e.g. body_weight=kg",
+    )
+    sc.add_argument(
+        "--unit-column",
+        action="append",
+        default=[],
+        metavar="FACT=COLUMN",
+        help="the column holding each row's unit (default: <column>_unit, if present)",
+    )
+    sc.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FACT=COLUMN",
+        help="the column holding a fact, when it is not named like the fact",
+    )
+    sc.add_argument("--id-column", default="id", help="the row id column (default: id)")
+    sc.add_argument(
+        "--ruleset",
+        default="eligibility",
+        help="ruleset id: eligibility (default), inclusion, clf, aclf, exclusions",
+    )
+    sc.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="set a parameter"
+    )
+    sc.add_argument(
+        "--assume-absent",
+        action="append",
+        default=[],
+        metavar="FACTS",
+        help="comma-separated true/false facts to take as false when empty",
+    )
+    sc.add_argument(
+        "--strict", action="store_true", help="stop at the first invalid cell, naming it"
+    )
+    sc.add_argument("--missingness", action="store_true", help="print missingness per fact")
+    sc.add_argument(
+        "--batch-rows",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="screen large files N rows at a time (default: 200000)",
+    )
+    sc.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: on large files, on a terminal)",
+    )
+    sc.set_defaults(run=_screen)
     var = sub.add_parser("variables", help="list the facts a record can carry")
     var.set_defaults(run=_variables)
     return parser

@@ -7,6 +7,6 @@ matplotlib for the funnel figure. Nothing here imports them until it is called, 
 
 from __future__ import annotations
 
-from .api import explain_row, screen
+from .api import explain_row, funnel, missingness, screen
 
-__all__ = ["explain_row", "screen"]
+__all__ = ["explain_row", "funnel", "missingness", "screen"]

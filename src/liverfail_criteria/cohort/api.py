@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from ..dsl import Ruleset
     from ..result import Result
+    from .funnel import Funnel
 
-__all__ = ["explain_row", "screen"]
+__all__ = ["explain_row", "funnel", "missingness", "screen"]
 
 
 def screen(
@@ -105,3 +106,45 @@ def explain_row(
     from .explain import explain_row as _explain_row
 
     return _explain_row(results, i, ruleset=ruleset, params=params, assume_absent=assume_absent)
+
+
+def funnel(
+    results: Any, ruleset: Ruleset | None = None, params: Mapping[str, object] | None = None
+) -> Funnel:
+    """The screening funnel of a result table, in CONSORT style.
+
+    Steps follow the ruleset: for the trial's eligibility, the inclusion step (with
+    the CLF and ACLF groups under it), then each exclusion in protocol order. A step
+    removes the rows it decides against and lets undetermined rows through, counted,
+    with the missing facts that could decide them. The rows removed are the
+    ineligible ones; those left are the eligible and the undetermined.
+
+    Args:
+        results: a table :func:`screen` returned (by any engine).
+        ruleset: the ruleset it was screened with; found by itself for the table
+            ``screen`` returned, else the trial's eligibility.
+        params: the parameters it was screened with, which say which criteria gate;
+            found by itself for the table ``screen`` returned.
+
+    Returns:
+        A :class:`~liverfail_criteria.cohort.funnel.Funnel`: ``.table`` (a polars
+        DataFrame), the totals, ``str()`` for a terminal, and ``.plot(path)`` for a
+        PNG or SVG figure. In a notebook it displays as a table.
+    """
+    from .funnel import funnel as _funnel
+
+    return _funnel(results, ruleset, params)
+
+
+def missingness(
+    results: Any, ruleset: Ruleset | None = None, params: Mapping[str, object] | None = None
+) -> Any:
+    """Per fact of the ruleset: rows with no value, with an invalid one, and deciding.
+
+    Returns a polars DataFrame with one row per fact, in the order ``missing`` lists
+    them: ``in_table``, ``empty``, ``invalid``, ``deciding`` (undetermined rows that
+    the fact could decide) and ``empty_share``.
+    """
+    from .funnel import missingness as _missingness
+
+    return _missingness(results, ruleset, params)

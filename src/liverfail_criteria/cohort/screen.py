@@ -12,13 +12,8 @@ from ..dsl import Criterion, Kind, Ruleset
 from ..errors import CriteriaInputError, DefinitionError, did_you_mean
 from ..extras import require
 from ..interpreters.facts import Native, resolve_params
-from ..interpreters.frame.cells import (
-    _NUMBER,
-    ERROR_DTYPE,
-    given_column,
-    read_cells,
-)
-from ..interpreters.frame.compile import compile_ruleset
+from ..interpreters.frame.cells import _NUMBER, ERROR_DTYPE, given_column, read_cells
+from ..interpreters.frame.compile import Compiled, compile_ruleset, mask_column
 from .plan import OUTPUT_COLUMNS, Plan, UnitTable, plan_columns, unit_table
 from .source import column_kinds, to_lazyframe
 
@@ -119,8 +114,7 @@ def _unit_tables(lf: Any, plan: Plan) -> dict[str, UnitTable]:
                 f.name,
                 f"column {f.column!r}",
                 f"a unit for its numbers: give units={{{f.name!r}: {spec.accepted[0]!r}}}, a "
-                f"column {f.column + '_unit'!r} with each row's unit, or the unit in each "
-                "cell ('85 umol/L')",
+                f"column {f.column + '_unit'!r} with each row's unit, or a unit in every cell",
             )
         tables[f.name] = unit_table(f, [*found, ""])
     return tables
@@ -178,8 +172,9 @@ def screen(
 
     if plan.id_column is None:
         lf = lf.with_row_index("row")
-    lf, error_columns = read_cells(lf, plan, tables, assumed)
-    lf = compiled.apply(lf)
+    lf = lf.with_row_index(_INDEX)
+    cells = read_cells(lf, plan, tables, assumed)
+    lf = compiled.outcomes(cells.frame)
 
     root = pl.col(ruleset.id)
     status = (
@@ -190,24 +185,17 @@ def screen(
         .otherwise(pl.lit("undetermined"))
         .cast(pl.Enum(STATUSES))
     )
-    if compiled.groups:
-        groups = pl.concat_list(
-            [pl.when(pl.col(r.id)).then(pl.lit(r.group)) for r in compiled.groups]
-        ).list.drop_nulls()
-    else:
-        groups = pl.lit([], dtype=pl.List(pl.String))
-    if error_columns:
-        error_list = pl.concat_list([pl.col(c) for c in error_columns]).list.drop_nulls()
-    else:
-        error_list = pl.lit([], dtype=pl.List(ERROR_DTYPE()))
+    words = [mask_column(ruleset.id, w) for w in range(compiled.words)]
+    group_key = pl.lit(0, dtype=pl.Int64)
+    for i, r in enumerate(compiled.groups):
+        group_key = group_key + pl.col(r.id).fill_null(False).cast(pl.Int64) * (1 << i)
     outputs: list[Any] = [
+        pl.col(_INDEX),
         pl.col(plan.id_output),
         status.alias("status"),
-        groups.alias("groups"),
-        compiled.missing_list().alias("missing"),
-        error_list.alias("errors"),
         *[pl.col(r.id) for r in compiled.rulesets],
         *[pl.col(c.id) for c in compiled.criteria],
+        group_key.alias(_GROUPS),
     ]
     if keep_record:
         if plan.facts:
@@ -215,11 +203,107 @@ def screen(
         else:
             record = pl.lit(None, dtype=pl.Struct({}))
         outputs.append(record.alias("record"))
-    results = lf.select(outputs).collect()
+    main = lf.select(outputs)
+    # The missing facts matter only where the outcome is unknown, and error messages
+    # only where a cell is invalid: both are computed on those rows alone, which are
+    # few, then joined back. The shared part of the three queries is computed once.
+    undetermined = compiled.masks(lf.filter(root.is_null())).select(_INDEX, *words)
+    if cells.errors:
+        errors_expr = pl.concat_list(list(cells.errors)).list.drop_nulls()
+    else:
+        errors_expr = pl.lit([], dtype=pl.List(ERROR_DTYPE()))
+    bad_rows = lf.filter(cells.invalid).select(pl.col(_INDEX), errors_expr.alias("errors"))
+    table, masks, bad = pl.collect_all(
+        [main, undetermined, bad_rows], engine="in-memory", optimizations=_OPTIMIZATIONS()
+    )
+
+    table = table.join(
+        _group_lists(table, compiled), on=_GROUPS, how="left", maintain_order="left"
+    )
+    masks = masks.join(_missing_lists(masks, compiled, words), on=words, how="left")
+    table = table.join(
+        masks.select(_INDEX, "missing"), on=_INDEX, how="left", maintain_order="left"
+    )
+    table = table.join(bad, on=_INDEX, how="left", maintain_order="left")
+    table = table.with_columns(
+        pl.col("missing").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        pl.col("errors").fill_null(pl.lit([], dtype=pl.List(ERROR_DTYPE()))),
+    )
+    results = table.select(
+        plan.id_output,
+        "status",
+        "groups",
+        "missing",
+        "errors",
+        *[r.id for r in compiled.rulesets],
+        *[c.id for c in compiled.criteria],
+        *(["record"] if keep_record else []),
+    )
     if errors == "raise":
         _raise_first(results, plan.id_output)
     _remember(results, Screening(ruleset, dict(params or {}), assumed, plan.id_output))
     return results
+
+
+def _OPTIMIZATIONS() -> Any:  # a constant, made when polars is imported
+    """Query optimisations: polars' defaults but common subexpression elimination.
+
+    The stages of the reading and the compiled criteria share nothing to eliminate,
+    and with it polars 2.1 panics on some string expressions after a filter (an
+    ``i < self.len()`` assertion), so it is off.
+    """
+    import polars as pl
+
+    return pl.QueryOptFlags(comm_subexpr_elim=False)
+
+
+_INDEX = "__lc.index"
+_GROUPS = "__lc.groups"
+
+
+def _group_lists(table: Any, compiled: Compiled) -> Any:
+    """Each distinct combination of groups met, and its list of group labels."""
+    import polars as pl
+
+    keys = table.get_column(_GROUPS).unique().to_list()
+    labels = [r.group for r in compiled.groups]
+    return pl.DataFrame(
+        {_GROUPS: keys, "groups": [[g for i, g in enumerate(labels) if k >> i & 1] for k in keys]},
+        schema={_GROUPS: pl.Int64, "groups": pl.List(pl.String)},
+    )
+
+
+def _missing_lists(table: Any, compiled: Compiled, words: list[str]) -> Any:
+    """Each distinct mask of the root, and the missing facts it stands for, in order."""
+    import polars as pl
+
+    masks = table.select(words).unique().with_row_index(_MASK)
+    facts = pl.DataFrame(
+        {
+            "fact": list(compiled.facts),
+            "word": [i // 63 for i in range(len(compiled.facts))],
+            "power": [1 << (i % 63) for i in range(len(compiled.facts))],
+            "order": list(range(len(compiled.facts))),
+        },
+        schema={"fact": pl.String, "word": pl.Int64, "power": pl.Int64, "order": pl.Int64},
+    )
+    word = pl.lit(0, dtype=pl.Int64)
+    for w, name in enumerate(words):
+        word = pl.when(pl.col("word") == w).then(pl.col(name)).otherwise(word)
+    found = (
+        masks.join(facts, how="cross")
+        .filter((word // pl.col("power")) % 2 == 1)
+        .sort(_MASK, "order")
+        .group_by(_MASK, maintain_order=True)
+        .agg(pl.col("fact").alias("missing"))
+    )
+    lists = masks.join(found, on=_MASK, how="left").with_columns(
+        pl.col("missing").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    )
+    return lists.drop(_MASK)
+
+
+_MASK = "__lc.mask"
 
 
 def _raise_first(results: Any, id_output: str) -> None:

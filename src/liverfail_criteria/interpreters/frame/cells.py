@@ -10,14 +10,18 @@ contradiction, and the implications of ``sex = "male"`` and the caller's
 ``assume_absent`` fill in facts, as :func:`..facts.read_record` does.
 
 The work is done in a few ``with_columns`` stages, each reading the columns the last
-one made, so no expression is computed twice.
+one made, so no expression is computed twice. Only a cheap flag per cell says it is
+invalid; the error's text is built by :attr:`Cells.errors`, an expression meant for
+the few rows with a flag set (see :mod:`liverfail_criteria.cohort.screen`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from ...cohort.plan import FactColumn, Plan, UnitTable
 from ...dictionary import (
@@ -30,7 +34,7 @@ from ...dsl import Kind
 from ...errors import CriteriaInputError
 from .numeric import quantise_columns
 
-__all__ = ["ERROR_DTYPE", "fact_column", "given_column", "read_cells"]
+__all__ = ["ERROR_DTYPE", "Cells", "fact_column", "given_column", "read_cells"]
 
 _P = "__lc."
 _NUMBER = r"^\s*(?P<n>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<u>.*?)\s*$"
@@ -49,8 +53,12 @@ def given_column(name: str) -> str:
     return f"{_P}given.{name}"
 
 
-def _error_column(name: str, n: int = 0) -> str:
-    return f"{_P}err.{name}.{n}"
+def _flag_column(name: str, n: int = 0) -> str:
+    return f"{_P}invalid.{n}.{name}"
+
+
+def _before_checks(name: str) -> str:
+    return f"{_P}pre.{name}"
 
 
 def _tmp(kind: str, name: str) -> str:
@@ -159,8 +167,8 @@ def _quantity_factor(fact: FactColumn, table: UnitTable) -> dict[str, Any]:
     }
 
 
-def _quantity_final(fact: FactColumn) -> dict[str, Any]:
-    """Stage 4 of a quantity: check the converted value; the fact, as read, and errors."""
+def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """Stage 4 of a quantity: the invalid flag; then the fact, as read; and the error."""
     import polars as pl
 
     name = fact.name
@@ -197,6 +205,15 @@ def _quantity_final(fact: FactColumn) -> dict[str, Any]:
             )
         )
     expected = expected.otherwise(pl.lit(None, dtype=pl.String))
+    invalid = pl.col(_tmp("bad", name)).is_not_null() | (
+        present
+        & (
+            ~finite
+            | pl.col(_tmp("unit_error", name)).is_not_null()
+            | ~converted.is_finite()
+            | _outside(variable, converted)
+        )
+    )
     if fact.kind == "string":
         shown = pl.col(fact.column).str.strip_chars()
         if fact.unit is not None or fact.unit_column is not None:
@@ -204,18 +221,31 @@ def _quantity_final(fact: FactColumn) -> dict[str, Any]:
     else:
         shown = pl.concat_str([pl.col(fact.column).cast(pl.String), unit], separator=" ")
         shown = shown.str.strip_chars()
-    error = _error(name, shown, expected, expected.is_not_null())
-    ok = present & expected.is_null()
-    given = pl.when(ok).then(pl.struct(value=number, unit=unit))
-    return {
-        fact_column(name): pl.when(ok).then(converted),
-        given_column(name): given,
-        _error_column(name): error,
-    }
+    flag = pl.col(_flag_column(name))
+    ok = present & ~flag
+    return (
+        {
+            _flag_column(name): invalid.fill_null(False),
+        },
+        {
+            fact_column(name): pl.when(ok).then(converted),
+            given_column(name): pl.when(ok).then(pl.struct(value=number, unit=unit)),
+        },
+        _error(name, shown, expected, flag),
+    )
 
 
-def _other_fact(fact: FactColumn) -> dict[str, Any]:
-    """A true/false fact, a grade, a category or a date: value, as read, and error."""
+def _outside(variable: Any, converted: Any) -> Any:
+    import polars as pl
+
+    if variable.plausible is None:
+        return pl.lit(False)
+    lo, hi = variable.plausible
+    return (converted < lo) | (converted > hi)
+
+
+def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], Any]:
+    """A true/false fact, a grade, a category or a date: value, as read, flag; error."""
     import polars as pl
 
     name = fact.name
@@ -232,8 +262,8 @@ def _other_fact(fact: FactColumn) -> dict[str, Any]:
         return {
             fact_column(name): value,
             given_column(name): value,
-            _error_column(name): pl.lit(None, dtype=_dtype()),
-        }
+            _flag_column(name): pl.lit(False),
+        }, pl.lit(None, dtype=_dtype())
     if kind is Kind.BOOLEAN:
         expected_text = "true or false"
         if text is not None:
@@ -297,8 +327,8 @@ def _other_fact(fact: FactColumn) -> dict[str, Any]:
     return {
         fact_column(name): value,
         given_column(name): value,
-        _error_column(name): _error(name, shown, expected_text, bad),
-    }
+        _flag_column(name): bad.fill_null(False),
+    }, _error(name, shown, expected_text, pl.col(_flag_column(name)))
 
 
 def _polars_dtype(kind: Kind) -> Any:
@@ -330,19 +360,35 @@ def _completed_years(start: Any, end: Any) -> Any:
 
 
 class _Checks:
-    """The checks across facts: which cells each contradiction leaves out, and why."""
+    """The checks across facts: which cells each contradiction leaves out, and why.
+
+    Each check is a flag column (which rows it leaves the cell out of), made in the
+    stage that runs it, and an error expression for the rows with the flag set, which
+    reads the facts as they were before any check (``pre`` columns), not as left.
+    """
 
     def __init__(self, plan: Plan) -> None:
         self.present = {f.name for f in plan.facts}
+        self.flags: dict[str, Any] = {}  # flag column -> condition, for the current stage
         self.errors: list[Any] = []
-        self.cleared: dict[str, list[Any]] = {}
+        self.cleared: dict[str, list[str]] = {}  # fact -> its flag columns
 
     def has(self, *names: str) -> bool:
         return all(n in self.present for n in names)
 
     def clear(self, name: str, when: Any, shown: Any, expected: Any) -> None:
-        self.errors.append(_error(name, shown, expected, when))
-        self.cleared.setdefault(name, []).append(when)
+        import polars as pl
+
+        n = len(self.errors) + 1
+        flag = _flag_column(name, n)
+        self.flags[flag] = when.fill_null(False)
+        self.errors.append(_error(name, shown, expected, pl.col(flag)))
+        self.cleared.setdefault(name, []).append(flag)
+
+    def stage(self) -> dict[str, Any]:
+        """The flag columns of the checks added since the last stage."""
+        flags, self.flags = self.flags, {}
+        return flags
 
 
 def _fact(name: str) -> Any:
@@ -351,76 +397,87 @@ def _fact(name: str) -> Any:
     return pl.col(fact_column(name))
 
 
-def _check_dates(checks: _Checks) -> dict[str, Any]:
-    """Stage: events dated after the assessment are left out."""
+def _pre(name: str) -> Any:
     import polars as pl
 
-    out: dict[str, Any] = {}
+    return pl.col(_before_checks(name))
+
+
+def _check_dates(checks: _Checks) -> None:
+    """Events dated after the assessment are left out."""
+    import polars as pl
+
     if not checks.has("assessment_date"):
-        return out
-    assessed = _fact("assessment_date")
+        return
     for name in NOT_AFTER_ASSESSMENT:
-        if not checks.has(name):
-            continue
-        after = _fact(name) > assessed
-        checks.clear(
-            name,
-            after,
-            _fact(name).cast(pl.String),
-            pl.format("a date on or before assessment_date ({})", assessed.cast(pl.String)),
-        )
-        out[fact_column(name)] = pl.when(after).then(None).otherwise(_fact(name))
-    return out
+        if checks.has(name):
+            checks.clear(
+                name,
+                _fact(name) > _fact("assessment_date"),
+                _pre(name).cast(pl.String),
+                pl.format(
+                    "a date on or before assessment_date ({})",
+                    _pre("assessment_date").cast(pl.String),
+                ),
+            )
 
 
 def _check_consistency(checks: _Checks) -> None:
-    """Contradictions between facts: every cell of one is left out."""
+    """Contradictions between facts (with late events left out): every cell of one."""
     import polars as pl
 
     if checks.has("assessment_date", "age", "birth_date"):
-        years = _completed_years(_fact("birth_date"), _fact("assessment_date"))
-        wrong = _fact("age").floor() != years.cast(pl.Float64)
+        wrong = _fact("age").floor() != _completed_years(
+            _fact("birth_date"), _fact("assessment_date")
+        ).cast(pl.Float64)
+        years = _completed_years(_pre("birth_date"), _pre("assessment_date"))
         why = pl.format(
             "{} completed years, as birth_date {} and assessment_date {} give",
             years,
-            _fact("birth_date"),
-            _fact("assessment_date"),
+            _pre("birth_date"),
+            _pre("assessment_date"),
         )
-        checks.clear("age", wrong, _fact("age").cast(pl.String) + pl.lit(" years"), why)
+        checks.clear("age", wrong, _pre("age").cast(pl.String) + pl.lit(" years"), why)
         checks.clear(
             "birth_date",
             wrong,
-            _fact("birth_date").cast(pl.String),
-            pl.format("a birth date that agrees with age ({} years)", _fact("age")),
+            _pre("birth_date").cast(pl.String),
+            pl.format("a birth date that agrees with age ({} years)", _pre("age")),
         )
     if checks.has("assessment_date", "drug_abuse_past_year", "last_drug_abuse_date"):
-        days = (_fact("assessment_date") - _fact("last_drug_abuse_date")).dt.total_days()
-        within = (days >= 0) & (days <= DRUG_ABUSE_WINDOW_DAYS)
-        wrong = _fact("drug_abuse_past_year") != within
+
+        def within(last: Any, assessed: Any) -> tuple[Any, Any]:
+            days = (assessed - last).dt.total_days()
+            return (days >= 0) & (days <= DRUG_ABUSE_WINDOW_DAYS), days
+
+        inside, _ = within(_fact("last_drug_abuse_date"), _fact("assessment_date"))
+        wrong = _fact("drug_abuse_past_year") != inside
+        shown_inside, days = within(_pre("last_drug_abuse_date"), _pre("assessment_date"))
         why = pl.format(
             "{}, as last_drug_abuse_date is {} days before assessment_date",
-            within.cast(pl.String).str.to_lowercase(),
+            shown_inside.cast(pl.String).str.to_lowercase(),
             days,
         )
         checks.clear(
-            "drug_abuse_past_year", wrong, _fact("drug_abuse_past_year").cast(pl.String), why
+            "drug_abuse_past_year", wrong, _pre("drug_abuse_past_year").cast(pl.String), why
         )
         checks.clear(
             "last_drug_abuse_date",
             wrong,
-            _fact("last_drug_abuse_date").cast(pl.String),
+            _pre("last_drug_abuse_date").cast(pl.String),
             "a date that agrees with drug_abuse_past_year",
         )
     if checks.has("pao2_fio2_ratio", "pao2", "fio2"):
-        derived = _fact("pao2") / _fact("fio2")
-        wrong = (_fact("pao2_fio2_ratio") - derived).abs() > PAO2_FIO2_TOLERANCE_MMHG
+        wrong = (
+            _fact("pao2_fio2_ratio") - _fact("pao2") / _fact("fio2")
+        ).abs() > PAO2_FIO2_TOLERANCE_MMHG
         why = pl.format(
             "a ratio within {} mmHg of pao2 / fio2 = {} mmHg",
             pl.lit(_fmt(PAO2_FIO2_TOLERANCE_MMHG)),
-            derived.round(0),
+            (_pre("pao2") / _pre("fio2")).round(0),
         )
         for name in ("pao2_fio2_ratio", "pao2", "fio2"):
-            checks.clear(name, wrong, _fact(name).cast(pl.String), why)
+            checks.clear(name, wrong, _pre(name).cast(pl.String), why)
     if checks.has("sex"):
         male = _fact("sex") == "male"
         flags = [n for n in IMPLIED_FALSE_FOR_MALE if checks.has(n)]
@@ -436,73 +493,120 @@ def _check_consistency(checks: _Checks) -> None:
             )
 
 
+@attrs.frozen
+class Cells:
+    """A table's cells read into facts.
+
+    Attributes:
+        frame: the LazyFrame with the facts' internal columns added.
+        invalid: an expression, per row: whether any cell was left out.
+        errors: the error expressions (``{field, value, expected}`` or null), one per
+            check, to evaluate on the rows where ``invalid`` holds.
+        flags: the flag columns, by fact: where its cell was left out.
+    """
+
+    frame: Any
+    invalid: Any
+    errors: tuple[Any, ...]
+    flags: Mapping[str, tuple[str, ...]]
+
+
 def read_cells(
     lf: Any,
     plan: Plan,
     tables: Mapping[str, UnitTable],
     assume_absent: Iterable[str] = (),
-) -> tuple[Any, list[str]]:
-    """Add the facts' internal columns to ``lf``; return it and the error columns' names.
+) -> Cells:
+    """Add the facts' internal columns to ``lf``.
 
     After this, :func:`fact_column` holds each fact ready for the criteria (``null``
-    where missing, invalid or left out), :func:`given_column` each fact as read, and
-    the returned error columns one ``{field, value, expected}`` struct (or null) each.
+    where missing, invalid or left out) and :func:`given_column` each fact as read.
     """
     import polars as pl
 
     quantities = [f for f in plan.facts if f.is_quantity]
     others = [f for f in plan.facts if not f.is_quantity]
+    errors: list[Any] = []
+    flags: dict[str, list[str]] = {}
     stage1: dict[str, Any] = {}
     for f in quantities:
         stage1.update(_quantity_parse(f))
     for f in others:
-        stage1.update(_other_fact(f))
+        columns, error = _other_fact(f)
+        stage1.update(columns)
+        errors.append(error)
+        flags[f.name] = [_flag_column(f.name)]
     lf = lf.with_columns(**stage1)
     if quantities:
-        stage2: dict[str, Any] = {}
-        for f in quantities:
-            stage2.update(_quantity_factor(f, tables[f.name]))
-        lf = lf.with_columns(**stage2)
+        lf = lf.with_columns(
+            **{k: v for f in quantities for k, v in _quantity_factor(f, tables[f.name]).items()}
+        )
         lf = quantise_columns(
             lf, {_tmp("conv", f.name): pl.col(_tmp("product", f.name)) for f in quantities}
         )
-        stage4: dict[str, Any] = {}
+        stage4a: dict[str, Any] = {}
+        stage4b: dict[str, Any] = {}
         for f in quantities:
-            stage4.update(_quantity_final(f))
-        lf = lf.with_columns(**stage4)
-    error_columns = [_error_column(f.name) for f in plan.facts]
+            flag, columns, error = _quantity_final(f)
+            stage4a.update(flag)
+            stage4b.update(columns)
+            errors.append(error)
+            flags[f.name] = [_flag_column(f.name)]
+        lf = lf.with_columns(**stage4a).with_columns(**stage4b)
 
     checks = _Checks(plan)
-    dates = _check_dates(checks)
-    date_errors = {f"{_P}check.{i}": e for i, e in enumerate(checks.errors)}
-    if dates:
-        lf = lf.with_columns(**dates, **date_errors)
-        # the consistency checks read the facts with late events already left out
-        lf = lf.with_columns(
-            **{given_column(n[len(fact_column("")) :]): _given_cleared(n) for n in dates}
-        )
-    error_columns += list(date_errors)
-    first = len(checks.errors)
-    checks.cleared.clear()
+    involved = [n for n in _CHECKED if n in checks.present]
+    if involved:
+        lf = lf.with_columns(**{_before_checks(n): _fact(n) for n in involved})
+    _check_dates(checks)
+    lf = _apply_checks(lf, checks)
     _check_consistency(checks)
-    consistency_errors = {f"{_P}check.{i}": e for i, e in enumerate(checks.errors) if i >= first}
-    final: dict[str, Any] = {}
-    for name, whens in checks.cleared.items():
-        cleared = pl.any_horizontal(whens).fill_null(False)
-        final[fact_column(name)] = pl.when(cleared).then(None).otherwise(_fact(name))
-        final[given_column(name)] = (
-            pl.when(cleared).then(None).otherwise(pl.col(given_column(name)))
-        )
-    if consistency_errors:
-        lf = lf.with_columns(**consistency_errors)
-        error_columns += list(consistency_errors)
-    if final:
-        lf = lf.with_columns(**final)
+    lf = _apply_checks(lf, checks)
+    errors += checks.errors
+    for name, cleared in checks.cleared.items():
+        flags.setdefault(name, []).extend(cleared)
     absent = _absent_facts(plan)
     if absent:
         lf = lf.with_columns(**absent)
-    lf = lf.with_columns(**_implied(plan, assume_absent, error_columns))
-    return lf, error_columns
+    lf = lf.with_columns(**_implied(plan, assume_absent, flags))
+    every_flag = [pl.col(c) for columns in flags.values() for c in columns]
+    invalid = pl.any_horizontal(every_flag) if every_flag else pl.lit(False)
+    return Cells(lf, invalid, tuple(errors), {k: tuple(v) for k, v in flags.items()})
+
+
+#: The facts the checks across facts read.
+_CHECKED = (
+    "assessment_date",
+    *NOT_AFTER_ASSESSMENT,
+    "age",
+    "drug_abuse_past_year",
+    "pao2_fio2_ratio",
+    "pao2",
+    "fio2",
+    "sex",
+    *IMPLIED_FALSE_FOR_MALE,
+)
+
+
+def _apply_checks(lf: Any, checks: _Checks) -> Any:
+    """Add the flags of the checks just made, then leave out the cells they flag."""
+    import polars as pl
+
+    flags = checks.stage()
+    if not flags:
+        return lf
+    lf = lf.with_columns(**flags)
+    cleared: dict[str, list[str]] = {}
+    for name, columns in checks.cleared.items():
+        cleared[name] = [c for c in columns if c in flags]
+    updates: dict[str, Any] = {}
+    for name, columns in cleared.items():
+        if not columns:
+            continue
+        out = pl.any_horizontal([pl.col(c) for c in columns])
+        updates[fact_column(name)] = pl.when(out).then(None).otherwise(_fact(name))
+        updates[given_column(name)] = pl.when(out).then(None).otherwise(pl.col(given_column(name)))
+    return lf.with_columns(**updates)
 
 
 def _absent_facts(plan: Plan) -> dict[str, Any]:
@@ -517,15 +621,9 @@ def _absent_facts(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _given_cleared(fact_col: str) -> Any:
-    """``given`` follows ``fact`` where a late event date was left out."""
-    import polars as pl
-
-    name = fact_col[len(fact_column("")) :]
-    return pl.when(pl.col(fact_col).is_null()).then(None).otherwise(pl.col(given_column(name)))
-
-
-def _implied(plan: Plan, assume_absent: Iterable[str], error_columns: list[str]) -> dict[str, Any]:
+def _implied(
+    plan: Plan, assume_absent: Iterable[str], flags: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
     """Facts implied by ``sex = "male"`` and the caller's closed-world assumptions.
 
     A fact whose cell was invalid is not assumed absent: an unreadable value is not
@@ -534,28 +632,19 @@ def _implied(plan: Plan, assume_absent: Iterable[str], error_columns: list[str])
     import polars as pl
 
     out: dict[str, Any] = {}
-    present = {f.name for f in plan.facts}
-
-    def invalid(name: str) -> Any:
-        # the fact's own error columns hold structs whose field is this name
-        own = [c for c in error_columns if c.startswith(f"{_P}err.{name}.")]
-        checks = [c for c in error_columns if c.startswith(f"{_P}check.")]  # field tested below
-        conds = [pl.col(c).is_not_null() for c in own]
-        conds += [pl.col(c).struct.field("field") == name for c in checks]
-        return pl.any_horizontal(conds).fill_null(False) if conds else pl.lit(False)
-
-    if "sex" in present:
-        male = _fact("sex") == "male"
+    if "sex" in {f.name for f in plan.facts}:
+        male = (_fact("sex") == "male").fill_null(False)
         for name in IMPLIED_FALSE_FOR_MALE:
-            if name not in plan.variables:
-                continue
-            current = _fact(name)
-            out[fact_column(name)] = (
-                pl.when(current.is_null() & male.fill_null(False)).then(False).otherwise(current)
-            )
+            if name in plan.variables:
+                current = _fact(name)
+                out[fact_column(name)] = (
+                    pl.when(current.is_null() & male).then(False).otherwise(current)
+                )
     for name in assume_absent:
         current = out.get(fact_column(name), _fact(name))
+        own = [pl.col(c) for c in flags.get(name, ())]
+        invalid = pl.any_horizontal(own) if own else pl.lit(False)
         out[fact_column(name)] = (
-            pl.when(current.is_null() & ~invalid(name)).then(False).otherwise(current)
+            pl.when(current.is_null() & ~invalid).then(False).otherwise(current)
         )
     return out

@@ -46,7 +46,7 @@ from ..facts import Native, fact_order
 from .cells import _completed_years, fact_column
 from .numeric import quantise_columns
 
-__all__ = ["Compiled", "compile_ruleset"]
+__all__ = ["Compiled", "compile_ruleset", "mask_column"]
 
 _WORD = 63  # bits used per mask word (Int64, sign bit unused)
 _P = "__lc."
@@ -75,8 +75,10 @@ class Compiled:
         rulesets: every ruleset, in order, the root first (one output column each).
         groups: the rulesets whose group a MET outcome reports, as the reference
             interpreter finds them (through rulesets and negations from the root).
-        apply: adds the criteria, rulesets and the root's mask to a LazyFrame whose
-            fact columns :func:`.cells.read_cells` made.
+        outcomes: adds a column per criterion and ruleset to a LazyFrame whose fact
+            columns :func:`.cells.read_cells` made.
+        masks: adds the missing-facts masks of every criterion and ruleset to a
+            LazyFrame ``outcomes`` made (cheapest on the undetermined rows alone).
     """
 
     ruleset: Ruleset
@@ -84,25 +86,21 @@ class Compiled:
     criteria: tuple[Criterion, ...]
     rulesets: tuple[Ruleset, ...]
     groups: tuple[Ruleset, ...]
-    apply: Callable[[Any], Any]
+    outcomes: Callable[[Any], Any]
+    masks: Callable[[Any], Any]
 
     @property
     def words(self) -> int:
         """How many mask words a node has."""
         return max(1, -(-len(self.facts) // _WORD))
 
-    def missing_list(self) -> Any:
-        """An expression: the root's missing facts as a list of names, in order."""
-        import polars as pl
-
-        names = []
-        for i, name in enumerate(self.facts):
-            word = pl.col(mask_column(self.ruleset.id, i // _WORD))
-            bit = pl.lit(1 << (i % _WORD), dtype=pl.Int64)
-            names.append(pl.when((word & bit) != _ZERO()).then(pl.lit(name)))
-        if not names:
-            return pl.lit([], dtype=pl.List(pl.String))
-        return pl.concat_list(names).list.drop_nulls()
+    def decode(self, words: Sequence[int]) -> list[str]:
+        """The facts a mask stands for, in order."""
+        return [
+            name
+            for i, name in enumerate(self.facts)
+            if words[i // _WORD] is not None and words[i // _WORD] >> (i % _WORD) & 1
+        ]
 
 
 Mask = tuple[Any, ...]  # one expression (or None for a constant zero) per word
@@ -320,23 +318,32 @@ def compile_ruleset(ruleset: Ruleset, params: Mapping[str, Native | None]) -> Co
     derived = compiler.derived
     nodes = compiler.nodes
 
-    def apply(lf: Any) -> Any:
-        for stage in derived:
-            lf = quantise_columns(lf, stage)
-        # Each criterion and ruleset reads the columns of those compiled before it.
-        levels: dict[str, int] = {}
-        batches: list[dict[str, Any]] = []
+    # Each criterion and ruleset reads the columns of those compiled before it.
+    levels: dict[str, int] = {}
+    for id, outcome, mask in nodes:
+        deps = [levels[d] for d in _references(outcome, mask, levels)]
+        levels[id] = 1 + max(deps, default=-1)
+
+    def batches(masks: bool) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = [{} for _ in range(1 + max(levels.values(), default=0))]
         for id, outcome, mask in nodes:
-            deps = [levels[d] for d in _references(outcome, mask, levels)]
-            level = 1 + max(deps, default=-1)
-            levels[id] = level
-            while len(batches) <= level:
-                batches.append({})
-            batches[level][id] = outcome.cast(pl.Boolean)
+            if not masks:
+                out[levels[id]][id] = outcome.cast(pl.Boolean)
+                continue
             for w in range(words):
                 word = mask[w] if mask[w] is not None else _ZERO()
-                batches[level][mask_column(id, w)] = word
-        for batch in batches:
+                out[levels[id]][mask_column(id, w)] = word
+        return out
+
+    def outcomes(lf: Any) -> Any:
+        for stage in derived:
+            lf = quantise_columns(lf, stage)
+        for batch in batches(masks=False):
+            lf = lf.with_columns(**batch)
+        return lf
+
+    def masks(lf: Any) -> Any:
+        for batch in batches(masks=True):
             lf = lf.with_columns(**batch)
         return lf
 
@@ -347,7 +354,8 @@ def compile_ruleset(ruleset: Ruleset, params: Mapping[str, Native | None]) -> Co
         ruleset.criteria(),
         rulesets,
         _groups(ruleset),
-        apply,
+        outcomes,
+        masks,
     )
 
 
