@@ -89,6 +89,9 @@ lf = lf.with_columns(
 weight = pl.col("body_weight") > 40
 age = (pl.col("age_y") >= 18) & (pl.col("age_y") < 66)
 treat = (pl.col("standard_treatment_duration") > 3) & ~pl.col("improved_on_treatment")
+def male_false(flag):
+    male = (pl.col("sex") == "male").fill_null(False)
+    return pl.when(pl.col(flag).is_null() & male).then(False).otherwise(pl.col(flag))
 def within_28(onset):
     d = (pl.col(onset) - pl.col("diagnosis_date")).dt.total_days()
     return (d >= 0) & (d <= 28)
@@ -124,7 +127,7 @@ lf = lf.with_columns(
             ((pl.col("assessment_date") - pl.col("last_drug_abuse_date")).dt.total_days()
              .is_between(0, 365))),
         "exclusion.hemodynamic_instability": pl.col("hemodynamic_instability"),
-        "exclusion.pregnancy_lactation": pl.col("pregnant") | pl.col("lactating"),
+        "exclusion.pregnancy_lactation": male_false("pregnant") | male_false("lactating"),
         "exclusion.clinician": pl.col("clinician_excluded"),
     }
 )

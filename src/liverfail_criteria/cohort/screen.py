@@ -172,18 +172,18 @@ def screen(
 
     if plan.id_column is None:
         lf = lf.with_row_index("row")
-    lf = lf.with_row_index(_INDEX)
-    cells = read_cells(lf, plan, tables, assumed)
-    lf = compiled.outcomes(cells.frame)
+    source = lf.with_row_index(_INDEX)
+    cells = read_cells(source, plan, tables, assumed)
+    lf = compiled.masks(compiled.outcomes(cells.frame))
 
     root = pl.col(ruleset.id)
+    enum = pl.Enum(STATUSES)
     status = (
         pl.when(root)
-        .then(pl.lit("eligible"))
+        .then(pl.lit("eligible", dtype=enum))
         .when(~root)
-        .then(pl.lit("ineligible"))
-        .otherwise(pl.lit("undetermined"))
-        .cast(pl.Enum(STATUSES))
+        .then(pl.lit("ineligible", dtype=enum))
+        .otherwise(pl.lit("undetermined", dtype=enum))
     )
     words = [mask_column(ruleset.id, w) for w in range(compiled.words)]
     group_key = pl.lit(0, dtype=pl.Int64)
@@ -196,6 +196,8 @@ def screen(
         *[pl.col(r.id) for r in compiled.rulesets],
         *[pl.col(c.id) for c in compiled.criteria],
         group_key.alias(_GROUPS),
+        *[pl.col(w) for w in words],
+        cells.invalid.alias(_INVALID),
     ]
     if keep_record:
         if plan.facts:
@@ -203,30 +205,24 @@ def screen(
         else:
             record = pl.lit(None, dtype=pl.Struct({}))
         outputs.append(record.alias("record"))
-    main = lf.select(outputs)
-    # The missing facts matter only where the outcome is unknown, and error messages
-    # only where a cell is invalid: both are computed on those rows alone, which are
-    # few, then joined back. The shared part of the three queries is computed once.
-    undetermined = compiled.masks(lf.filter(root.is_null())).select(_INDEX, *words)
-    if cells.errors:
-        errors_expr = pl.concat_list(list(cells.errors)).list.drop_nulls()
-    else:
-        errors_expr = pl.lit([], dtype=pl.List(ERROR_DTYPE()))
-    bad_rows = lf.filter(cells.invalid).select(pl.col(_INDEX), errors_expr.alias("errors"))
-    table, masks, bad = pl.collect_all(
-        [main, undetermined, bad_rows], engine="in-memory", optimizations=_OPTIMIZATIONS()
-    )
+    table = lf.select(outputs).collect(engine="in-memory", optimizations=_OPTIMIZATIONS())
 
+    # Lists are built from the few distinct combinations of groups and of missing
+    # facts, and error messages only for the rows with an invalid cell (read again):
+    # building them row by row would cost more than all the criteria.
     table = table.join(
         _group_lists(table, compiled), on=_GROUPS, how="left", maintain_order="left"
     )
-    masks = masks.join(_missing_lists(masks, compiled, words), on=words, how="left")
     table = table.join(
-        masks.select(_INDEX, "missing"), on=_INDEX, how="left", maintain_order="left"
+        _missing_lists(table, compiled, words), on=words, how="left", maintain_order="left"
     )
-    table = table.join(bad, on=_INDEX, how="left", maintain_order="left")
+    table = table.join(
+        _error_lists(source, table, plan, tables, assumed),
+        on=_INDEX,
+        how="left",
+        maintain_order="left",
+    )
     table = table.with_columns(
-        pl.col("missing").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         pl.col("errors").fill_null(pl.lit([], dtype=pl.List(ERROR_DTYPE()))),
     )
     results = table.select(
@@ -258,6 +254,8 @@ def _OPTIMIZATIONS() -> Any:  # a constant, made when polars is imported
 
 
 _INDEX = "__lc.index"
+_INVALID = "__lc.invalid"
+_ERROR = "__lc.error."
 _GROUPS = "__lc.groups"
 
 
@@ -271,6 +269,32 @@ def _group_lists(table: Any, compiled: Compiled) -> Any:
         {_GROUPS: keys, "groups": [[g for i, g in enumerate(labels) if k >> i & 1] for k in keys]},
         schema={_GROUPS: pl.Int64, "groups": pl.List(pl.String)},
     )
+
+
+def _error_lists(
+    source: Any, table: Any, plan: Plan, tables: dict[str, UnitTable], assumed: tuple[str, ...]
+) -> Any:
+    """The errors of the rows with an invalid cell: their cells read again, with texts."""
+    import polars as pl
+
+    bad = table.filter(pl.col(_INVALID)).get_column(_INDEX)
+    schema: dict[str, Any] = {_INDEX: pl.UInt32, "errors": pl.List(ERROR_DTYPE())}
+    if bad.is_empty():
+        return pl.DataFrame(schema=schema)
+    rows = source.filter(pl.col(_INDEX).is_in(bad.implode())).collect(engine="in-memory")
+    cells = read_cells(rows.lazy(), plan, tables, assumed)
+    # One column per check, then long: polars' concat_list of structs is slow.
+    names = [f"{_ERROR}{i:04d}" for i in range(len(cells.errors))]
+    wide = cells.frame.select(
+        pl.col(_INDEX), *[e.alias(n) for e, n in zip(cells.errors, names, strict=True)]
+    ).collect(engine="in-memory", optimizations=_OPTIMIZATIONS())
+    long = (
+        wide.unpivot(index=_INDEX, variable_name="check", value_name="error")
+        .drop_nulls("error")
+        .sort(_INDEX, "check")
+    )
+    lists = long.group_by(_INDEX, maintain_order=True).agg(pl.col("error").alias("errors"))
+    return lists.cast(schema)
 
 
 def _missing_lists(table: Any, compiled: Compiled, words: list[str]) -> Any:

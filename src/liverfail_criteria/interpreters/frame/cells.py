@@ -244,8 +244,8 @@ def _outside(variable: Any, converted: Any) -> Any:
     return (converted < lo) | (converted > hi)
 
 
-def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], Any]:
-    """A true/false fact, a grade, a category or a date: value, as read, flag; error."""
+def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """A true/false fact, a grade, a category or a date: value; flag; error."""
     import polars as pl
 
     name = fact.name
@@ -259,19 +259,21 @@ def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], Any]:
     parsed: Any
     if fact.kind == "null":
         value = pl.lit(None, dtype=_polars_dtype(kind))
-        return {
-            fact_column(name): value,
-            given_column(name): value,
-            _flag_column(name): pl.lit(False),
-        }, pl.lit(None, dtype=_dtype())
+        return (
+            {fact_column(name): value},
+            {_flag_column(name): pl.lit(False)},
+            pl.lit(None, dtype=_dtype()),
+        )
     if kind is Kind.BOOLEAN:
         expected_text = "true or false"
         if text is not None:
-            lowered = text.str.to_lowercase()
-            value = pl.when(lowered == "true").then(True).when(lowered == "false").then(False)
-            bad = text.is_not_null() & (text != "") & value.is_null()
+            words = {"true": True, "false": False}
+            value = text.str.to_lowercase().replace_strict(
+                words, default=None, return_dtype=pl.Boolean
+            )
+            present = text.is_not_null() & (text != "")
         elif fact.kind == "boolean":
-            value, bad = src, pl.lit(False)
+            value, present = src, pl.lit(False)
         else:
             raise _kind_mismatch(fact, "true/false values")
     elif kind is Kind.ORDINAL:
@@ -290,14 +292,13 @@ def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], Any]:
             raise _kind_mismatch(fact, "whole numbers")
         valid = (number == number.floor()) & (number >= lo) & (number <= hi)
         value = pl.when(valid).then(number.cast(pl.Int64))
-        bad = present & value.is_null()
     elif kind is Kind.CATEGORY:
         expected_text = str(value_type)
         if text is None:
             raise _kind_mismatch(fact, "text")
-        lowered = text.str.to_lowercase()
-        value = pl.when(lowered.is_in(list(value_type.categories))).then(lowered)
-        bad = text.is_not_null() & (text != "") & value.is_null()
+        categories = {c: c for c in value_type.categories}
+        value = text.str.to_lowercase().replace_strict(categories, default=None)
+        present = text.is_not_null() & (text != "")
     elif kind is Kind.DATE:
         expected_text = "a date as 'YYYY-MM-DD'"
         if text is not None:
@@ -315,7 +316,6 @@ def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], Any]:
             raise _kind_mismatch(fact, "dates")
         in_range = (parsed >= _EARLIEST) & (parsed <= _LATEST)
         value = pl.when(in_range).then(parsed)
-        bad = present & value.is_null()
         expected_text = (
             pl.when(parsed.is_not_null() & ~in_range)
             .then(pl.lit(f"a date from {_EARLIEST} to {_LATEST}"))
@@ -324,11 +324,13 @@ def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], Any]:
     else:  # pragma: no cover - every kind is handled above
         raise CriteriaInputError(name, fact.column, f"a fact of a known kind, not {kind}")
     shown = src.cast(pl.String)
-    return {
-        fact_column(name): value,
-        given_column(name): value,
-        _flag_column(name): bad.fill_null(False),
-    }, _error(name, shown, expected_text, pl.col(_flag_column(name)))
+    # The flag reads the fact's column, made in the same stage: it is a second stage.
+    flag = (present & pl.col(fact_column(name)).is_null()).fill_null(False)
+    return (
+        {fact_column(name): value},
+        {_flag_column(name): flag},
+        _error(name, shown, expected_text, pl.col(_flag_column(name))),
+    )
 
 
 def _polars_dtype(kind: Kind) -> Any:
@@ -529,14 +531,19 @@ def read_cells(
     errors: list[Any] = []
     flags: dict[str, list[str]] = {}
     stage1: dict[str, Any] = {}
+    stage1b: dict[str, Any] = {}
     for f in quantities:
         stage1.update(_quantity_parse(f))
     for f in others:
-        columns, error = _other_fact(f)
-        stage1.update(columns)
+        value, flag, error = _other_fact(f)
+        stage1.update(value)
+        stage1b.update(flag)
         errors.append(error)
         flags[f.name] = [_flag_column(f.name)]
     lf = lf.with_columns(**stage1)
+    # As read: the same column, before checks and implications change the fact.
+    stage1b.update({given_column(f.name): _fact(f.name) for f in others})
+    lf = lf.with_columns(**stage1b)
     if quantities:
         lf = lf.with_columns(
             **{k: v for f in quantities for k, v in _quantity_factor(f, tables[f.name]).items()}
