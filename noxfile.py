@@ -77,7 +77,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def docs(session: nox.Session) -> None:
     """Build the documentation site, strictly: a broken link or reference fails."""
-    session.install(".", *nox.project.dependency_groups(PYPROJECT, "docs"))
+    session.install(".[cohort]", *nox.project.dependency_groups(PYPROJECT, "docs"))
     session.run("mkdocs", "build", "--strict", *session.posargs)
 
 
@@ -89,7 +89,7 @@ def docs_browser(session: nox.Session) -> None:
     ``nox -s docs_browser -- --out DIR`` keeps the screenshots in DIR.
     """
     session.install(
-        ".", *nox.project.dependency_groups(PYPROJECT, "docs"), "websocket-client>=1.6,<2"
+        ".[cohort]", *nox.project.dependency_groups(PYPROJECT, "docs"), "websocket-client>=1.6,<2"
     )
     session.run("mkdocs", "build", "--strict")
     session.run("python", "tests/browser/check_site.py", *session.posargs)

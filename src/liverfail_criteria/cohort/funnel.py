@@ -118,35 +118,42 @@ class Funnel:
         return draw_funnel(self, path, title=title)
 
     def __str__(self) -> str:
+        """The funnel as a text table: one line per step, its parts indented."""
+        width = max([len("step"), *(len(r["id"]) + 2 * r["level"] for r in self._rows())])
+        head = f"{'step':<{width}}  {'in':>8}  {'out':>8}  {'undetermined':>12}  lacking (rows)"
         lines = [
-            f"Screened: {self.screened}"
+            f"Screened: {self.screened} rows"
             + (
                 f" ({self.with_errors} with invalid cells, screened without them)"
                 if self.with_errors
                 else ""
-            )
+            ),
+            "",
+            head,
         ]
-        for row in self.table.iter_rows(named=True):
-            indent = "    " if row["level"] else "  "
+        for row in self._rows():
             if row["level"]:
+                name = "  " + row["id"]
                 lines.append(
-                    f"{indent}{row['label']}: met {row['met']}, not met {row['not_met']}, "
+                    f"{name:<{width}}  {'':>8}  met {row['met']}, not met {row['not_met']}, "
                     f"undetermined {row['undetermined']}"
                 )
                 continue
-            verb = "excluded" if row["removes"] == "met" else "not met"
-            line = (
-                f"{indent}{row['label']} [{row['id']}]: {row['entering']} in, "
-                f"{verb} {row['removed']}, undetermined {row['undetermined']}"
+            lacking = _lacking_text(row["lacking"])
+            lines.append(
+                f"{row['id']:<{width}}  {row['entering']:>8}  {row['removed']:>8}  "
+                f"{row['undetermined']:>12}  {lacking}".rstrip()
             )
-            if row["lacking"]:
-                line += " (lacking " + _lacking_text(row["lacking"]) + ")"
-            lines.append(line)
-        lines.append(
+        lines += [
+            "",
             f"Eligible: {self.eligible}; undetermined: {self.undetermined}; "
-            f"ineligible: {self.ineligible}"
-        )
+            f"ineligible: {self.ineligible}",
+        ]
         return "\n".join(lines)
+
+    def _rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = list(self.table.iter_rows(named=True))
+        return rows
 
     def _repr_html_(self) -> str:
         html: str = self.table._repr_html_()
@@ -159,7 +166,7 @@ class Funnel:
         return summary + html
 
 
-def _lacking_text(lacking: Sequence[dict[str, Any]], limit: int = 4) -> str:
+def _lacking_text(lacking: Sequence[dict[str, Any]], limit: int = 3) -> str:
     shown = [f"{d['fact']} {d['rows']}" for d in lacking[:limit]]
     if len(lacking) > limit:
         shown.append(f"+{len(lacking) - limit} more")

@@ -42,6 +42,7 @@ __all__ = [
     "FactColumn",
     "Plan",
     "UnitTable",
+    "no_unit",
     "plan_columns",
     "ruleset_variables",
     "unit_table",
@@ -243,13 +244,21 @@ def _fact_column(
         spec.factor(unit, name)  # an unknown unit or another dimension: raise now
     # Numbers with no unit anywhere; text may carry its units (checked when screening).
     if unit is None and unit_column is None and not spec.bare_number and kind in NUMERIC:
-        raise CriteriaInputError(
-            name,
-            f"column {column!r}",
-            f"a unit for its numbers: give units={{{name!r}: {spec.accepted[0]!r}}}, or a "
-            f"column {column + UNIT_SUFFIX!r} with each row's unit",
-        )
+        raise no_unit(FactColumn(variable, column, kind))
     return FactColumn(variable, column, kind, unit, unit_column)
+
+
+def no_unit(fact: FactColumn) -> CriteriaInputError:
+    """The error for a dimensional column whose numbers have no unit anywhere."""
+    spec = fact.variable.type.unit
+    assert spec is not None
+    return CriteriaInputError(
+        fact.name,
+        f"column {fact.column!r}",
+        f"a unit for its numbers: one for the whole column ({fact.name}={spec.accepted[0]}, "
+        f"with units= or --units), a column {fact.column + UNIT_SUFFIX!r} with each row's "
+        "unit, or a unit in every cell",
+    )
 
 
 @attrs.frozen

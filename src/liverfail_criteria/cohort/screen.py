@@ -14,7 +14,7 @@ from ..extras import require
 from ..interpreters.facts import Native, resolve_params
 from ..interpreters.frame.cells import _NUMBER, ERROR_DTYPE, given_column, read_cells
 from ..interpreters.frame.compile import Compiled, compile_ruleset, mask_column
-from .plan import OUTPUT_COLUMNS, Plan, UnitTable, plan_columns, unit_table
+from .plan import OUTPUT_COLUMNS, Plan, UnitTable, no_unit, plan_columns, unit_table
 from .source import column_kinds, to_lazyframe
 
 __all__ = ["Screening", "screen", "screening_of"]
@@ -108,14 +108,7 @@ def _unit_tables(lf: Any, plan: Plan) -> dict[str, UnitTable]:
             continue
         found = spellings.get(f.name, [])
         if f.unit_column is None and f.needs_unit and "" in found:
-            spec = f.variable.type.unit
-            assert spec is not None
-            raise CriteriaInputError(
-                f.name,
-                f"column {f.column!r}",
-                f"a unit for its numbers: give units={{{f.name!r}: {spec.accepted[0]!r}}}, a "
-                f"column {f.column + '_unit'!r} with each row's unit, or a unit in every cell",
-            )
+            raise no_unit(f)
         tables[f.name] = unit_table(f, [*found, ""])
     return tables
 
