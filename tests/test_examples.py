@@ -62,3 +62,16 @@ def test_readme_example_says_what_it_claims() -> None:
     assert result.status is lc.Eligibility.UNDETERMINED
     assert result.groups == {"CLF"}
     assert result.missing[:3] == ("assessment_date", "brain_edema", "cerebral_herniation")
+
+
+def test_every_readme_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("polars")
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    assert len(blocks) >= 2
+    namespace: dict[str, object] = {}
+    for code in blocks:
+        exec(code.replace("print(result.explain())", ""), namespace)
+    results = namespace["results"]
+    assert results.height == 1000  # type: ignore[attr-defined]
