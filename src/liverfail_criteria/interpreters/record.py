@@ -36,6 +36,7 @@ from ..dsl import (
     Scaled,
     Variable,
     YearsBetween,
+    walk,
 )
 from ..errors import CriteriaInputError, DefinitionError
 from ..logic import Outcome
@@ -145,7 +146,25 @@ class _Compiler:
                 )
             )
 
-        return criterion
+        variables = [n for n in walk(c.expr) if isinstance(n, Variable)]
+        if not variables or any(v.type.kind is not Kind.BOOLEAN for v in variables):
+            return criterion
+        # A criterion of true/false facts only: their Knowns are shared objects (see
+        # facts._shared_known), few in number, so its node is made once per combination
+        # of them and then shared, like the facts themselves.
+        reads = tuple(dict.fromkeys(v.name for v in variables))
+        made: dict[tuple[int, ...], Node] = {}
+
+        def shared_criterion(facts: Facts) -> Node:
+            key = tuple([id_(facts.get(n)) for n in reads])
+            node = made.get(key)
+            if node is None:
+                node = criterion(facts)
+                if len(made) < 512:
+                    made[key] = node
+            return node
+
+        return shared_criterion
 
     def _combine(
         self,

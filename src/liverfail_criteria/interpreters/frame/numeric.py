@@ -30,6 +30,9 @@ from ...units import QUANTISE_RANGE, quantise
 __all__ = ["quantise_columns"]
 
 _POWERS = [10.0**k for k in range(24)]  # exact for k <= 22
+#: Veltkamp's splitter for doubles, 2**27 + 1: the SQL interpreter, which cannot hand
+#: ties to Python, decides them with Dekker's error-free product, which splits by it.
+_SPLIT = 134217729.0
 _T = "__lc.q."
 
 
