@@ -113,6 +113,16 @@ def _unit_tables(lf: Any, plan: Plan) -> dict[str, UnitTable]:
     return tables
 
 
+def _needed_columns(plan: Plan) -> list[str]:
+    """The table's columns the plan reads: the id, the facts, their unit columns."""
+    columns = [plan.id_column] if plan.id_column is not None else []
+    for f in plan.facts:
+        columns.append(f.column)
+        if f.unit_column is not None:
+            columns.append(f.unit_column)
+    return columns
+
+
 def _check_names(ruleset: Ruleset, id_output: str) -> None:
     reserved = {*OUTPUT_COLUMNS, id_output}
     nodes: list[Criterion | Ruleset] = [*ruleset.rulesets(), *ruleset.criteria()]
@@ -157,6 +167,12 @@ def screen(
         id_column=id_column,
     )
     _check_names(ruleset, plan.id_output)
+    # The table is read once, its needed columns only: the unit spellings, the
+    # screening and the rows with errors then read it from memory, not from a file.
+    needed = [c for c in dict.fromkeys(_needed_columns(plan)) if c in kinds]
+    # One chunk per column: polars 2.1 can index past the end of a multi-chunk string
+    # column inside a when/then (a panic: "i < self.len()"), as CSV reads make them.
+    lf = lf.select(needed).collect(engine="in-memory").rechunk().lazy()
     resolved = resolve_params(ruleset, params)
     param_values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
     assumed = _check_assume_absent(assume_absent, plan)
@@ -275,6 +291,7 @@ def _error_lists(
     if bad.is_empty():
         return pl.DataFrame(schema=schema)
     rows = source.filter(pl.col(_INDEX).is_in(bad.implode())).collect(engine="in-memory")
+    rows = rows.rechunk()
     cells = read_cells(rows.lazy(), plan, tables, assumed)
     # One column per check, then long: polars' concat_list of structs is slow.
     names = [f"{_ERROR}{i:04d}" for i in range(len(cells.errors))]

@@ -21,7 +21,7 @@ from .types import Kind, ValueType
 
 __all__ = ["Parameter", "Variable", "parse_value"]
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 
 Native = float | int | bool | str | dt.date

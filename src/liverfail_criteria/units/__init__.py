@@ -50,7 +50,10 @@ ureg: Any = pint.UnitRegistry(str(Path(__file__).with_name("definitions.txt")), 
 SIGNIFICANT_DIGITS = 12
 
 _LOCK = threading.Lock()
-_NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+# ASCII digits only: a number is written 0-9, as every engine reads it.
+_NUMBER = re.compile(
+    r"^\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(.*?)\s*$"
+)
 
 
 #: Magnitudes ``lo <= |x| < hi`` that :func:`quantise` rounds; others are kept as is.

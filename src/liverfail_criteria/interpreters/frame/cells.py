@@ -37,9 +37,11 @@ from .numeric import quantise_columns
 __all__ = ["ERROR_DTYPE", "Cells", "fact_column", "given_column", "read_cells"]
 
 _P = "__lc."
-_NUMBER = r"^\s*(?P<n>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<u>.*?)\s*$"
-_INTEGER = r"^\s*[+-]?\d+(?:\.0*)?\s*$"
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+# ASCII digits only, as the reference reads them (and as SQL engines can).
+_NUMBER = r"^\s*(?P<n>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(?P<u>.*?)\s*$"
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_INTEGER = r"^\s*[+-]?[0-9]+(?:\.0*)?\s*$"
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 
 
@@ -101,45 +103,79 @@ def _kind_mismatch(fact: FactColumn, expected: str) -> CriteriaInputError:
     )
 
 
-def _quantity_parse(fact: FactColumn) -> dict[str, Any]:
-    """Stage 1 of a quantity: the number, its unit spelling, and a parse error."""
+def _text(fact: FactColumn) -> Any:
+    """The column's text, stripped (made once, in the first stage)."""
     import polars as pl
 
-    src = pl.col(fact.column)
+    return pl.col(_tmp("text", fact.name))
+
+
+def _has_unit_source(fact: FactColumn) -> bool:
+    return fact.unit is not None or fact.unit_column is not None
+
+
+def _quantity_split(fact: FactColumn) -> dict[str, Any]:
+    """Stage 1 of a text quantity: its number and unit, split once."""
+    import polars as pl
+
+    text = _text(fact)
+    if _has_unit_source(fact):
+        # The unit comes from elsewhere: a cell is a plain number, or invalid.
+        plain = text.str.contains(_PLAIN_NUMBER)
+        number = pl.when(plain).then(text.cast(pl.Float64, strict=False))
+        return {_tmp("num0", fact.name): number}
+    parts = text.str.extract_groups(_NUMBER)
+    return {_tmp("parts", fact.name): parts}
+
+
+def _quantity_parse(fact: FactColumn) -> dict[str, Any]:
+    """Stage 2 of a quantity: the number (NaN: missing), its unit spelling, a parse flag."""
+    import polars as pl
+
     name = fact.name
-    parse_error: Any = pl.lit(None, dtype=pl.String)
     number: Any
     if fact.kind == "string":
-        text = src.str.strip_chars()
-        parts = text.str.extract_groups(_NUMBER)
-        number = parts.struct.field("n").cast(pl.Float64, strict=False)
-        cell_unit = parts.struct.field("u")
-        spec = fact.variable.type.unit
-        assert spec is not None
-        example = f"a number with a unit, such as '85 {spec.accepted[0]}'"
-        unparsed = text.is_not_null() & (text != "") & number.is_null()
-        parse_error = pl.when(unparsed).then(pl.lit(example))
-        if fact.unit is not None or fact.unit_column is not None:
-            source = repr(fact.unit) if fact.unit is not None else f"column {fact.unit_column!r}"
-            has_own = number.is_not_null() & (cell_unit != "")
-            parse_error = parse_error.when(has_own).then(
-                pl.lit(f"a plain number: the unit comes from {source}")
-            )
+        text = _text(fact)
+        if _has_unit_source(fact):
+            number = pl.col(_tmp("num0", name))
             unit = _unit_source(fact)
         else:
-            unit = cell_unit
-        parse_error = parse_error.otherwise(pl.lit(None, dtype=pl.String))
-    elif fact.kind in ("number", "integer", "null"):
-        number = src.cast(pl.Float64)
-        unit = _unit_source(fact)
-    else:
+            parts = pl.col(_tmp("parts", name))
+            number = parts.struct.field("n").cast(pl.Float64, strict=False)
+            unit = parts.struct.field("u")
+        unparsed = (text != "") & number.is_null()
+        return {
+            _tmp("num", name): number,
+            _tmp("unit", name): unit,
+            _tmp("bad", name): unparsed.fill_null(False),
+        }
+    if fact.kind not in ("number", "integer", "null"):
         raise _kind_mismatch(fact, "numbers, or text such as '85 umol/L'")
-    number = pl.when(number.is_nan()).then(None).otherwise(number)
+    number = pl.col(fact.column).cast(pl.Float64)
     return {
-        _tmp("num", name): number,
-        _tmp("unit", name): unit,
-        _tmp("bad", name): parse_error,
+        _tmp("num", name): pl.when(number.is_nan()).then(None).otherwise(number),
+        _tmp("unit", name): _unit_source(fact),
+        _tmp("bad", name): pl.lit(False),
     }
+
+
+def _parse_message(fact: FactColumn) -> Any:
+    """What a text cell that could not be read should have been (for its error only)."""
+    import polars as pl
+
+    spec = fact.variable.type.unit
+    assert spec is not None
+    example = pl.lit(f"a number with a unit, such as '85 {spec.accepted[0]}'")
+    if not _has_unit_source(fact):
+        return example
+    source = repr(fact.unit) if fact.unit is not None else f"column {fact.unit_column!r}"
+    parts = _text(fact).str.extract_groups(_NUMBER)
+    own_unit = parts.struct.field("n").is_not_null() & (parts.struct.field("u") != "")
+    return (
+        pl.when(own_unit)
+        .then(pl.lit(f"a plain number: the unit comes from {source}"))
+        .otherwise(example)
+    )
 
 
 def _unit_source(fact: FactColumn) -> Any:
@@ -180,9 +216,10 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
     converted = pl.col(_tmp("conv", name))
     present = number.is_not_null()
     finite = number.is_finite()
+    unread = _parse_message(fact) if fact.kind == "string" else pl.lit(None, dtype=pl.String)
     expected: Any = (
-        pl.when(pl.col(_tmp("bad", name)).is_not_null())
-        .then(pl.col(_tmp("bad", name)))
+        pl.when(pl.col(_tmp("bad", name)))
+        .then(unread)
         .when(present & ~finite)
         .then(pl.lit("a finite number"))
         .when(present & pl.col(_tmp("unit_error", name)).is_not_null())
@@ -205,7 +242,7 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
             )
         )
     expected = expected.otherwise(pl.lit(None, dtype=pl.String))
-    invalid = pl.col(_tmp("bad", name)).is_not_null() | (
+    invalid = pl.col(_tmp("bad", name)) | (
         present
         & (
             ~finite
@@ -215,8 +252,8 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
         )
     )
     if fact.kind == "string":
-        shown = pl.col(fact.column).str.strip_chars()
-        if fact.unit is not None or fact.unit_column is not None:
+        shown = _text(fact)
+        if _has_unit_source(fact):
             shown = pl.concat_str([shown, unit], separator=" ").str.strip_chars()
     else:
         shown = pl.concat_str([pl.col(fact.column).cast(pl.String), unit], separator=" ")
@@ -252,7 +289,7 @@ def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], Any]:
     value_type = fact.variable.type
     kind = value_type.kind
     src = pl.col(fact.column)
-    text = src.cast(pl.String).str.strip_chars() if fact.kind == "string" else None
+    text = _text(fact) if fact.kind == "string" else None
     value: Any
     expected_text: Any
     number: Any
@@ -530,6 +567,17 @@ def read_cells(
     others = [f for f in plan.facts if not f.is_quantity]
     errors: list[Any] = []
     flags: dict[str, list[str]] = {}
+    texts = [f for f in plan.facts if f.kind == "string"]
+    if texts:  # each text once, stripped; a text quantity split once into number, unit
+        lf = lf.with_columns(
+            **{
+                _tmp("text", f.name): pl.col(f.column).cast(pl.String).str.strip_chars()
+                for f in texts
+            }
+        )
+        split = {k: v for f in texts if f.is_quantity for k, v in _quantity_split(f).items()}
+        if split:
+            lf = lf.with_columns(**split)
     stage1: dict[str, Any] = {}
     stage1b: dict[str, Any] = {}
     for f in quantities:
