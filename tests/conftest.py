@@ -29,3 +29,14 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
 )
+
+
+def examples(default: int) -> int:
+    """A slow test's number of examples: ``default``, or twenty times it in the deep profile.
+
+    For tests whose every example costs a second or more (a SQL query planned and run):
+    they set this explicitly, so a profile that raises every test's count (``ci``)
+    leaves them within the time CI has.
+    """
+    deep = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
+    return default * 20 if deep else default

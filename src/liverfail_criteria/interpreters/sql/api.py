@@ -1,0 +1,295 @@
+"""Compiling a ruleset to one SQL query, with or without the table at hand.
+
+:func:`to_sql` is the public entry (``lc.to_sql``); :func:`plan_query` is shared with
+the engines that run the query (:mod:`.duck`, :mod:`.spark`), which learn the table's
+columns and unit spellings from the data first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from ...cohort.plan import UNIT_SUFFIX, ColumnKind, Plan, plan_columns, ruleset_variables
+from ...cohort.spellings import declared_spellings
+from ...dsl import Criterion, Kind, Ruleset
+from ...errors import CriteriaInputError, DefinitionError, did_you_mean
+from ...extras import require
+from ..facts import Native, resolve_params
+from .dialect import SqlDialect, dialect_for
+from .query import build_query
+
+__all__ = ["KINDS", "Prepared", "kind_of_type", "natural_schema", "prepare", "to_sql"]
+
+#: The column kinds a ``schema=`` may give (besides SQL type names).
+KINDS = ("number", "integer", "string", "boolean", "date", "datetime", "null", "other")
+_OUTPUTS = ("status", "groups", "missing", "errors", "record")
+
+
+def kind_of_type(type_text: str, dialect: str = "duckdb") -> ColumnKind:
+    """The column kind of an SQL type name (``"DOUBLE"``, ``"VARCHAR(20)"``, ``"DATE"``).
+
+    Raises:
+        CriteriaInputError: for text that is not a type of ``dialect``.
+    """
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    text = type_text.strip()
+    if text.upper() in ('"NULL"', "NULL"):
+        return "null"
+    if text.upper().startswith("ENUM"):
+        return "string"
+    try:
+        dtype = exp.DataType.build(text, dialect=dialect)
+    except (SqlglotError, ValueError):
+        raise CriteriaInputError(
+            "schema", type_text, f"a column kind ({', '.join(KINDS)}) or an SQL type"
+        ) from None
+    t = dtype.this
+    T = exp.DataType.Type
+    if t == T.BOOLEAN:
+        return "boolean"
+    if t in exp.DataType.INTEGER_TYPES:
+        return "integer"
+    if t in exp.DataType.REAL_TYPES:
+        return "number"
+    if t in exp.DataType.TEXT_TYPES:
+        return "string"
+    if t in (T.DATE, T.DATE32):
+        return "date"
+    if t in exp.DataType.TEMPORAL_TYPES and t not in (T.TIME, T.TIMETZ):
+        return "datetime"
+    if t == T.NULL:
+        return "null"
+    return "other"
+
+
+def _kinds(schema: Mapping[str, str], dialect: str) -> dict[str, ColumnKind]:
+    if not isinstance(schema, Mapping):
+        raise CriteriaInputError("schema", schema, "a mapping of column names to kinds or types")
+    kinds: dict[str, ColumnKind] = {}
+    for column, kind in schema.items():
+        if not isinstance(column, str) or not isinstance(kind, str):
+            raise CriteriaInputError(
+                "schema", f"{column!r}: {kind!r}", "column names mapped to kinds or SQL types"
+            )
+        kinds[column] = kind if kind in KINDS else kind_of_type(kind, dialect)
+    return kinds
+
+
+def natural_schema(
+    ruleset: Ruleset,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    unit_columns: Mapping[str, str] | None = None,
+    id_column: str | None = "id",
+) -> dict[str, ColumnKind]:
+    """The table a ruleset's facts make when each has its natural column.
+
+    An id column (text); for each fact the ruleset reads, in dictionary order, a column
+    named like it (or as ``columns=`` maps it): true/false facts ``boolean``, grades
+    ``integer``, categories ``string``, dates ``date``, quantities ``number`` with a
+    ``<column>_unit`` text column beside them, unless ``units=`` fixes the unit,
+    ``unit_columns=`` names another column, or the fact is a plain number (INR, FiO2).
+    This is the layout of the bundled example cohort.
+    """
+    read = {v.name for v in ruleset.variables()}
+    columns = dict(columns or {})
+    units = dict(units or {})
+    unit_columns = dict(unit_columns or {})
+    schema: dict[str, ColumnKind] = {}
+    if id_column is not None:
+        schema[id_column] = "string"
+    kinds = {
+        Kind.BOOLEAN: "boolean",
+        Kind.ORDINAL: "integer",
+        Kind.CATEGORY: "string",
+        Kind.DATE: "date",
+        Kind.QUANTITY: "number",
+    }
+    for name, variable in ruleset_variables(ruleset).items():
+        if name not in read and name not in columns:
+            continue
+        column = columns.get(name, name)
+        schema[column] = kinds[variable.type.kind]
+        spec = variable.type.unit
+        if spec is None or name in units:
+            continue
+        if name in unit_columns:
+            schema[unit_columns[name]] = "string"
+        elif not spec.bare_number:
+            schema[column + UNIT_SUFFIX] = "string"
+    return schema
+
+
+def _table(table: object, d: SqlDialect) -> Any:
+    """The ``FROM`` item: a sqlglot expression, or text naming a table or table function."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    if isinstance(table, exp.Expression):
+        return table
+    if not isinstance(table, str) or not table.strip():
+        raise CriteriaInputError(
+            "table", table, "a table name (such as 'cohort' or 'db.cohort') or a table expression"
+        )
+    try:
+        parsed = sqlglot.parse_one(f"SELECT * FROM {table}", read=d.name)
+    except SqlglotError:
+        parsed = None
+    source = parsed.find(exp.From) if isinstance(parsed, exp.Select) else None
+    if (
+        parsed is None
+        or source is None
+        or parsed.args.get("joins")
+        or parsed.args.get("where")
+        or len(list(parsed.find_all(exp.Select))) != 1
+    ):
+        raise CriteriaInputError(
+            "table",
+            table,
+            f"a table name or one table expression in {d.name} SQL "
+            "(such as read_parquet('cohort.parquet'))",
+        )
+    return source.this
+
+
+def check_names(ruleset: Ruleset, id_output: str) -> None:
+    """Refuse criterion and ruleset ids that are the names of result columns."""
+    reserved = {*_OUTPUTS, id_output}
+    nodes: list[Criterion | Ruleset] = [*ruleset.rulesets(), *ruleset.criteria()]
+    for node in nodes:
+        if node.id in reserved or node.id.startswith("__lc"):
+            raise DefinitionError(
+                f"{type(node).__name__.lower()} id {node.id!r} is the name of a result column"
+            )
+
+
+def check_assume_absent(names: Iterable[str], plan: Plan) -> tuple[str, ...]:
+    """The facts to assume absent, each checked to be a true/false fact."""
+    if isinstance(names, str):
+        names = (names,)
+    names = tuple(names)
+    for name in names:
+        var = plan.variables.get(name)
+        if var is None or var.type.kind is not Kind.BOOLEAN:
+            raise CriteriaInputError(
+                "assume_absent",
+                name,
+                f"names of true/false facts{did_you_mean(str(name), plan.variables)}",
+            )
+    return names
+
+
+@attrs.frozen
+class Prepared:
+    """Everything a query is built from, checked.
+
+    Attributes:
+        ruleset: the ruleset.
+        plan: which column holds which fact.
+        params: the parameters' canonical values.
+        assume_absent: the facts assumed absent.
+    """
+
+    ruleset: Ruleset
+    plan: Plan
+    params: Mapping[str, Native | None]
+    assume_absent: tuple[str, ...]
+
+
+def prepare(
+    ruleset: Ruleset | None,
+    kinds: Mapping[str, ColumnKind],
+    *,
+    columns: Mapping[str, str] | None,
+    units: Mapping[str, str] | None,
+    unit_columns: Mapping[str, str] | None,
+    params: Mapping[str, object] | None,
+    assume_absent: Iterable[str],
+    id_column: str | None,
+) -> Prepared:
+    """Check the options against the table's columns, as the polars engine does."""
+    if ruleset is None:
+        from ...trial import ELIGIBILITY
+
+        ruleset = ELIGIBILITY
+    if not isinstance(ruleset, Ruleset):
+        raise CriteriaInputError("ruleset", ruleset, "a Ruleset")
+    plan = plan_columns(
+        kinds,
+        ruleset,
+        columns=columns,
+        units=units,
+        unit_columns=unit_columns,
+        id_column=id_column,
+    )
+    check_names(ruleset, plan.id_output)
+    resolved = resolve_params(ruleset, params)
+    values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
+    assumed = check_assume_absent(assume_absent, plan)
+    return Prepared(ruleset, plan, values, assumed)
+
+
+def to_sql(
+    ruleset: Ruleset | None = None,
+    *,
+    table: object,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    unit_columns: Mapping[str, str] | None = None,
+    params: Mapping[str, object] | None = None,
+    assume_absent: Iterable[str] = (),
+    id_column: str | None = "id",
+    schema: Mapping[str, str] | None = None,
+    unit_spellings: Mapping[str, Iterable[str]] | None = None,
+    dialect: str = "duckdb",
+    keep_record: bool = True,
+    pretty: bool = True,
+) -> str:
+    """See :func:`liverfail_criteria.sql.to_sql`."""
+    require("sqlglot", extra="sql", feature="lc.to_sql")
+    d = dialect_for(dialect)
+    if schema is None:
+        chosen = ruleset
+        if chosen is None:
+            from ...trial import ELIGIBILITY
+
+            chosen = ELIGIBILITY
+        if not isinstance(chosen, Ruleset):
+            raise CriteriaInputError("ruleset", chosen, "a Ruleset")
+        kinds = natural_schema(
+            chosen, columns=columns, units=units, unit_columns=unit_columns, id_column=id_column
+        )
+    else:
+        kinds = _kinds(schema, d.name)
+    source = _table(table, d)
+    prepared = prepare(
+        ruleset,
+        kinds,
+        columns=columns,
+        units=units,
+        unit_columns=unit_columns,
+        params=params,
+        assume_absent=assume_absent,
+        id_column=id_column,
+    )
+    tables = declared_spellings(prepared.plan, unit_spellings)
+    query = build_query(
+        source,
+        kinds,
+        prepared.plan,
+        prepared.ruleset,
+        prepared.params,
+        tables,
+        d,
+        assume_absent=prepared.assume_absent,
+        keep_record=keep_record,
+    )
+    text: str = query.sql(dialect=d.name, pretty=pretty)
+    return text

@@ -1,0 +1,387 @@
+"""What differs between SQL engines: one small class per dialect, all built with sqlglot.
+
+Everything the SQL interpreter writes goes through sqlglot expressions; most render the
+same in every dialect (``CASE``, ``COALESCE``, comparisons, arithmetic). The few
+operations that engines spell or behave differently are here:
+
+* **reading text**: regular expressions (RE2 in DuckDB, Java's in Spark, PostgreSQL's
+  own), trimming (every engine's ``TRIM`` strips spaces only; polars strips all Unicode
+  whitespace), and turning checked text into a number (``TRY_CAST`` where the engine
+  has it; elsewhere the text is first matched by a pattern that admits only numbers);
+* **lists and records**: DuckDB's ``[...]`` lists and ``{...}`` structs, Spark's
+  ``ARRAY`` and ``STRUCT``, and PostgreSQL's arrays with ``jsonb`` objects (PostgreSQL
+  has no anonymous record type with named fields);
+* **numbers as text**: the polars engine writes ``1e-05`` as ``0.00001`` and
+  ``1.5e-07`` as ``1.5e-7``; DuckDB writes them as Python does, so its text is rewritten
+  to match. Spark and PostgreSQL write numbers in their own ways (``1.0E-5``, ``700``);
+  only the texts of error messages show them;
+* **a row's position**: ``ROW_NUMBER() OVER ()``, which Spark only accepts with an order.
+
+Whitespace is what polars counts as whitespace (Unicode White_Space, Rust's
+``char::is_whitespace``), written with each regex engine's escapes; the characters to
+trim are one constant decoded from hexadecimal UTF-8, so the SQL text holds no
+invisible characters. Digits are ``[0-9]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ...errors import CriteriaInputError
+
+__all__ = ["ANY", "DIALECTS", "WHITESPACE", "SqlDialect", "dialect_for"]
+
+#: Unicode White_Space: what polars' ``strip_chars()`` and regex ``\s`` match.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_HEX = WHITESPACE.encode("utf-8").hex().upper()
+# The class of WHITESPACE in RE2 and Java syntax, and in PostgreSQL's.
+_WS_RE2 = (
+    r"[\t\n\x{0B}\f\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}"
+    r"\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+)
+_WS_PG = r"[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+#: Any character but a line feed: what ``.`` matches in polars (and RE2).
+ANY = r"[^\n]"
+
+
+def _exp() -> Any:
+    from sqlglot import exp
+
+    return exp
+
+
+class SqlDialect:
+    """How one SQL dialect spells the operations that differ between engines.
+
+    Attributes:
+        name: the sqlglot dialect name (``"duckdb"``, ``"spark"``, ``"postgres"``).
+        has_struct: whether the dialect has anonymous structs with named fields (else
+            errors and records are ``jsonb``).
+    """
+
+    name = "duckdb"
+    has_struct = True
+    #: The regular-expression class of :data:`WHITESPACE`.
+    ws = _WS_RE2
+
+    # -- literals and types ------------------------------------------------------------
+    def double(self, x: float) -> Any:
+        """A double literal, exactly ``x``: its shortest text, read correctly rounded.
+
+        A decimal literal such as ``17.104`` is a DECIMAL in DuckDB and Spark, and
+        converting a wide one to a double can round twice; a literal with an exponent
+        (``17.104e0``) is read as a double at once. Infinities and NaN are cast from text.
+        """
+        exp = _exp()
+        x = float(x)
+        if not math.isfinite(x):
+            return exp.cast(exp.Literal.string(repr(x)), "DOUBLE")
+        text = repr(abs(x))
+        literal = exp.Literal.number(text if "e" in text else f"{text}e0")
+        return exp.Neg(this=literal) if math.copysign(1.0, x) < 0 else literal
+
+    def null(self, type_: str) -> Any:
+        """A typed NULL."""
+        exp = _exp()
+        return exp.cast(exp.Null(), type_)
+
+    def text_type(self) -> str:
+        """The name of the text type."""
+        return "VARCHAR"
+
+    def date(self, text: str) -> Any:
+        """A date literal from ISO text."""
+        exp = _exp()
+        return exp.cast(exp.Literal.string(text), "DATE")
+
+    # -- text --------------------------------------------------------------------------
+    def whitespace(self) -> Any:
+        """The text of every whitespace character (:data:`WHITESPACE`), as a constant."""
+        exp = _exp()
+        unhex = exp.Unhex(this=exp.Literal.string(_HEX))
+        return exp.Anonymous(this="DECODE", expressions=[unhex])
+
+    def strip(self, text: Any) -> Any:
+        """``text`` without leading and trailing Unicode whitespace."""
+        exp = _exp()
+        return exp.Trim(this=text, expression=self.whitespace(), position="BOTH")
+
+    def matches(self, text: Any, pattern: str) -> Any:
+        """Whether ``pattern`` (anchored by the caller) matches ``text``."""
+        exp = _exp()
+        return exp.RegexpLike(this=text, expression=exp.Literal.string(pattern))
+
+    def extract(self, text: Any, pattern: str, group: int) -> Any:
+        """Group ``group`` of ``pattern``, where the caller knows that it matches ``text``."""
+        exp = _exp()
+        return exp.RegexpExtract(
+            this=text, expression=exp.Literal.string(pattern), group=exp.Literal.number(group)
+        )
+
+    def group(self, text: Any, pattern: str, group: int) -> Any:
+        """Group ``group`` of ``pattern`` in ``text``; NULL where it does not match."""
+        exp = _exp()
+        extract = self.extract(text.copy(), pattern, group)
+        return exp.Case(ifs=[exp.If(this=self.matches(text, pattern), true=extract)])
+
+    def to_double(self, text: Any) -> Any:
+        """Text already matched as a number, as a double (an overflow is infinite)."""
+        exp = _exp()
+        return exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
+
+    def to_text(self, value: Any, kind: str) -> Any:
+        """A value as the polars engine writes it in a message.
+
+        ``kind`` is the column kind (``"number"`` for floating point).
+        """
+        exp = _exp()
+        text = exp.cast(value, self.text_type())
+        if kind == "datetime":
+            return exp.Anonymous(
+                this="STRFTIME", expressions=[value, exp.Literal.string("%Y-%m-%d %H:%M:%S.%f")]
+            )
+        if kind != "number":
+            return text
+        # Python's repr, as DuckDB writes doubles, to polars' text: exponent -5 is
+        # written out (0.00001); exponents -6 to -9 lose their leading zero (1e-7).
+        five = exp.RegexpReplace(
+            this=text.copy(),
+            expression=exp.Literal.string("^(-?)([0-9])[.]?([0-9]*)e-05$"),
+            replacement=exp.Literal.string("\\10.0000\\2\\3"),
+        )
+        small = exp.Replace(
+            this=text.copy(),
+            expression=exp.Literal.string("e-0"),
+            replacement=exp.Literal.string("e-"),
+        )
+        return exp.Case(
+            ifs=[
+                exp.If(this=self.matches(text.copy(), "e-05$"), true=five),
+                exp.If(this=self.matches(text.copy(), "e-0[6-9]$"), true=small),
+            ],
+            default=text,
+        )
+
+    # -- numbers and dates -------------------------------------------------------------
+    def floor(self, x: Any) -> Any:
+        """The largest whole number not above ``x``, as a double."""
+        exp = _exp()
+        return exp.Floor(this=x)
+
+    def log10(self, x: Any) -> Any:
+        """The base-10 logarithm of ``x``."""
+        exp = _exp()
+        return exp.Anonymous(this="LOG10", expressions=[x])
+
+    def days(self, start: Any, end: Any) -> Any:
+        """Whole days from date ``start`` to date ``end``, as an integer."""
+        exp = _exp()
+        return exp.Sub(this=exp.Paren(this=end), expression=exp.Paren(this=start))
+
+    def date_part(self, part: str, x: Any) -> Any:
+        """The year, month or day of a date, as an integer."""
+        exp = _exp()
+        node = {"year": exp.Year, "month": exp.Month, "day": exp.Day}[part](this=x)
+        return exp.cast(node, "BIGINT")
+
+    # -- lists and records -------------------------------------------------------------
+    def struct(self, fields: Mapping[str, Any]) -> Any:
+        """A record with named fields."""
+        exp = _exp()
+        return exp.Struct(
+            expressions=[
+                exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in fields.items()
+            ]
+        )
+
+    def array(self, items: Sequence[Any]) -> Any:
+        """A list of ``items``."""
+        exp = _exp()
+        return exp.Array(expressions=list(items))
+
+    def compact(self, items: Sequence[Any]) -> Any:
+        """The list of ``items`` without its NULLs."""
+        exp = _exp()
+        v = exp.to_identifier("v")
+        return exp.ArrayFilter(
+            this=self.array(items),
+            expression=exp.Lambda(
+                this=exp.Not(this=exp.Is(this=exp.column("v"), expression=exp.Null())),
+                expressions=[v],
+            ),
+        )
+
+    def empty(self, element_type: str) -> Any:
+        """An empty list of ``element_type``."""
+        exp = _exp()
+        return exp.cast(exp.Array(expressions=[]), f"ARRAY<{element_type}>")
+
+    def error_type(self) -> str:
+        """The type of one error record."""
+        return "STRUCT<field VARCHAR, value VARCHAR, expected VARCHAR>"
+
+    # -- rows --------------------------------------------------------------------------
+    def row_index(self) -> Any:
+        """Each row's position in the table, from 0."""
+        exp = _exp()
+        return exp.Sub(
+            this=exp.Window(this=exp.RowNumber()),
+            expression=exp.Literal.number(1),
+        )
+
+
+class DuckDB(SqlDialect):
+    """DuckDB: RE2 patterns, ``TRY_CAST``, lists and structs."""
+
+    name = "duckdb"
+
+    def strip(self, text: Any) -> Any:
+        """``text`` without leading and trailing Unicode whitespace.
+
+        A pattern, not ``TRIM(text, characters)``: DuckDB's ``TRIM`` with a set of
+        characters is several times slower than RE2.
+        """
+        exp = _exp()
+        return exp.RegexpReplace(
+            this=text,
+            expression=exp.Literal.string(f"^{self.ws}+|{self.ws}+$"),
+            replacement=exp.Literal.string(""),
+            modifiers=exp.Literal.string("g"),
+        )
+
+
+class Spark(SqlDialect):
+    """Spark SQL: Java patterns, ``ARRAY``/``STRUCT``, no ``TRY_CAST`` needed."""
+
+    name = "spark"
+
+    def whitespace(self) -> Any:
+        """The whitespace characters: UTF-8 bytes decoded."""
+        exp = _exp()
+        unhex = exp.Unhex(this=exp.Literal.string(_HEX))
+        return exp.Anonymous(this="DECODE", expressions=[unhex, exp.Literal.string("UTF-8")])
+
+    def to_double(self, text: Any) -> Any:
+        """Text already matched as a number, as a double (Java reads it; never fails)."""
+        exp = _exp()
+        return exp.cast(text, "DOUBLE")
+
+    def text_type(self) -> str:
+        """The name of the text type."""
+        return "STRING"
+
+    def to_text(self, value: Any, kind: str) -> Any:
+        """A value as text: Java's way for numbers (``1.0E-5``); dates in ISO form."""
+        exp = _exp()
+        if kind == "datetime":
+            return exp.Anonymous(
+                this="DATE_FORMAT",
+                expressions=[value, exp.Literal.string("yyyy-MM-dd HH:mm:ss.SSSSSS")],
+            )
+        return exp.cast(value, "STRING")
+
+    def floor(self, x: Any) -> Any:
+        """``FLOOR`` is a BIGINT in Spark: back to a double (exact below 2**53)."""
+        exp = _exp()
+        return exp.cast(exp.Floor(this=x), "DOUBLE")
+
+    def days(self, start: Any, end: Any) -> Any:
+        """Whole days from ``start`` to ``end``: ``DATEDIFF(end, start)``."""
+        exp = _exp()
+        return exp.Anonymous(this="DATEDIFF", expressions=[end, start])
+
+    def row_index(self) -> Any:
+        """Each row's position, from 0; Spark needs an order for ``ROW_NUMBER``."""
+        exp = _exp()
+        window = exp.Window(
+            this=exp.RowNumber(),
+            order=exp.Order(
+                expressions=[exp.Ordered(this=exp.Anonymous(this="MONOTONICALLY_INCREASING_ID"))]
+            ),
+        )
+        return exp.Sub(this=window, expression=exp.Literal.number(1))
+
+
+class Postgres(SqlDialect):
+    """PostgreSQL: its own patterns, arrays, and ``jsonb`` for records."""
+
+    name = "postgres"
+    has_struct = False
+    ws = _WS_PG
+
+    def double(self, x: float) -> Any:
+        """A double literal: ``CAST('17.104' AS DOUBLE PRECISION)``.
+
+        A literal with an exponent is NUMERIC in PostgreSQL; text converts once.
+        """
+        exp = _exp()
+        return exp.cast(exp.Literal.string(repr(float(x))), "DOUBLE")
+
+    def whitespace(self) -> Any:
+        """The whitespace characters: UTF-8 bytes decoded."""
+        exp = _exp()
+        raw = exp.Anonymous(
+            this="DECODE", expressions=[exp.Literal.string(_HEX), exp.Literal.string("hex")]
+        )
+        return exp.Anonymous(this="CONVERT_FROM", expressions=[raw, exp.Literal.string("UTF8")])
+
+    def text_type(self) -> str:
+        """The name of the text type."""
+        return "TEXT"
+
+    def extract(self, text: Any, pattern: str, group: int) -> Any:
+        """Group ``group`` of a matching ``pattern``: the whole (anchored) match replaced."""
+        exp = _exp()
+        return exp.RegexpReplace(
+            this=text,
+            expression=exp.Literal.string(pattern),
+            replacement=exp.Literal.string(f"\\{group}"),
+        )
+
+    def to_double(self, text: Any) -> Any:
+        """Text already matched as a number, as a double (out of range is an SQL error)."""
+        exp = _exp()
+        return exp.cast(text, "DOUBLE")
+
+    def to_text(self, value: Any, kind: str) -> Any:
+        """A value as text, as PostgreSQL writes it (``700`` for 700.0)."""
+        exp = _exp()
+        if kind == "datetime":
+            return exp.Anonymous(
+                this="TO_CHAR",
+                expressions=[value, exp.Literal.string("YYYY-MM-DD HH24:MI:SS.US")],
+            )
+        return exp.cast(value, "TEXT")
+
+    def struct(self, fields: Mapping[str, Any]) -> Any:
+        """A record as a ``jsonb`` object."""
+        exp = _exp()
+        args: list[Any] = []
+        for k, v in fields.items():
+            args += [exp.Literal.string(k), v]
+        return exp.Anonymous(this="JSONB_BUILD_OBJECT", expressions=args)
+
+    def compact(self, items: Sequence[Any]) -> Any:
+        """The array of ``items`` without its NULLs: ``ARRAY_REMOVE(..., NULL)``."""
+        exp = _exp()
+        return exp.Anonymous(this="ARRAY_REMOVE", expressions=[self.array(items), exp.Null()])
+
+    def error_type(self) -> str:
+        """The type of one error record: a ``jsonb`` object."""
+        return "JSONB"
+
+
+#: The dialects :func:`~liverfail_criteria.to_sql` writes, by sqlglot name.
+DIALECTS: dict[str, type[SqlDialect]] = {"duckdb": DuckDB, "spark": Spark, "postgres": Postgres}
+
+
+def dialect_for(name: object) -> SqlDialect:
+    """The dialect called ``name``, or a :class:`CriteriaInputError` listing them."""
+    if not isinstance(name, str) or name.lower() not in DIALECTS:
+        raise CriteriaInputError("dialect", name, "one of " + ", ".join(map(repr, DIALECTS)))
+    return DIALECTS[name.lower()]()

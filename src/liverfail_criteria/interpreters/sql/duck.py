@@ -1,0 +1,218 @@
+"""Screening with DuckDB: the table read where it lies, the SQL run in process.
+
+The same plan as the polars engine (:func:`~liverfail_criteria.cohort.plan.plan_columns`
+on the table's column kinds), the same scan for the distinct unit spellings (one
+aggregate query in DuckDB), the same unit tables, then the query of :mod:`.query`; the
+result comes back as a polars DataFrame equal to the polars engine's.
+
+Sources: a polars DataFrame or LazyFrame or a pandas DataFrame (handed to DuckDB
+through Arrow, without a copy where possible), or a path: CSV (every column read as
+text, with the polars engine's missing-value spellings), Parquet, or a DuckDB database
+file with ``table=``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from ...cohort.plan import ColumnKind, Plan
+from ...cohort.source import CSV_NULL_VALUES
+from ...cohort.spellings import scanned_facts, unit_tables
+from ...errors import CriteriaInputError
+from ...extras import require
+from .api import kind_of_type, prepare
+from .cells import number_pattern
+from .dialect import DuckDB, SqlDialect
+from .frame import source_column
+from .ops import and_, coalesce, eq, is_not_null, lit, not_
+from .query import build_query
+
+__all__ = ["duckdb_kinds", "scan_spellings", "screen_duckdb"]
+
+_VIEW = "__lc_source"
+_DATABASES = (".duckdb", ".ddb", ".db")
+
+
+def _source(con: Any, data: Any, table: str | None) -> tuple[Any, dict[str, ColumnKind] | None]:
+    """Register ``data`` with ``con``; return the ``FROM`` item and, for frames, the kinds.
+
+    Frames are planned on their polars schema, exactly as the polars engine plans them;
+    files on the types DuckDB reads.
+    """
+    from sqlglot import exp
+
+    from ...cohort.source import column_kinds, to_lazyframe
+
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        if not path.is_file():
+            raise CriteriaInputError(
+                "data", str(path), "an existing CSV, Parquet or DuckDB database file"
+            )
+        suffix = path.suffix.lower()
+        quoted = exp.Literal.string(str(path))
+        if suffix in (".csv", ".tsv", ".txt"):
+            options = {
+                "header": exp.true(),
+                "all_varchar": exp.true(),
+                "delim": lit("\t" if suffix == ".tsv" else ","),
+                "quote": lit('"'),
+                "escape": lit('"'),
+                "nullstr": exp.Array(expressions=[lit(v) for v in CSV_NULL_VALUES]),
+            }
+            args = [quoted] + [
+                exp.EQ(this=exp.column(k), expression=v) for k, v in options.items()
+            ]
+            return exp.Anonymous(this="READ_CSV", expressions=args), None
+        if suffix in (".parquet", ".pq"):
+            return exp.Anonymous(this="READ_PARQUET", expressions=[quoted]), None
+        if suffix in _DATABASES:
+            if not table:
+                raise CriteriaInputError(
+                    "table", table, f"the name of a table in the database {path.name!r}"
+                )
+            con.execute(f"ATTACH {quoted.sql('duckdb')} AS __lc_db (READ_ONLY)")
+            names = {r[0] for r in con.execute("SHOW ALL TABLES").fetchall() if r[0] == "__lc_db"}
+            tables = [r[2] for r in con.execute("SHOW ALL TABLES").fetchall() if r[0] == "__lc_db"]
+            del names
+            if table not in tables:
+                raise CriteriaInputError(
+                    "table", table, f"a table of {path.name!r}: {', '.join(tables) or 'none'}"
+                )
+            return exp.table_(table, db="main", catalog="__lc_db", quoted=True), None
+        raise CriteriaInputError(
+            "data", str(path), "a file ending in .csv, .tsv, .parquet or .duckdb"
+        )
+    if table is not None:
+        raise CriteriaInputError("table", table, "no table name: data is not a database file")
+    import polars as pl
+
+    lf = to_lazyframe(data)  # polars, pandas: as the polars engine reads them
+    frame = lf.collect()
+    kinds = column_kinds(frame.schema)
+    if frame.width == 0:  # DuckDB needs a column to count the rows by
+        frame = pl.DataFrame({"__lc_rows": pl.Series([None] * frame.height, dtype=pl.Boolean)})
+    con.register(_VIEW, frame.to_arrow())
+    return exp.to_table(_VIEW), kinds
+
+
+def duckdb_kinds(con: Any, source: Any) -> dict[str, ColumnKind]:
+    """The column kinds of a DuckDB ``FROM`` item, by DuckDB's own types."""
+    from sqlglot import exp
+
+    query = exp.select(exp.Star()).from_(source.copy()).sql("duckdb")
+    described = con.execute(f"DESCRIBE {query}").fetchall()
+    return {row[0]: kind_of_type(row[1], "duckdb") for row in described}
+
+
+def scan_spellings(
+    con: Any, source: Any, plan: Plan, d: SqlDialect | None = None
+) -> dict[str, list[str]]:
+    """Every distinct unit spelling each quantity column uses where it has a value.
+
+    One aggregate query, reading the cells as the screening reads them.
+    """
+    from sqlglot import exp
+
+    d = d or DuckDB()
+    aggregates = []
+    names = []
+    for f in scanned_facts(plan):
+        value = source_column(f.column)
+        if f.unit_column is not None:
+            unit = coalesce(
+                d.strip(exp.cast(source_column(f.unit_column), d.text_type())), lit("")
+            )
+            present = is_not_null(value)
+            if f.kind in ("number", "integer"):
+                number = exp.cast(value.copy(), "DOUBLE")
+                present = and_(present, not_(eq(number, d.double(float("nan")))))
+        else:
+            text = d.strip(exp.cast(value, d.text_type()))
+            unit = d.group(text, number_pattern(d), 2)
+            present = is_not_null(d.group(text.copy(), number_pattern(d), 1))
+        agg = exp.ArrayAgg(this=exp.Distinct(expressions=[unit]))
+        aggregates.append(exp.Filter(this=agg, expression=exp.Where(this=present)))
+        names.append(f.name)
+    if not aggregates:
+        return {}
+    query = exp.select(*aggregates).from_(source.copy()).sql(d.name)
+    row = con.execute(query).fetchall()[0]
+    return {name: list(values or []) for name, values in zip(names, row, strict=True)}
+
+
+def screen_duckdb(
+    data: Any,
+    ruleset: Any = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    unit_columns: Mapping[str, str] | None = None,
+    params: Mapping[str, object] | None = None,
+    assume_absent: Iterable[str] = (),
+    id_column: str | None = "id",
+    errors: Literal["report", "raise"] = "report",
+    keep_record: bool = True,
+    table: str | None = None,
+    connection: Any = None,
+) -> Any:
+    """See :func:`liverfail_criteria.sql.screen_duckdb`."""
+    duckdb = require("duckdb", extra="duckdb", feature="screening with DuckDB")
+    require("sqlglot", extra="duckdb", feature="screening with DuckDB")
+    pl = require("polars", extra="duckdb", feature="screening with DuckDB")
+    from ...cohort.screen import STATUSES, Screening, _raise_first, _remember
+
+    if errors not in ("report", "raise"):
+        raise CriteriaInputError("errors", errors, "'report' or 'raise'")
+    con = connection if connection is not None else duckdb.connect()
+    try:
+        source, kinds = _source(con, data, table)
+        if kinds is None:
+            kinds = duckdb_kinds(con, source)
+        prepared = prepare(
+            ruleset,
+            kinds,
+            columns=columns,
+            units=units,
+            unit_columns=unit_columns,
+            params=params,
+            assume_absent=assume_absent,
+            id_column=id_column,
+        )
+        d = DuckDB()
+        tables = unit_tables(prepared.plan, scan_spellings(con, source, prepared.plan, d))
+        query = build_query(
+            source,
+            kinds,
+            prepared.plan,
+            prepared.ruleset,
+            prepared.params,
+            tables,
+            d,
+            assume_absent=prepared.assume_absent,
+            keep_record=keep_record,
+        )
+        arrow = con.sql(query.sql("duckdb")).to_arrow_table()
+        results = pl.from_arrow(arrow)
+    finally:
+        if connection is None:
+            con.close()
+        else:
+            con.execute(f"DROP VIEW IF EXISTS {_VIEW}")
+    plan = prepared.plan
+    fixes = [pl.col("status").cast(pl.Enum(STATUSES))]
+    if plan.id_column is None:
+        fixes.append(pl.col("row").cast(pl.get_index_type()))
+    if keep_record and not plan.facts:
+        fixes.append(pl.lit(None, dtype=pl.Struct({})).alias("record"))
+    results = results.with_columns(fixes)
+    if errors == "raise":
+        _raise_first(results, plan.id_output)
+    _remember(
+        results,
+        Screening(prepared.ruleset, dict(params or {}), prepared.assume_absent, plan.id_output),
+    )
+    return results

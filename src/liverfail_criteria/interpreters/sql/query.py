@@ -1,0 +1,78 @@
+"""One SELECT: the plan's cells read, the ruleset compiled, the result's columns.
+
+The output columns are those of :func:`liverfail_criteria.screen`, in its order: the id
+(or ``row``), ``status``, ``groups``, ``missing``, ``errors``, one boolean per ruleset
+and per criterion, and (optionally) ``record``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ...cohort.plan import Plan, UnitTable
+from ...dsl import Ruleset
+from ..facts import Native
+from .cells import given_ref, read_cells
+from .compile import compile_ruleset, node_name
+from .dialect import SqlDialect
+from .frame import Frame, ref, source_column
+from .ops import and_, case, is_null, lit, not_
+
+__all__ = ["build_query"]
+
+
+def build_query(
+    source: Any,
+    columns: Iterable[str],
+    plan: Plan,
+    ruleset: Ruleset,
+    params: Mapping[str, Native | None],
+    tables: Mapping[str, UnitTable],
+    d: SqlDialect,
+    *,
+    assume_absent: Iterable[str] = (),
+    keep_record: bool = True,
+) -> Any:
+    """The screening of ``source`` (a sqlglot ``FROM`` item) as one sqlglot SELECT."""
+    frame = Frame(source, columns)
+    if plan.id_column is None:
+        frame.add({"row": d.row_index()})
+        id_expr = ref("row")
+    else:
+        id_expr = source_column(plan.id_column)
+    compiled = compile_ruleset(ruleset, params, d)
+    error_columns = read_cells(frame, plan, tables, d, assume_absent)
+    compiled.apply(frame)
+
+    root = ref(node_name(ruleset.id))
+    status = case(
+        [(root, lit("eligible")), (not_(root.copy()), lit("ineligible"))], lit("undetermined")
+    )
+    if compiled.groups:
+        groups = d.compact([case([(ref(node_name(r.id)), lit(r.group))]) for r in compiled.groups])
+    else:
+        groups = d.empty(d.text_type())
+    if error_columns:
+        none = and_(*[is_null(ref(c)) for c, _ in error_columns])
+        errors = case(
+            [(none, d.empty(d.error_type()))], d.compact([ref(c) for c, _ in error_columns])
+        )
+    else:
+        errors = d.empty(d.error_type())
+    outputs: list[tuple[str, Any]] = [
+        (plan.id_output, id_expr),
+        ("status", status),
+        ("groups", groups),
+        ("missing", compiled.missing_list(d)),
+        ("errors", errors),
+        *[(r.id, ref(node_name(r.id))) for r in compiled.rulesets],
+        *[(c.id, ref(node_name(c.id))) for c in compiled.criteria],
+    ]
+    if keep_record:
+        if plan.facts:
+            record = d.struct({f.name: given_ref(f.name) for f in plan.facts})
+        else:
+            record = d.null("STRUCT<x BOOLEAN>" if d.has_struct else "JSONB")
+        outputs.append(("record", record))
+    return frame.select(outputs)

@@ -1,0 +1,111 @@
+"""Screening with Spark: the query of :mod:`.query` run by ``spark.sql`` on a view.
+
+The view's schema gives the column kinds; one aggregate query finds the distinct unit
+spellings; the rest is the SQL that :func:`~liverfail_criteria.to_sql` writes for the
+``spark`` dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ...cohort.plan import ColumnKind
+from ...cohort.spellings import unit_tables
+from ...errors import CriteriaInputError
+from ...extras import require
+from .api import prepare
+from .dialect import Spark
+from .duck import scan_spellings
+from .query import build_query
+
+__all__ = ["screen_spark", "spark_kinds"]
+
+
+def spark_kinds(schema: Any) -> dict[str, ColumnKind]:
+    """A Spark schema (``StructType``) as the engine-neutral column kinds of the plan."""
+    kinds: dict[str, ColumnKind] = {}
+    for field in schema.fields:
+        name = type(field.dataType).__name__
+        if name == "BooleanType":
+            kind = "boolean"
+        elif name in ("ByteType", "ShortType", "IntegerType", "LongType"):
+            kind = "integer"
+        elif name in ("FloatType", "DoubleType", "DecimalType"):
+            kind = "number"
+        elif name in ("StringType", "VarcharType", "CharType"):
+            kind = "string"
+        elif name == "DateType":
+            kind = "date"
+        elif name in ("TimestampType", "TimestampNTZType"):
+            kind = "datetime"
+        elif name == "NullType":
+            kind = "null"
+        else:
+            kind = "other"
+        kinds[field.name] = kind
+    return kinds
+
+
+class _Rows:
+    """The little of a DB-API connection that :func:`.duck.scan_spellings` uses."""
+
+    def __init__(self, spark: Any) -> None:
+        self.spark = spark
+        self.rows: list[Any] = []
+
+    def execute(self, query: str) -> _Rows:
+        self.rows = [tuple(r) for r in self.spark.sql(query).collect()]
+        return self
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+
+def screen_spark(
+    spark: Any,
+    view: str,
+    ruleset: Any = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    unit_columns: Mapping[str, str] | None = None,
+    params: Mapping[str, object] | None = None,
+    assume_absent: Iterable[str] = (),
+    id_column: str | None = "id",
+    keep_record: bool = True,
+) -> Any:
+    """See :func:`liverfail_criteria.sql.screen_spark`."""
+    require("pyspark", extra="spark", feature="screening with Spark")
+    require("sqlglot", extra="spark", feature="screening with Spark")
+    from sqlglot import exp
+
+    if not isinstance(view, str) or not view:
+        raise CriteriaInputError("view", view, "the name of a Spark table or temporary view")
+    source = exp.to_table(view, dialect="spark")
+    kinds = spark_kinds(spark.table(view).schema)
+    prepared = prepare(
+        ruleset,
+        kinds,
+        columns=columns,
+        units=units,
+        unit_columns=unit_columns,
+        params=params,
+        assume_absent=assume_absent,
+        id_column=id_column,
+    )
+    d = Spark()
+    found = scan_spellings(_Rows(spark), source, prepared.plan, d)
+    tables = unit_tables(prepared.plan, found)
+    query = build_query(
+        source,
+        kinds,
+        prepared.plan,
+        prepared.ruleset,
+        prepared.params,
+        tables,
+        d,
+        assume_absent=prepared.assume_absent,
+        keep_record=keep_record,
+    )
+    return spark.sql(query.sql(dialect="spark"))

@@ -1,0 +1,134 @@
+"""The SQL on Spark in local mode: the same outcomes as the polars engine.
+
+Slow to start and to plan (tens of seconds a query), so few examples: the bundled
+example cohort, and a few random cohorts. Runs where pyspark (the ``spark`` extra) and
+Java are installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import liverfail_criteria as lc
+
+pl = pytest.importorskip("polars")
+pytest.importorskip("sqlglot")
+pytest.importorskip("pyspark")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java", allow_module_level=True)
+
+import cohort_strategies as cs  # noqa: E402
+from liverfail_criteria.sql import screen_spark  # noqa: E402
+
+cs.pl = pl
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "cohort" / "cohort.csv"
+EXAMPLE_UNITS = {"body_weight": "kg", "age": "a", "standard_treatment_duration": "d"}
+NODES = [n.id for n in (*lc.ELIGIBILITY.rulesets(), *lc.ELIGIBILITY.criteria())]
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("liverfail-criteria-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.memory", "6g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+_SPARK_TYPES = {
+    "String": "string",
+    "Float64": "double",
+    "Int64": "bigint",
+    "Boolean": "boolean",
+    "Date": "date",
+}
+
+
+def to_spark(spark: Any, frame: Any, view: str) -> None:
+    """A polars frame as a Spark temporary view (through rows: no pandas needed)."""
+    schema = ", ".join(
+        f"`{name}` {_SPARK_TYPES[str(dtype)]}" for name, dtype in frame.schema.items()
+    )
+    rows = [tuple(r) for r in frame.rows()]
+    spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(view)
+
+
+def assert_same_outcomes(expected: Any, rows: list[Any]) -> None:
+    assert len(rows) == expected.height
+    got = {r["id"]: r.asDict(recursive=True) for r in rows}
+    for row in expected.iter_rows(named=True):
+        other = got[row["id"]]
+        for column in ("status", "groups", "missing", *NODES):
+            assert other[column] == row[column], (row["id"], column)
+        assert [e["field"] for e in other["errors"]] == [e["field"] for e in row["errors"]]
+        assert [e["expected"] for e in other["errors"]] == [
+            e["expected"] for e in row["errors"]
+        ] or any(c.isdigit() for e in row["errors"] for c in e["expected"])
+
+
+def test_the_example_cohort_on_spark(spark: Any) -> None:
+    from liverfail_criteria.cohort.source import CSV_NULL_VALUES
+
+    table = pl.read_csv(EXAMPLE, infer_schema=False, null_values=list(CSV_NULL_VALUES))
+    to_spark(spark, table, "cohort")
+    expected = lc.screen(EXAMPLE, units=EXAMPLE_UNITS)
+    rows = screen_spark(spark, "cohort", units=EXAMPLE_UNITS).collect()
+    assert_same_outcomes(expected, rows)
+    counts = expected["status"].value_counts().sort("status").rows()
+    got: dict[str, int] = {}
+    for r in rows:
+        got[r["status"]] = got.get(r["status"], 0) + 1
+    assert sorted(got.items()) == sorted((str(s), n) for s, n in counts)
+
+
+@settings(
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    database=None,
+)
+@given(cs.cohorts(max_rows=8))
+def test_random_cohorts_on_spark(spark: Any, case: dict[str, Any]) -> None:
+    frame = case["frame"]
+    options = {
+        "units": case["units"],
+        "params": case["params"],
+        "assume_absent": case["assume_absent"],
+    }
+    expected = lc.screen(frame, **options)
+    to_spark(spark, frame, "random_cohort")
+    rows = screen_spark(spark, "random_cohort", **options).collect()
+    assert_same_outcomes(expected, rows)
+
+
+def test_dates_and_a_table_without_ids(spark: Any) -> None:
+    frame = pl.DataFrame(
+        {
+            "assessment_date": [dt.date(2025, 6, 1), dt.date(2025, 6, 1)],
+            "last_drug_abuse_date": [dt.date(2024, 6, 1), dt.date(2025, 7, 1)],
+            "dic": [False, None],
+        }
+    )
+    to_spark(spark, frame, "dated")
+    rows = screen_spark(spark, "dated", lc.EXCLUSIONS).orderBy("row").collect()
+    expected = lc.screen(frame, lc.EXCLUSIONS)
+    assert [r["row"] for r in rows] == [0, 1]
+    assert [r["exclusion.drug_abuse"] for r in rows] == expected["exclusion.drug_abuse"].to_list()
+    assert [r["status"] for r in rows] == expected["status"].cast(pl.String).to_list()
