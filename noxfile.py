@@ -15,8 +15,15 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Install the package with its extras (not editable, as users get it); run the tests."""
-    session.install(".[cohort]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.install(".[cohort,duckdb]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def tests_spark(session: nox.Session) -> None:
+    """The SQL on Spark in local mode (needs Java 17): slow to start, so a session of its own."""
+    session.install(".[cohort,duckdb,spark]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", "-q", "tests/test_sql_spark.py", *session.posargs)
 
 
 @nox.session(python="3.11")
@@ -37,7 +44,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def typecheck(session: nox.Session) -> None:
     """Mypy, strict, on the package (with the extras it can import)."""
-    session.install(".[cohort]", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.install(".[cohort,duckdb]", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
     session.run("mypy")
 
 
@@ -67,11 +74,12 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """Benchmarks: one full evaluation, the import time, and screening 1,000,000 rows."""
-    session.install(".[cohort]")
+    """Benchmarks: one evaluation, the import, screening 1,000,000 rows, and the SQL."""
+    session.install(".[cohort,duckdb]")
     session.run("python", "benchmarks/bench_evaluate.py")
     session.run("python", "benchmarks/bench_import.py")
     session.run("python", "benchmarks/bench_screen.py", *session.posargs)
+    session.run("python", "benchmarks/bench_sql.py", "--rows", "10000000")
 
 
 @nox.session(python="3.11")

@@ -96,3 +96,25 @@ def test_bad_input_is_one_line_exit_2(args: list[str], message: str) -> None:
     assert done.stderr.startswith("liverfail-criteria: error: ")
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert message in done.stderr
+
+
+def test_the_duckdb_engine_gives_the_same_funnel(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    pytest.importorskip("sqlglot")
+    polars_run = run("screen", str(EXAMPLE), *UNITS)
+    duckdb_run = run("screen", str(EXAMPLE), *UNITS, "--engine", "duckdb")
+    assert duckdb_run.returncode == 0, duckdb_run.stderr
+    assert duckdb_run.stdout == polars_run.stdout
+
+
+def test_sql_prints_one_query_for_the_dialect() -> None:
+    sqlglot = pytest.importorskip("sqlglot")
+    done = run("sql", "--dialect", "spark", "--table", "cohort", *UNITS, "--no-record")
+    assert done.returncode == 0, done.stderr
+    query = done.stdout
+    assert query.lstrip().startswith("WITH")
+    assert "`exclusion.dic`" in query and "FROM cohort" in query
+    assert sqlglot.parse_one  # parsed back by tests/test_sql_compile.py
+    bad = run("sql", "--units", "albumin=kPa")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "albumin" in bad.stderr

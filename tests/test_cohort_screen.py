@@ -319,3 +319,14 @@ def test_a_ruleset_id_may_not_take_a_result_column_name() -> None:
     clash = lc.Ruleset("status", "Clash", (lc.variable("dic"),))
     with pytest.raises(lc.DefinitionError, match="name of a result column"):
         lc.screen(frame({"dic": True}), clash)
+
+
+def test_a_table_with_no_fact_columns_keeps_its_rows() -> None:
+    results = lc.screen(pl.DataFrame({"note": ["a", "b", "c"]}))
+    assert results["row"].to_list() == [0, 1, 2]
+    assert set(results["status"].to_list()) == {"undetermined"}
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(lc.CriteriaInputError, match="'polars' or 'duckdb'"):
+        lc.screen(frame(CLF_PATIENT), units=UNITS, engine="spark")  # type: ignore[arg-type]

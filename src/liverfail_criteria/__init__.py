@@ -45,6 +45,7 @@ from .interpreters.record import evaluate
 from .interpreters.text import describe
 from .logic import Outcome
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
+from .sql import screen_duckdb, screen_spark, to_sql
 from .trial import (
     ACLF,
     CLF,
@@ -103,6 +104,9 @@ __all__ = [
     "funnel",
     "missingness",
     "screen",
+    "screen_duckdb",
+    "screen_spark",
+    "to_sql",
     "ureg",
     "variable",
     "years_between",

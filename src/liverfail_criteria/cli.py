@@ -3,8 +3,10 @@
 ``liverfail-criteria evaluate PATIENT.json [...]`` prints each patient's explained
 evaluation tree; ``--json`` prints the results as JSON instead.
 ``liverfail-criteria screen COHORT.csv`` screens a whole table (CSV or Parquet) and
-prints its funnel; ``--out`` saves the results. Bad input ends the command with a
-one-line message on standard error and exit status 2.
+prints its funnel; ``--out`` saves the results; ``--engine duckdb`` runs it as SQL in
+DuckDB. ``liverfail-criteria sql --dialect spark`` prints the screening as one SQL
+query. Bad input ends the command with a one-line message on standard error and exit
+status 2.
 """
 
 from __future__ import annotations
@@ -117,9 +119,12 @@ def _screen(args: argparse.Namespace) -> int:
         "errors": "raise" if args.strict else "report",
     }
     try:
-        results = screen_file(
-            args.cohort, progress=args.progress, batch_rows=args.batch_rows, **options
-        )
+        if args.engine == "duckdb":  # DuckDB reads the file as it goes: no batches
+            results = lc.screen(args.cohort, engine="duckdb", **options)
+        else:
+            results = screen_file(
+                args.cohort, progress=args.progress, batch_rows=args.batch_rows, **options
+            )
         if args.out:
             write(results, args.out)
         summary = funnel(results, options["ruleset"], options["params"])
@@ -141,6 +146,30 @@ def _screen(args: argparse.Namespace) -> int:
         print(f"results: {args.out} ({results.height} rows)")
     if args.figure:
         print(f"funnel figure: {args.figure}")
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    import liverfail_criteria as lc
+
+    try:
+        query = lc.to_sql(
+            _ruleset(args.ruleset),
+            table=args.table,
+            columns=_pairs("--column", args.column),
+            units=_pairs("--units", args.units),
+            unit_columns=_pairs("--unit-column", args.unit_column),
+            params=dict(_parse_param(p) for p in args.param),
+            assume_absent=[
+                n.strip() for chunk in args.assume_absent for n in chunk.split(",") if n.strip()
+            ],
+            id_column=args.id_column,
+            dialect=args.dialect,
+            keep_record=not args.no_record,
+        )
+    except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
+        raise _Failure(str(exc)) from None
+    print(query)
     return 0
 
 
@@ -236,6 +265,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sc.add_argument("--missingness", action="store_true", help="print missingness per fact")
     sc.add_argument(
+        "--engine",
+        choices=("polars", "duckdb"),
+        default="polars",
+        help="polars (default), or duckdb: the criteria as SQL in an in-process DuckDB",
+    )
+    sc.add_argument(
         "--batch-rows",
         type=int,
         default=200_000,
@@ -249,6 +284,28 @@ def _build_parser() -> argparse.ArgumentParser:
         help="progress bar (default: on large files, on a terminal)",
     )
     sc.set_defaults(run=_screen)
+    sq = sub.add_parser("sql", help="print the screening as one SQL query (DuckDB, Spark, ...)")
+    sq.add_argument(
+        "--dialect",
+        default="duckdb",
+        choices=("duckdb", "spark", "postgres"),
+        help="the SQL dialect (default: duckdb)",
+    )
+    sq.add_argument(
+        "--table", default="cohort", help="the table or view to read (default: cohort)"
+    )
+    for option, metavar, text in (
+        ("--units", "FACT=UNIT", "the unit of every value in a fact's column"),
+        ("--unit-column", "FACT=COLUMN", "the column holding each row's unit"),
+        ("--column", "FACT=COLUMN", "the column holding a fact"),
+        ("--param", "NAME=VALUE", "set a parameter"),
+        ("--assume-absent", "FACTS", "true/false facts to take as false when empty"),
+    ):
+        sq.add_argument(option, action="append", default=[], metavar=metavar, help=text)
+    sq.add_argument("--id-column", default="id", help="the row id column (default: id)")
+    sq.add_argument("--ruleset", default="eligibility", help="ruleset id (default: eligibility)")
+    sq.add_argument("--no-record", action="store_true", help="leave the record column out")
+    sq.set_defaults(run=_sql)
     var = sub.add_parser("variables", help="list the facts a record can carry")
     var.set_defaults(run=_variables)
     return parser

@@ -25,6 +25,7 @@ def screen(
     id_column: str | None = "id",
     errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
+    engine: Literal["polars", "duckdb"] = "polars",
 ) -> Any:
     """Screen every row of a table against a ruleset (by default, the trial's eligibility).
 
@@ -52,6 +53,10 @@ def screen(
             lists it in the row's ``errors``; ``"raise"`` raises the first one.
         keep_record: add the ``record`` column (each row's facts as read), which
             :func:`explain_row` uses.
+        engine: ``"polars"`` (the default) runs the criteria as polars expressions;
+            ``"duckdb"`` compiles them to SQL (:func:`~liverfail_criteria.to_sql`) and
+            runs it in an in-process DuckDB, which reads CSV and Parquet files from disk
+            as it goes (the ``duckdb`` extra). Both give the same table.
 
     Returns:
         A polars DataFrame with the input's rows in their order: the id; ``status``
@@ -65,8 +70,29 @@ def screen(
         CriteriaInputError: for a configuration that cannot work (an unknown fact or
             column, a dimensional column with no unit, a bad parameter); with
             ``errors="raise"``, for the first invalid cell.
-        MissingDependencyError: if polars is not installed.
+        MissingDependencyError: if polars is not installed (or, for
+            ``engine="duckdb"``, duckdb or sqlglot).
     """
+    chosen: str = engine  # checked at run time too: callers need not be typed
+    if chosen not in ("polars", "duckdb"):
+        from ..errors import CriteriaInputError
+
+        raise CriteriaInputError("engine", engine, "'polars' or 'duckdb'")
+    if chosen == "duckdb":
+        from ..sql import screen_duckdb
+
+        return screen_duckdb(
+            data,
+            ruleset,
+            columns=columns,
+            units=units,
+            unit_columns=unit_columns,
+            params=params,
+            assume_absent=assume_absent,
+            id_column=id_column,
+            errors=errors,
+            keep_record=keep_record,
+        )
     from .screen import screen as _screen
 
     return _screen(

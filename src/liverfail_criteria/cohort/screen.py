@@ -172,7 +172,9 @@ def screen(
     needed = [c for c in dict.fromkeys(_needed_columns(plan)) if c in kinds]
     # One chunk per column: polars 2.1 can index past the end of a multi-chunk string
     # column inside a when/then (a panic: "i < self.len()"), as CSV reads make them.
-    lf = lf.select(needed).collect(engine="in-memory").rechunk().lazy()
+    # (The row index comes first: a table of no needed columns keeps its rows.)
+    lf = lf.with_row_index(_INDEX).select(_INDEX, *needed)
+    lf = lf.collect(engine="in-memory").rechunk().lazy()
     resolved = resolve_params(ruleset, params)
     param_values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
     assumed = _check_assume_absent(assume_absent, plan)
@@ -180,8 +182,8 @@ def screen(
     compiled = compile_ruleset(ruleset, param_values)
 
     if plan.id_column is None:
-        lf = lf.with_row_index("row")
-    source = lf.with_row_index(_INDEX)
+        lf = lf.with_columns(pl.col(_INDEX).alias("row"))
+    source = lf
     cells = read_cells(source, plan, tables, assumed)
     lf = compiled.masks(compiled.outcomes(cells.frame))
 
