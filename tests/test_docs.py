@@ -109,12 +109,22 @@ def test_python_examples_run(
     page: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Every ```python block of a page runs, in order, in one namespace, from the root."""
+    for module in PAGE_NEEDS.get(_id(page), ()):
+        pytest.importorskip(module)  # a page about an extra runs where the extra is
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {"__name__": f"docs.{page.stem}"}
     for number, code in enumerate(blocks(page, "python"), start=1):
         compiled = compile(code, f"{_id(page)}, python block {number}", "exec")
         exec(compiled, namespace)
     capsys.readouterr()
+
+
+#: The optional modules the examples of a page, or a command, need (the extras).
+PAGE_NEEDS = {
+    "guide/cohort.md": ("polars", "matplotlib"),
+    "guide/sql.md": ("polars", "duckdb", "sqlglot"),
+}
+COMMAND_NEEDS = {"screen": ("polars",), "sql": ("sqlglot",)}
 
 
 def _console_examples(page: Path) -> list[tuple[str, str]]:
@@ -151,6 +161,8 @@ def test_console_examples_print_what_they_show(
     An output ending in a line ``...`` is a prefix of what the command prints. A
     command whose output is an error exits with status 2, any other with 0.
     """
+    for module in COMMAND_NEEDS.get(shlex.split(command)[1], ()):
+        pytest.importorskip(module)
     monkeypatch.chdir(ROOT)
     program, *argv = shlex.split(command)
     assert program == "liverfail-criteria"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from importlib import resources
 
+import pytest
+
 import liverfail_criteria as lc
 
 
@@ -48,3 +50,15 @@ def test_every_public_name_is_documented() -> None:
 
 def test_version() -> None:
     assert lc.__version__ == "0.1.0"
+
+
+def test_an_extra_that_is_missing_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where polars is installed, hide it: the message must be the same as without it.
+    for module in ("polars", "sqlglot", "duckdb"):
+        monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(lc.MissingDependencyError, match=r"liverfail-criteria\[cohort\]"):
+        lc.screen("examples/cohort/cohort.csv")
+    with pytest.raises(lc.MissingDependencyError, match=r"liverfail-criteria\[sql\]"):
+        lc.to_sql(table="cohort")
+    with pytest.raises(ImportError, match=r"liverfail-criteria\[duckdb\]"):
+        lc.screen("examples/cohort/cohort.csv", engine="duckdb")
