@@ -21,7 +21,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def tests_spark(session: nox.Session) -> None:
-    """The SQL on Spark in local mode (needs Java 17): slow to start, so a session of its own."""
+    """The SQL on Spark in local mode (needs Java 17; skipped without it): a minute or two."""
     session.install(".[cohort,duckdb,spark]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", "-q", "tests/test_sql_spark.py", *session.posargs)
 

@@ -24,6 +24,7 @@ if shutil.which("java") is None:
     pytest.skip("Spark needs Java", allow_module_level=True)
 
 import cohort_strategies as cs  # noqa: E402
+from conftest import examples  # noqa: E402
 from liverfail_criteria.sql import screen_spark  # noqa: E402
 
 cs.pl = pl
@@ -99,7 +100,7 @@ def test_the_example_cohort_on_spark(spark: Any) -> None:
 
 
 @settings(
-    max_examples=2,
+    max_examples=examples(4),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
@@ -132,3 +133,16 @@ def test_dates_and_a_table_without_ids(spark: Any) -> None:
     assert [r["row"] for r in rows] == [0, 1]
     assert [r["exclusion.drug_abuse"] for r in rows] == expected["exclusion.drug_abuse"].to_list()
     assert [r["status"] for r in rows] == expected["status"].cast(pl.String).to_list()
+
+
+def test_a_table_that_lacks_every_fact(spark: Any) -> None:
+    # Every fact a constant NULL: the plan Spark's CollapseProject rule once inlined
+    # for many minutes (screen_spark excludes that rule).
+    frame = pl.DataFrame({"id": ["a", "b"]})
+    to_spark(spark, frame, "ids_only")
+    rows = screen_spark(spark, "ids_only").orderBy("id").collect()
+    expected = lc.screen(frame)
+    assert [r["status"] for r in rows] == ["undetermined", "undetermined"]
+    assert [r["missing"] for r in rows] == expected["missing"].to_list()
+    rule = "org.apache.spark.sql.catalyst.optimizer.CollapseProject"
+    assert rule in spark.conf.get("spark.sql.optimizer.excludedRules")

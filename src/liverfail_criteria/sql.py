@@ -15,6 +15,9 @@ Running the SQL on Spark (local mode or a cluster)::
     import liverfail_criteria as lc
 
     spark = SparkSession.builder.master("local[2]").getOrCreate()
+    # the query has many stages: keep Spark from inlining them into each other
+    spark.conf.set("spark.sql.optimizer.excludedRules",
+                   "org.apache.spark.sql.catalyst.optimizer.CollapseProject")
     spark.read.parquet("cohort.parquet").createOrReplaceTempView("cohort")
     query = lc.to_sql(table="cohort", dialect="spark",
                       units={"body_weight": "kg", "age": "a",
@@ -208,6 +211,7 @@ def screen_spark(
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
     keep_record: bool = True,
+    tune_session: bool = True,
 ) -> Any:
     """Screen a Spark table or view with ``spark.sql``; return the Spark DataFrame.
 
@@ -227,6 +231,12 @@ def screen_spark(
         assume_absent: true/false facts to take as false where the cell is empty.
         id_column: the column carried through as the row id (else ``row``, from 0).
         keep_record: add the ``record`` column (a struct of the facts as read).
+        tune_session: exclude Spark's ``CollapseProject`` optimizer rule for the
+            session (``spark.sql.optimizer.excludedRules``; the setting stays). The
+            query has many stages; on a table that lacks most facts, that rule inlines
+            them into each other exponentially and a query of a few rows plans for
+            minutes instead of seconds. Set it yourself when you run :func:`to_sql`'s
+            query with ``spark.sql``.
 
     Returns:
         A ``pyspark.sql.DataFrame`` with the columns of ``screen``.
@@ -248,4 +258,5 @@ def screen_spark(
         assume_absent=assume_absent,
         id_column=id_column,
         keep_record=keep_record,
+        tune_session=tune_session,
     )

@@ -333,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
                 ("decisions", "criteria/decisions/"),
                 ("dictionary", "criteria/dictionary/"),
                 ("getting-started", "guide/getting-started/"),
+                ("cohort", "guide/cohort/"),
+                ("sql", "guide/sql/"),
                 ("api", "reference/api/"),
             ]:
                 browser.open(base + path)
@@ -346,6 +348,17 @@ def main(argv: list[str] | None = None) -> int:
                         shape["across"] == shape["pairs"],
                         f"{name}: protocol text and its reading side by side {shape}",
                     )
+
+            print("the funnel figure")
+            browser.open(base + "guide/cohort/")
+            size = browser.js(
+                "(() => { const i = document.querySelector('img[src$=\"funnel.svg\"]');"
+                " return i ? [i.complete, i.naturalWidth, i.naturalHeight] : null; })()"
+            )
+            checks.check(
+                bool(size) and size[0] and size[1] > 0 and size[2] > 0,
+                f"cohort: the funnel figure drawn at build time is shown {size}",
+            )
 
             print("narrow screen")
             browser.viewport(NARROW)
