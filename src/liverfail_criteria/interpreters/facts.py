@@ -44,6 +44,12 @@ RESERVED_KEYS = frozenset({"id"})
 _BOOLEAN_FACTS: dict[tuple[str, bool, str], Known] = {}
 _RECORDED_TRUE: dict[str, Known] = {}  # the same, for the commonest lookup: by name alone
 _RECORDED_FALSE: dict[str, Known] = {}
+# Facts read from texts, whole numbers and dates, by the variable (held, so its id is
+# not reused) and the value given. (Not floats: 0.0 and -0.0 are equal keys but are
+# shown differently.)
+_PARSED: dict[tuple[int, object], tuple[Variable, Known]] = {}
+_PARSED_MAX = 8192
+_SHAREABLE = frozenset({str, int, dt.date})
 
 
 def _fmt(x: Native) -> str:
@@ -184,10 +190,22 @@ def read_record(
             shared = _RECORDED_TRUE if raw else _RECORDED_FALSE
             facts[name] = shared.get(name) or _shared_known(name, raw, Source.RECORD)
             continue
+        shareable = type(raw) in _SHAREABLE
+        if shareable:
+            # Values repeat across records (a laboratory's ULN, a screening date, a
+            # grade): each is read once, and its Known shared, as a boolean's is.
+            cached = _PARSED.get((id(var), raw))
+            if cached is not None and cached[0] is var:
+                facts[name] = cached[1]
+                continue
         value, given = var.parse(raw)
         unit = value_type.unit
         symbol, code = (unit.symbol, unit.canonical) if unit is not None else (None, "")
-        facts[name] = _known(name, value, given, symbol, Source.RECORD, code)
+        known = facts[name] = _known(name, value, given, symbol, Source.RECORD, code)
+        if shareable:
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[id(var), raw] = (var, known)
     assessed = facts.get("assessment_date")
     if assessed is not None:
         for name in NOT_AFTER_ASSESSMENT:

@@ -57,6 +57,9 @@ from .text import describe
 __all__ = ["evaluate", "read_record", "resolve_params"]
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
+# Kinds of facts whose Knowns are shared between records often enough to be worth a
+# criterion's memo (quantities are read from floats as often as from texts).
+_SHARED_KINDS = frozenset({Kind.BOOLEAN, Kind.CATEGORY, Kind.DATE, Kind.ORDINAL})
 ValueResult = tuple[Native | None, Value | None, tuple[str, ...]]
 ValueFn = Callable[[Facts], ValueResult]
 NodeFn = Callable[[Facts], Node]
@@ -147,21 +150,25 @@ class _Compiler:
             )
 
         variables = [n for n in walk(c.expr) if isinstance(n, Variable)]
-        if not variables or any(v.type.kind is not Kind.BOOLEAN for v in variables):
+        if not variables or any(v.type.kind not in _SHARED_KINDS for v in variables):
             return criterion
-        # A criterion of true/false facts only: their Knowns are shared objects (see
-        # facts._shared_known), few in number, so its node is made once per combination
-        # of them and then shared, like the facts themselves.
+        # A criterion of facts whose Knowns are often shared objects (true/false facts
+        # always, see facts._shared_known; grades, categories and dates when read from
+        # the same text or number, see facts._PARSED): its node is made once per
+        # combination of them, and shared. Each entry holds its Knowns, so the ids in
+        # its key cannot be reused by other objects while it lives.
         reads = tuple(dict.fromkeys(v.name for v in variables))
-        made: dict[tuple[int, ...], Node] = {}
+        made: dict[tuple[int, ...], tuple[tuple[object, ...], Node]] = {}
 
         def shared_criterion(facts: Facts) -> Node:
-            key = tuple([id_(facts.get(n)) for n in reads])
-            node = made.get(key)
-            if node is None:
-                node = criterion(facts)
-                if len(made) < 512:
-                    made[key] = node
+            knowns = tuple([facts.get(n) for n in reads])
+            key = tuple(map(id_, knowns))
+            entry = made.get(key)
+            if entry is not None:
+                return entry[1]
+            node = criterion(facts)
+            if len(made) < 512:
+                made[key] = (knowns, node)
             return node
 
         return shared_criterion
@@ -483,6 +490,8 @@ class _Compiled:
                     "data dictionary"
                 )
         self.variables = variables
+        # Where in the tree the rulesets that name a group are: found once, not searched.
+        self.group_paths = _group_paths(ruleset)
         # Result.missing lists facts in one order whatever the path that found them,
         # as every interpreter does (the cohort interpreters keep them as a bit mask).
         order = fact_order(ruleset, compiler.gates)
@@ -502,16 +511,25 @@ def _compile_default(ruleset: Ruleset) -> _Compiled:
     return _compile(ruleset, resolve_params(ruleset, None))
 
 
-def _groups(node: Node, found: set[str]) -> None:
-    """Add the groups of the MET rulesets at or below ``node``.
+def _group_paths(ruleset: Ruleset) -> tuple[tuple[tuple[int, ...], str], ...]:
+    """The tree positions of the rulesets whose group a MET outcome reports.
 
-    Rulesets nest only in rulesets and negations, so nothing else is visited.
+    Rulesets nest only in rulesets and negations, so nothing else is visited; a node's
+    children are its members (a negation's, its operand), in order.
     """
-    if node.group is not None and node.outcome is MET:
-        found.add(node.group)
-    for child in node.children:
-        if child.kind == "ruleset" or child.kind == "not":
-            _groups(child, found)
+    found: list[tuple[tuple[int, ...], str]] = []
+
+    def visit(e: Expr, path: tuple[int, ...]) -> None:
+        if isinstance(e, Ruleset):
+            if e.group is not None:
+                found.append((path, e.group))
+            for i, m in enumerate(e.members):
+                visit(m, (*path, i))
+        elif isinstance(e, Not):
+            visit(e.operand, (*path, 0))
+
+    visit(ruleset, ())
+    return tuple(found)
 
 
 def evaluate(
@@ -555,8 +573,13 @@ def evaluate(
         assume_absent = (assume_absent,)
     facts, record_id = read_record(record, compiled.variables, assume_absent)
     tree = compiled.root(facts)
-    groups: set[str] = set()
-    _groups(tree, groups)
+    groups = []
+    for path, group in compiled.group_paths:
+        node = tree
+        for i in path:
+            node = node.children[i]
+        if node.outcome is MET:
+            groups.append(group)
     return Result(
         status=Eligibility.from_outcome(tree.outcome),
         groups=frozenset(groups),
