@@ -71,30 +71,31 @@ def _check_assume_absent(names: Iterable[str], plan: Plan) -> tuple[str, ...]:
 
 
 def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
-    """Every distinct unit spelling each quantity column uses, where it has a value."""
+    """Every distinct unit spelling each quantity column uses.
+
+    A unit column's distinct values are read as they are and stripped here, in Python
+    (there are few), including those of rows without a value: their factors are never
+    used. A text column's spellings are those of its cells with a number.
+    """
     import polars as pl
 
     exprs: dict[str, Any] = {}
     for f in plan.facts:
         if not f.is_quantity or f.unit is not None:
             continue
-        value = pl.col(f.column)
         if f.unit_column is not None:
-            unit = pl.col(f.unit_column).cast(pl.String).str.strip_chars().fill_null("")
-            present = value.is_not_null()
-            if f.kind in ("number", "integer"):
-                present = present & ~value.cast(pl.Float64).is_nan()
+            exprs[f.name] = pl.col(f.unit_column).cast(pl.String).unique().implode()
         elif f.kind == "string":
-            parts = value.str.strip_chars().str.extract_groups(_NUMBER)
-            unit = parts.struct.field("u")
+            parts = pl.col(f.column).str.strip_chars().str.extract_groups(_NUMBER)
             present = parts.struct.field("n").is_not_null()
-        else:
-            continue
-        exprs[f.name] = unit.filter(present).unique().sort().implode()
+            exprs[f.name] = parts.struct.field("u").filter(present).unique().implode()
     if not exprs:
         return {}
-    row = lf.select(**exprs).collect().row(0, named=True)
-    return {name: list(values) for name, values in row.items()}
+    row = lf.select(**exprs).collect(engine="in-memory").row(0, named=True)
+    return {
+        name: sorted({"" if v is None else v.strip() for v in values})
+        for name, values in row.items()
+    }
 
 
 def _unit_tables(lf: Any, plan: Plan) -> dict[str, UnitTable]:
@@ -185,7 +186,7 @@ def screen(
         lf = lf.with_columns(pl.col(_INDEX).alias("row"))
     source = lf
     cells = read_cells(source, plan, tables, assumed)
-    lf = compiled.masks(compiled.outcomes(cells.frame))
+    lf = compiled.outcomes(cells.frame)
 
     root = pl.col(ruleset.id)
     enum = pl.Enum(STATUSES)
@@ -207,7 +208,6 @@ def screen(
         *[pl.col(r.id) for r in compiled.rulesets],
         *[pl.col(c.id) for c in compiled.criteria],
         group_key.alias(_GROUPS),
-        *[pl.col(w) for w in words],
         cells.invalid.alias(_INVALID),
     ]
     if keep_record:
@@ -216,7 +216,22 @@ def screen(
         else:
             record = pl.lit(None, dtype=pl.Struct({}))
         outputs.append(record.alias("record"))
-    table = lf.select(outputs).collect(engine="in-memory", optimizations=_OPTIMIZATIONS())
+    # The facts and outcomes are kept in memory for a moment: the missing facts matter
+    # only where the outcome is unknown, so the masks are computed on those rows alone.
+    kept = lf.select(
+        pl.col(_INDEX),
+        pl.col(plan.id_output),
+        pl.col(r"^__lc\.(fact|derived|given)\..*$"),
+        *[pl.col(r.id) for r in compiled.rulesets],
+        *[pl.col(c.id) for c in compiled.criteria],
+        cells.invalid.alias(_INVALID),
+    ).collect(engine="in-memory", optimizations=_OPTIMIZATIONS())
+    table = kept.select(
+        [pl.col(_INVALID) if o.meta.output_name() == _INVALID else o for o in outputs]
+    )
+    undetermined = compiled.masks(kept.lazy().filter(root.is_null())).select(_INDEX, *words)
+    undetermined = undetermined.collect(engine="in-memory", optimizations=_OPTIMIZATIONS())
+    del kept
 
     # Lists are built from the few distinct combinations of groups and of missing
     # facts, and error messages only for the rows with an invalid cell (read again):
@@ -224,8 +239,11 @@ def screen(
     table = table.join(
         _group_lists(table, compiled), on=_GROUPS, how="left", maintain_order="left"
     )
+    undetermined = undetermined.join(
+        _missing_lists(undetermined, compiled, words), on=words, how="left"
+    )
     table = table.join(
-        _missing_lists(table, compiled, words), on=words, how="left", maintain_order="left"
+        undetermined.select(_INDEX, "missing"), on=_INDEX, how="left", maintain_order="left"
     )
     table = table.join(
         _error_lists(source, table, plan, tables, assumed),
@@ -234,6 +252,7 @@ def screen(
         maintain_order="left",
     )
     table = table.with_columns(
+        pl.col("missing").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         pl.col("errors").fill_null(pl.lit([], dtype=pl.List(ERROR_DTYPE()))),
     )
     results = table.select(
