@@ -171,11 +171,13 @@ def screen(
     # The table is read once, its needed columns only: the unit spellings, the
     # screening and the rows with errors then read it from memory, not from a file.
     needed = [c for c in dict.fromkeys(_needed_columns(plan)) if c in kinds]
-    # One chunk per column: polars 2.1 can index past the end of a multi-chunk string
-    # column inside a when/then (a panic: "i < self.len()"), as CSV reads make them.
+    # One chunk per text column: polars 2.1 can index past the end of a multi-chunk
+    # string column inside a when/then (a panic: "i < self.len()"), as CSV reads make.
     # (The row index comes first: a table of no needed columns keeps its rows.)
     lf = lf.with_row_index(_INDEX).select(_INDEX, *needed)
-    lf = lf.collect(engine="in-memory").rechunk().lazy()
+    table = lf.collect(engine="in-memory")
+    texts = table.select(pl.col(pl.String)).rechunk()
+    lf = table.with_columns(texts.get_columns()).lazy()
     resolved = resolve_params(ruleset, params)
     param_values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
     assumed = _check_assume_absent(assume_absent, plan)
