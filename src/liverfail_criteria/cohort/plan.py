@@ -42,6 +42,8 @@ __all__ = [
     "FactColumn",
     "Plan",
     "UnitTable",
+    "check_assume_absent",
+    "check_result_names",
     "no_unit",
     "plan_columns",
     "ruleset_variables",
@@ -297,3 +299,36 @@ def unit_table(fact: FactColumn, spellings: Iterable[str]) -> UnitTable:
         except CriteriaInputError as exc:
             errors[text] = exc.expected
     return UnitTable(factors, errors)
+
+
+def check_result_names(ruleset: Ruleset, id_output: str) -> None:
+    """Refuse criterion and ruleset ids that are the names of result columns.
+
+    Every engine names a result column after each criterion and ruleset, beside
+    :data:`OUTPUT_COLUMNS` and the id column; internal columns start with ``__lc``.
+    """
+    from ..dsl import Criterion
+
+    reserved = {*OUTPUT_COLUMNS, id_output}
+    nodes: list[Criterion | Ruleset] = [*ruleset.rulesets(), *ruleset.criteria()]
+    for node in nodes:
+        if node.id in reserved or node.id.startswith("__lc"):
+            raise DefinitionError(
+                f"{type(node).__name__.lower()} id {node.id!r} is the name of a result column"
+            )
+
+
+def check_assume_absent(names: Iterable[str], plan: Plan) -> tuple[str, ...]:
+    """The facts to assume absent, each checked to be a true/false fact of the plan."""
+    if isinstance(names, str):
+        names = (names,)
+    names = tuple(names)
+    for name in names:
+        var = plan.variables.get(name)
+        if var is None or var.type.kind is not Kind.BOOLEAN:
+            raise CriteriaInputError(
+                "assume_absent",
+                name,
+                f"names of true/false facts{did_you_mean(str(name), plan.variables)}",
+            )
+    return names

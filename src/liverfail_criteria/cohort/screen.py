@@ -8,13 +8,21 @@ from typing import Any, Literal
 
 import attrs
 
-from ..dsl import Criterion, Kind, Ruleset
-from ..errors import CriteriaInputError, DefinitionError, did_you_mean
+from ..dsl import Ruleset
+from ..errors import CriteriaInputError
 from ..extras import require
 from ..interpreters.facts import Native, resolve_params
 from ..interpreters.frame.cells import _NUMBER, ERROR_DTYPE, given_column, read_cells
 from ..interpreters.frame.compile import Compiled, compile_ruleset, mask_column
-from .plan import OUTPUT_COLUMNS, Plan, UnitTable, no_unit, plan_columns, unit_table
+from .plan import (
+    Plan,
+    UnitTable,
+    check_assume_absent,
+    check_result_names,
+    no_unit,
+    plan_columns,
+    unit_table,
+)
 from .source import column_kinds, to_lazyframe
 
 __all__ = ["Screening", "screen", "screening_of"]
@@ -53,21 +61,6 @@ def _remember(results: Any, screening: Screening) -> None:
     key = id(results)
     _MADE[key] = screening
     weakref.finalize(results, _MADE.pop, key, None)
-
-
-def _check_assume_absent(names: Iterable[str], plan: Plan) -> tuple[str, ...]:
-    if isinstance(names, str):
-        names = (names,)
-    names = tuple(names)
-    for name in names:
-        var = plan.variables.get(name)
-        if var is None or var.type.kind is not Kind.BOOLEAN:
-            raise CriteriaInputError(
-                "assume_absent",
-                name,
-                f"names of true/false facts{did_you_mean(str(name), plan.variables)}",
-            )
-    return names
 
 
 def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
@@ -124,16 +117,6 @@ def _needed_columns(plan: Plan) -> list[str]:
     return columns
 
 
-def _check_names(ruleset: Ruleset, id_output: str) -> None:
-    reserved = {*OUTPUT_COLUMNS, id_output}
-    nodes: list[Criterion | Ruleset] = [*ruleset.rulesets(), *ruleset.criteria()]
-    for node in nodes:
-        if node.id in reserved or node.id.startswith("__lc."):
-            raise DefinitionError(
-                f"{type(node).__name__.lower()} id {node.id!r} is the name of a result column"
-            )
-
-
 def screen(
     data: Any,
     ruleset: Ruleset | None = None,
@@ -167,7 +150,7 @@ def screen(
         unit_columns=unit_columns,
         id_column=id_column,
     )
-    _check_names(ruleset, plan.id_output)
+    check_result_names(ruleset, plan.id_output)
     # The table is read once, its needed columns only: the unit spellings, the
     # screening and the rows with errors then read it from memory, not from a file.
     needed = [c for c in dict.fromkeys(_needed_columns(plan)) if c in kinds]
@@ -180,7 +163,7 @@ def screen(
     lf = table.with_columns(texts.get_columns()).lazy()
     resolved = resolve_params(ruleset, params)
     param_values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
-    assumed = _check_assume_absent(assume_absent, plan)
+    assumed = check_assume_absent(assume_absent, plan)
     tables = _unit_tables(lf, plan)
     compiled = compile_ruleset(ruleset, param_values)
 

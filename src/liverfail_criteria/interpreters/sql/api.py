@@ -12,10 +12,18 @@ from typing import Any
 
 import attrs
 
-from ...cohort.plan import UNIT_SUFFIX, ColumnKind, Plan, plan_columns, ruleset_variables
+from ...cohort.plan import (
+    UNIT_SUFFIX,
+    ColumnKind,
+    Plan,
+    check_assume_absent,
+    check_result_names,
+    plan_columns,
+    ruleset_variables,
+)
 from ...cohort.spellings import declared_spellings
-from ...dsl import Criterion, Kind, Ruleset
-from ...errors import CriteriaInputError, DefinitionError, did_you_mean
+from ...dsl import Kind, Ruleset
+from ...errors import CriteriaInputError
 from ...extras import require
 from ..facts import Native, resolve_params
 from .dialect import SqlDialect, dialect_for
@@ -25,7 +33,6 @@ __all__ = ["KINDS", "Prepared", "kind_of_type", "natural_schema", "prepare", "to
 
 #: The column kinds a ``schema=`` may give (besides SQL type names).
 KINDS = ("number", "integer", "string", "boolean", "date", "datetime", "null", "other")
-_OUTPUTS = ("status", "groups", "missing", "errors", "record")
 
 
 def kind_of_type(type_text: str, dialect: str = "duckdb") -> ColumnKind:
@@ -159,33 +166,6 @@ def _table(table: object, d: SqlDialect) -> Any:
     return source.this
 
 
-def check_names(ruleset: Ruleset, id_output: str) -> None:
-    """Refuse criterion and ruleset ids that are the names of result columns."""
-    reserved = {*_OUTPUTS, id_output}
-    nodes: list[Criterion | Ruleset] = [*ruleset.rulesets(), *ruleset.criteria()]
-    for node in nodes:
-        if node.id in reserved or node.id.startswith("__lc"):
-            raise DefinitionError(
-                f"{type(node).__name__.lower()} id {node.id!r} is the name of a result column"
-            )
-
-
-def check_assume_absent(names: Iterable[str], plan: Plan) -> tuple[str, ...]:
-    """The facts to assume absent, each checked to be a true/false fact."""
-    if isinstance(names, str):
-        names = (names,)
-    names = tuple(names)
-    for name in names:
-        var = plan.variables.get(name)
-        if var is None or var.type.kind is not Kind.BOOLEAN:
-            raise CriteriaInputError(
-                "assume_absent",
-                name,
-                f"names of true/false facts{did_you_mean(str(name), plan.variables)}",
-            )
-    return names
-
-
 @attrs.frozen
 class Prepared:
     """Everything a query is built from, checked.
@@ -229,7 +209,7 @@ def prepare(
         unit_columns=unit_columns,
         id_column=id_column,
     )
-    check_names(ruleset, plan.id_output)
+    check_result_names(ruleset, plan.id_output)
     resolved = resolve_params(ruleset, params)
     values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
     assumed = check_assume_absent(assume_absent, plan)
