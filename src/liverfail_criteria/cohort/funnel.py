@@ -177,7 +177,7 @@ def _ruleset_of(
     results: Any, ruleset: Ruleset | None, params: Mapping[str, object] | None = None
 ) -> tuple[Ruleset, Callable[[Criterion], bool]]:
     """The ruleset a table was screened with, and which criteria gated."""
-    from ..interpreters.facts import resolve_params
+    from ..interpreters.facts import gates, resolve_params
     from .screen import screening_of
 
     made = screening_of(results)
@@ -191,11 +191,7 @@ def _ruleset_of(
     if params is None:
         params = made.params if made is not None and made.ruleset is ruleset else {}
     values = {name: value for name, value, _ in resolve_params(ruleset, params)}
-
-    def gates(c: Criterion) -> bool:
-        return c.gating if isinstance(c.gating, bool) else bool(values.get(c.gating.name))
-
-    return ruleset, gates
+    return ruleset, gates(values)
 
 
 def _check(results: Any, ruleset: Ruleset, needed: Sequence[str]) -> None:

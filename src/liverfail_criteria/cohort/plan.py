@@ -31,9 +31,9 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from ..dictionary import VARIABLES
 from ..dsl import Kind, Ruleset, Variable
 from ..errors import CriteriaInputError, DefinitionError, did_you_mean
+from ..interpreters.facts import Native, resolve_params, ruleset_variables
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -41,12 +41,13 @@ __all__ = [
     "ColumnKind",
     "FactColumn",
     "Plan",
+    "Prepared",
     "UnitTable",
     "check_assume_absent",
     "check_result_names",
     "no_unit",
     "plan_columns",
-    "ruleset_variables",
+    "prepare",
     "unit_table",
 ]
 
@@ -61,23 +62,6 @@ NUMERIC = ("number", "integer")
 
 #: How an engine sees a column's type, engine-neutrally.
 ColumnKind = str  # "number", "integer", "string", "boolean", "date", "datetime", "null", "other"
-
-
-def ruleset_variables(ruleset: Ruleset) -> dict[str, Variable]:
-    """Every fact a table may hold for ``ruleset``: the dictionary's and the ruleset's own.
-
-    Raises :class:`DefinitionError` if the ruleset defines a dictionary fact differently.
-    """
-    variables = dict(VARIABLES)
-    for v in ruleset.variables():
-        assert isinstance(v, Variable)
-        known = variables.setdefault(v.name, v)
-        if known != v:
-            raise DefinitionError(
-                f"ruleset {ruleset.id!r} defines fact {v.name!r} differently from the "
-                "data dictionary"
-            )
-    return variables
 
 
 @attrs.frozen
@@ -332,3 +316,60 @@ def check_assume_absent(names: Iterable[str], plan: Plan) -> tuple[str, ...]:
                 f"names of true/false facts{did_you_mean(str(name), plan.variables)}",
             )
     return names
+
+
+@attrs.frozen
+class Prepared:
+    """Everything an engine screens by, checked: the ruleset, the plan, the settings.
+
+    Attributes:
+        ruleset: the ruleset.
+        plan: which column holds which fact.
+        params: the parameters' canonical values.
+        assume_absent: the facts assumed absent.
+    """
+
+    ruleset: Ruleset
+    plan: Plan
+    params: Mapping[str, Native | None]
+    assume_absent: tuple[str, ...]
+
+
+def prepare(
+    ruleset: Ruleset | None,
+    kinds: Mapping[str, ColumnKind],
+    *,
+    columns: Mapping[str, str] | None,
+    units: Mapping[str, str] | None,
+    unit_columns: Mapping[str, str] | None,
+    params: Mapping[str, object] | None,
+    assume_absent: Iterable[str],
+    id_column: str | None,
+) -> Prepared:
+    """Check the options against the table's columns, as every engine does.
+
+    Raises:
+        CriteriaInputError: as :func:`plan_columns` does, and for a ruleset that is not
+            one, a bad parameter, or a name in ``assume_absent`` that is not a true/false
+            fact.
+        DefinitionError: for a criterion or ruleset id that is a result column's name.
+    """
+    if ruleset is None:
+        from ..trial import ELIGIBILITY
+
+        ruleset = ELIGIBILITY
+    if not isinstance(ruleset, Ruleset):
+        raise CriteriaInputError("ruleset", ruleset, "a Ruleset")
+    plan = plan_columns(
+        kinds,
+        ruleset,
+        columns=columns,
+        units=units,
+        unit_columns=unit_columns,
+        id_column=id_column,
+    )
+    check_result_names(ruleset, plan.id_output)
+    resolved = resolve_params(ruleset, params)
+    values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
+    assumed = check_assume_absent(assume_absent, plan)
+    return Prepared(ruleset, plan, values, assumed)

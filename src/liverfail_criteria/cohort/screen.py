@@ -11,19 +11,17 @@ import attrs
 from ..dsl import Ruleset
 from ..errors import CriteriaInputError
 from ..extras import require
-from ..interpreters.facts import Native, resolve_params
-from ..interpreters.frame.cells import _NUMBER, ERROR_DTYPE, given_column, read_cells
-from ..interpreters.frame.compile import Compiled, compile_ruleset, mask_column
-from .plan import (
-    Plan,
-    UnitTable,
-    check_assume_absent,
-    check_result_names,
-    no_unit,
-    plan_columns,
-    unit_table,
+from ..interpreters.frame.cells import ERROR_DTYPE, NUMBER_PATTERN, given_column, read_cells
+from ..interpreters.frame.compile import (
+    add_masks,
+    add_outcomes,
+    compile_ruleset,
+    mask_column,
 )
+from ..interpreters.vector import Program, mask_position
+from .plan import Plan, UnitTable, prepare
 from .source import column_kinds, to_lazyframe
+from .spellings import scanned_facts, unit_tables
 
 __all__ = ["Screening", "screen", "screening_of"]
 
@@ -73,13 +71,11 @@ def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
     import polars as pl
 
     exprs: dict[str, Any] = {}
-    for f in plan.facts:
-        if not f.is_quantity or f.unit is not None:
-            continue
+    for f in scanned_facts(plan):
         if f.unit_column is not None:
             exprs[f.name] = pl.col(f.unit_column).cast(pl.String).unique().implode()
-        elif f.kind == "string":
-            parts = pl.col(f.column).str.strip_chars().str.extract_groups(_NUMBER)
+        else:  # a text column: the unit after each number
+            parts = pl.col(f.column).str.strip_chars().str.extract_groups(NUMBER_PATTERN)
             present = parts.struct.field("n").is_not_null()
             exprs[f.name] = parts.struct.field("u").filter(present).unique().implode()
     if not exprs:
@@ -89,22 +85,6 @@ def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
         name: sorted({"" if v is None else v.strip() for v in values})
         for name, values in row.items()
     }
-
-
-def _unit_tables(lf: Any, plan: Plan) -> dict[str, UnitTable]:
-    spellings = _spellings(lf, plan)
-    tables: dict[str, UnitTable] = {}
-    for f in plan.facts:
-        if not f.is_quantity:
-            continue
-        if f.unit is not None:
-            tables[f.name] = unit_table(f, [f.unit])
-            continue
-        found = spellings.get(f.name, [])
-        if f.unit_column is None and f.needs_unit and "" in found:
-            raise no_unit(f)
-        tables[f.name] = unit_table(f, [*found, ""])
-    return tables
 
 
 def _needed_columns(plan: Plan) -> list[str]:
@@ -132,25 +112,21 @@ def screen(
 ) -> Any:
     """Screen every row of a table; see :func:`liverfail_criteria.screen`."""
     pl = require("polars", extra="cohort", feature="lc.screen")
-    if ruleset is None:
-        from ..trial import ELIGIBILITY
-
-        ruleset = ELIGIBILITY
-    if not isinstance(ruleset, Ruleset):
-        raise CriteriaInputError("ruleset", ruleset, "a Ruleset")
     if errors not in ("report", "raise"):
         raise CriteriaInputError("errors", errors, "'report' or 'raise'")
     lf = to_lazyframe(data)
     kinds = column_kinds(lf.collect_schema())
-    plan = plan_columns(
-        kinds,
+    prepared = prepare(
         ruleset,
+        kinds,
         columns=columns,
         units=units,
         unit_columns=unit_columns,
+        params=params,
+        assume_absent=assume_absent,
         id_column=id_column,
     )
-    check_result_names(ruleset, plan.id_output)
+    ruleset, plan, assumed = prepared.ruleset, prepared.plan, prepared.assume_absent
     # The table is read once, its needed columns only: the unit spellings, the
     # screening and the rows with errors then read it from memory, not from a file.
     needed = [c for c in dict.fromkeys(_needed_columns(plan)) if c in kinds]
@@ -161,17 +137,14 @@ def screen(
     table = lf.collect(engine="in-memory")
     texts = table.select(pl.col(pl.String)).rechunk()
     lf = table.with_columns(texts.get_columns()).lazy()
-    resolved = resolve_params(ruleset, params)
-    param_values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
-    assumed = check_assume_absent(assume_absent, plan)
-    tables = _unit_tables(lf, plan)
-    compiled = compile_ruleset(ruleset, param_values)
+    tables = unit_tables(plan, _spellings(lf, plan))
+    compiled = compile_ruleset(ruleset, prepared.params)
 
     if plan.id_column is None:
         lf = lf.with_columns(pl.col(_INDEX).alias("row"))
     source = lf
     cells = read_cells(source, plan, tables, assumed)
-    lf = compiled.outcomes(cells.frame)
+    lf = add_outcomes(compiled, cells.frame)
 
     root = pl.col(ruleset.id)
     enum = pl.Enum(STATUSES)
@@ -214,7 +187,7 @@ def screen(
     table = kept.select(
         [pl.col(_INVALID) if o.meta.output_name() == _INVALID else o for o in outputs]
     )
-    undetermined = compiled.masks(kept.lazy().filter(root.is_null())).select(_INDEX, *words)
+    undetermined = add_masks(compiled, kept.lazy().filter(root.is_null())).select(_INDEX, *words)
     undetermined = undetermined.collect(engine="in-memory", optimizations=_OPTIMIZATIONS())
     del kept
 
@@ -274,7 +247,7 @@ _ERROR = "__lc.error."
 _GROUPS = "__lc.groups"
 
 
-def _group_lists(table: Any, compiled: Compiled) -> Any:
+def _group_lists(table: Any, compiled: Program) -> Any:
     """Each distinct combination of groups met, and its list of group labels."""
     import polars as pl
 
@@ -313,7 +286,7 @@ def _error_lists(
     return lists.cast(schema)
 
 
-def _missing_lists(table: Any, compiled: Compiled, words: list[str]) -> Any:
+def _missing_lists(table: Any, compiled: Program, words: list[str]) -> Any:
     """Each distinct mask of the root, and the missing facts it stands for, in order."""
     import polars as pl
 
@@ -321,8 +294,8 @@ def _missing_lists(table: Any, compiled: Compiled, words: list[str]) -> Any:
     facts = pl.DataFrame(
         {
             "fact": list(compiled.facts),
-            "word": [i // 63 for i in range(len(compiled.facts))],
-            "power": [1 << (i % 63) for i in range(len(compiled.facts))],
+            "word": [mask_position(i)[0] for i in range(len(compiled.facts))],
+            "power": [mask_position(i)[1] for i in range(len(compiled.facts))],
             "order": list(range(len(compiled.facts))),
         },
         schema={"fact": pl.String, "word": pl.Int64, "power": pl.Int64, "order": pl.Int64},

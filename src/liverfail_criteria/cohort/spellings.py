@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ..errors import CriteriaInputError, did_you_mean
-from .plan import UNIT_SUFFIX, FactColumn, Plan, UnitTable, unit_table
+from .plan import FactColumn, Plan, UnitTable, no_unit, unit_table
 
 __all__ = ["declared_spellings", "scanned_facts", "unit_tables"]
 
@@ -48,15 +48,7 @@ def unit_tables(plan: Plan, spellings: Mapping[str, Iterable[str]]) -> dict[str,
             continue
         found = list(spellings.get(f.name, []))
         if f.unit_column is None and f.needs_unit and "" in found:
-            spec = f.variable.type.unit
-            assert spec is not None
-            raise CriteriaInputError(
-                f.name,
-                f"column {f.column!r}",
-                f"a unit for its numbers: give units={{{f.name!r}: {spec.accepted[0]!r}}}, a "
-                f"column {f.column + UNIT_SUFFIX!r} with each row's unit, or the unit in each "
-                "cell ('85 umol/L')",
-            )
+            raise no_unit(f)
         tables[f.name] = unit_table(f, [*sorted(set(found)), ""])
     return tables
 

@@ -21,7 +21,7 @@ from .nodes import (
 from .rules import Criterion, Decision, Ruleset
 from .types import Kind, ValueType
 from .variable import Parameter, Variable
-from .walk import children, walk
+from .walk import children, group_paths, walk
 
 __all__ = [
     "AllOf",
@@ -51,6 +51,7 @@ __all__ = [
     "choice",
     "coalesce",
     "days_between",
+    "group_paths",
     "walk",
     "years_between",
 ]

@@ -19,10 +19,14 @@ from ..errors import CriteriaInputError, DefinitionError
 from .nodes import Expr
 from .types import Kind, ValueType
 
-__all__ = ["Parameter", "Variable", "parse_value"]
+__all__ = ["DATE_RANGE", "ISO_DATE_TEXT", "Parameter", "Variable", "parse_value"]
 
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+#: A date as text: ``YYYY-MM-DD`` (ASCII digits).
+ISO_DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_DATE = re.compile(ISO_DATE_TEXT)
+#: The earliest and the latest date a fact may hold.
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+_EARLIEST, _LATEST = DATE_RANGE
 
 Native = float | int | bool | str | dt.date
 

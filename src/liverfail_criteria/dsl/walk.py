@@ -21,7 +21,7 @@ from .nodes import (
 from .rules import Criterion, Ruleset
 from .variable import Parameter
 
-__all__ = ["children", "parameters", "walk"]
+__all__ = ["children", "group_paths", "parameters", "walk"]
 
 
 def children(node: Expr) -> tuple[Expr, ...]:
@@ -60,3 +60,25 @@ def walk(node: Expr) -> Iterator[Expr]:
 def parameters(node: Expr) -> tuple[Parameter, ...]:
     """Every :class:`Parameter` in the tree, in order of first use."""
     return tuple(dict.fromkeys(n for n in walk(node) if isinstance(n, Parameter)))
+
+
+def group_paths(ruleset: Ruleset) -> tuple[tuple[tuple[int, ...], Ruleset], ...]:
+    """The rulesets whose group a MET outcome reports, with their places in the tree.
+
+    Rulesets nest only in rulesets and negations, so nothing else is visited. A place is
+    the child positions from the root: an evaluation node's children are its ruleset's
+    members (a negation's, its operand), in order.
+    """
+    found: list[tuple[tuple[int, ...], Ruleset]] = []
+
+    def visit(e: Expr, path: tuple[int, ...]) -> None:
+        if isinstance(e, Ruleset):
+            if e.group is not None and all(r is not e for _, r in found):
+                found.append((path, e))
+            for i, m in enumerate(e.members):
+                visit(m, (*path, i))
+        elif isinstance(e, Not):
+            visit(e.operand, (*path, 0))
+
+    visit(ruleset, ())
+    return tuple(found)

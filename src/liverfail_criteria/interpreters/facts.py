@@ -22,7 +22,7 @@ from ..dictionary import (
     VARIABLES,
 )
 from ..dsl import Criterion, Expr, Kind, Parameter, Ruleset, Variable, children
-from ..errors import CriteriaInputError, did_you_mean
+from ..errors import CriteriaInputError, DefinitionError, did_you_mean
 from ..result import Fact, Source, Value
 
 __all__ = [
@@ -30,8 +30,10 @@ __all__ = [
     "Known",
     "completed_years",
     "fact_order",
+    "gates",
     "read_record",
     "resolve_params",
+    "ruleset_variables",
     "shown_value",
     "unit_symbol",
 ]
@@ -296,3 +298,31 @@ def fact_order(ruleset: Ruleset, gates: Callable[[Criterion], bool]) -> tuple[st
     for v in ruleset.variables():
         order.setdefault(v.name)
     return tuple(order)
+
+
+def gates(params: Mapping[str, Native | None]) -> Callable[[Criterion], bool]:
+    """Whether a criterion gates its ruleset, with these parameter values in force.
+
+    A criterion's ``gating`` is true, false, or a boolean parameter that chooses.
+    """
+
+    def gating(c: Criterion) -> bool:
+        return c.gating if isinstance(c.gating, bool) else bool(params.get(c.gating.name))
+
+    return gating
+
+
+def ruleset_variables(ruleset: Ruleset) -> dict[str, Variable]:
+    """Every fact a record or table may hold for ``ruleset``: the dictionary's and its own.
+
+    Raises :class:`DefinitionError` if the ruleset defines a dictionary fact differently.
+    """
+    variables = dict(VARIABLES)
+    for v in ruleset.variables():
+        known = variables.setdefault(v.name, v)
+        if known != v:
+            raise DefinitionError(
+                f"ruleset {ruleset.id!r} defines fact {v.name!r} differently from the "
+                "data dictionary"
+            )
+    return variables

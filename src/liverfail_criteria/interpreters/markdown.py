@@ -26,8 +26,7 @@ from typing import Any
 import attrs
 
 from ..dsl import Criterion, Decision, Expr, Kind, Not, Parameter, Ruleset, Variable, walk
-from ..dsl.variable import _EARLIEST as _EARLIEST_DATE  # the dates a record may hold
-from ..dsl.variable import _LATEST as _LATEST_DATE
+from ..dsl.variable import DATE_RANGE
 from ..trial.study import Trial
 from ..units import UnitSpec
 from .clinical import Wording, boundaries, clinical, clinical_items, default_text, noun
@@ -209,8 +208,8 @@ _KIND_SECTIONS = (
     (
         Kind.DATE,
         "Dates",
-        f"a `datetime.date` or a string `YYYY-MM-DD`, from {_EARLIEST_DATE.isoformat()} "
-        f"to {_LATEST_DATE.isoformat()}; a date with a time of day, or another "
+        f"a `datetime.date` or a string `YYYY-MM-DD`, from {DATE_RANGE[0].isoformat()} "
+        f"to {DATE_RANGE[1].isoformat()}; a date with a time of day, or another "
         "format, is refused",
     ),
     (

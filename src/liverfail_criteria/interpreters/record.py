@@ -16,7 +16,6 @@ from itertools import chain
 from typing import Any
 
 from .. import logic
-from ..dictionary import VARIABLES
 from ..dsl import (
     AllOf,
     AnyOf,
@@ -36,6 +35,7 @@ from ..dsl import (
     Scaled,
     Variable,
     YearsBetween,
+    group_paths,
     walk,
 )
 from ..errors import CriteriaInputError, DefinitionError
@@ -47,8 +47,10 @@ from .facts import (
     Native,
     completed_years,
     fact_order,
+    gates,
     read_record,
     resolve_params,
+    ruleset_variables,
     shown_value,
     unit_symbol,
 )
@@ -99,6 +101,8 @@ class _Compiler:
 
     def __init__(self, params: Mapping[str, tuple[Native | None, Fact | None]]) -> None:
         self.params = params
+        #: Whether a criterion gates its ruleset, with the parameters in force.
+        self.gates = gates({name: value for name, (value, _) in params.items()})
 
     def param_value(self, p: Parameter) -> Native | None:
         return self.params.get(p.name, (None, None))[0]
@@ -247,10 +251,6 @@ class _Compiler:
         return self._combine(
             fns, r.mode, r.id, r.title, "ruleset", r.group, has_informational=informational
         )
-
-    def gates(self, c: Criterion) -> bool:
-        """Whether the criterion gates its ruleset, with the parameters in force."""
-        return c.gating if isinstance(c.gating, bool) else bool(self.param_value(c.gating))
 
     def _connective(self, e: AllOf | AnyOf | AtLeast, id: str, title: str) -> NodeFn:
         fns = tuple(self.node(o, f"{id}.{i}") for i, o in enumerate(e.operands))
@@ -480,18 +480,12 @@ class _Compiled:
         self.params = tuple(fact for _, _, fact in params if fact is not None)
         compiler = _Compiler({name: (value, fact) for name, value, fact in params})
         self.root = compiler.node(ruleset, ruleset.id)
-        variables = dict(VARIABLES)
-        for v in ruleset.variables():
-            assert isinstance(v, Variable)
-            known = variables.setdefault(v.name, v)
-            if known != v:
-                raise DefinitionError(
-                    f"ruleset {ruleset.id!r} defines fact {v.name!r} differently from the "
-                    "data dictionary"
-                )
+        variables = ruleset_variables(ruleset)
         self.variables = variables
         # Where in the tree the rulesets that name a group are: found once, not searched.
-        self.group_paths = _group_paths(ruleset)
+        self.group_paths = tuple(
+            (path, r.group) for path, r in group_paths(ruleset) if r.group is not None
+        )
         # Result.missing lists facts in one order whatever the path that found them,
         # as every interpreter does (the cohort interpreters keep them as a bit mask).
         order = fact_order(ruleset, compiler.gates)
@@ -509,27 +503,6 @@ def _compile(
 def _compile_default(ruleset: Ruleset) -> _Compiled:
     """The ruleset compiled with every parameter at its default."""
     return _compile(ruleset, resolve_params(ruleset, None))
-
-
-def _group_paths(ruleset: Ruleset) -> tuple[tuple[tuple[int, ...], str], ...]:
-    """The tree positions of the rulesets whose group a MET outcome reports.
-
-    Rulesets nest only in rulesets and negations, so nothing else is visited; a node's
-    children are its members (a negation's, its operand), in order.
-    """
-    found: list[tuple[tuple[int, ...], str]] = []
-
-    def visit(e: Expr, path: tuple[int, ...]) -> None:
-        if isinstance(e, Ruleset):
-            if e.group is not None:
-                found.append((path, e.group))
-            for i, m in enumerate(e.members):
-                visit(m, (*path, i))
-        elif isinstance(e, Not):
-            visit(e.operand, (*path, 0))
-
-    visit(ruleset, ())
-    return tuple(found)
 
 
 def evaluate(

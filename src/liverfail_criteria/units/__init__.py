@@ -34,6 +34,7 @@ from ..errors import CriteriaInputError
 from .spelling import to_pint
 
 __all__ = [
+    "NUMBER_TEXT",
     "QUANTISE_RANGE",
     "SIGNIFICANT_DIGITS",
     "UnitSpec",
@@ -50,10 +51,9 @@ ureg: Any = pint.UnitRegistry(str(Path(__file__).with_name("definitions.txt")), 
 SIGNIFICANT_DIGITS = 12
 
 _LOCK = threading.Lock()
-# ASCII digits only: a number is written 0-9, as every engine reads it.
-_NUMBER = re.compile(
-    r"^\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(.*?)\s*$"
-)
+#: A number as values are written: ASCII digits only, as every engine reads them.
+NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUMBER = re.compile(rf"^\s*({NUMBER_TEXT})\s*(.*?)\s*$")
 
 
 #: Magnitudes ``lo <= |x| < hi`` that :func:`quantise` rounds; others are kept as is.

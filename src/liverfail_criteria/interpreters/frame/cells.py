@@ -17,7 +17,6 @@ the few rows with a flag set (see :mod:`liverfail_criteria.cohort.screen`).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -31,18 +30,28 @@ from ...dictionary import (
     PAO2_FIO2_TOLERANCE_MMHG,
 )
 from ...dsl import Kind
+from ...dsl.variable import DATE_RANGE, ISO_DATE_TEXT
 from ...errors import CriteriaInputError
+from ...units import NUMBER_TEXT
 from .numeric import quantise_columns
 
-__all__ = ["ERROR_DTYPE", "Cells", "fact_column", "given_column", "read_cells"]
+__all__ = [
+    "ERROR_DTYPE",
+    "NUMBER_PATTERN",
+    "Cells",
+    "completed_years",
+    "fact_column",
+    "given_column",
+    "polars_dtype",
+    "read_cells",
+]
 
 _P = "__lc."
-# ASCII digits only, as the reference reads them (and as SQL engines can).
-_NUMBER = r"^\s*(?P<n>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(?P<u>.*?)\s*$"
-_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+#: A number, then its unit, as the reference reads a value's text (ASCII digits only).
+NUMBER_PATTERN = rf"^\s*(?P<n>{NUMBER_TEXT})\s*(?P<u>.*?)\s*$"
+_PLAIN_NUMBER = rf"^{NUMBER_TEXT}$"
 _INTEGER = r"^\s*[+-]?[0-9]+(?:\.0*)?\s*$"
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+_EARLIEST, _LATEST = DATE_RANGE
 
 
 def fact_column(name: str) -> str:
@@ -124,7 +133,7 @@ def _quantity_split(fact: FactColumn) -> dict[str, Any]:
         plain = text.str.contains(_PLAIN_NUMBER)
         number = pl.when(plain).then(text.cast(pl.Float64, strict=False))
         return {_tmp("num0", fact.name): number}
-    parts = text.str.extract_groups(_NUMBER)
+    parts = text.str.extract_groups(NUMBER_PATTERN)
     return {_tmp("parts", fact.name): parts}
 
 
@@ -169,7 +178,7 @@ def _parse_message(fact: FactColumn) -> Any:
     if not _has_unit_source(fact):
         return example
     source = repr(fact.unit) if fact.unit is not None else f"column {fact.unit_column!r}"
-    parts = _text(fact).str.extract_groups(_NUMBER)
+    parts = _text(fact).str.extract_groups(NUMBER_PATTERN)
     own_unit = parts.struct.field("n").is_not_null() & (parts.struct.field("u") != "")
     return (
         pl.when(own_unit)
@@ -295,7 +304,7 @@ def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], Any]:
     number: Any
     parsed: Any
     if fact.kind == "null":
-        value = pl.lit(None, dtype=_polars_dtype(kind))
+        value = pl.lit(None, dtype=polars_dtype(kind))
         return (
             {fact_column(name): value},
             {_flag_column(name): pl.lit(False)},
@@ -339,7 +348,7 @@ def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], Any]:
     elif kind is Kind.DATE:
         expected_text = "a date as 'YYYY-MM-DD'"
         if text is not None:
-            iso = text.str.contains(_ISO_DATE)
+            iso = text.str.contains(ISO_DATE_TEXT)
             parsed = pl.when(iso).then(text.str.to_date("%Y-%m-%d", strict=False))
             present = text.is_not_null() & (text != "")
         elif fact.kind == "date":
@@ -370,7 +379,8 @@ def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], Any]:
     )
 
 
-def _polars_dtype(kind: Kind) -> Any:
+def polars_dtype(kind: Kind) -> Any:
+    """The polars type of a fact of this kind, as the engine holds it."""
     import polars as pl
 
     return {
@@ -385,7 +395,8 @@ def _polars_dtype(kind: Kind) -> Any:
 # -- across facts ---------------------------------------------------------------------
 
 
-def _completed_years(start: Any, end: Any) -> Any:
+def completed_years(start: Any, end: Any) -> Any:
+    """Whole calendar years from date ``start`` to date ``end``, as the reference counts."""
     import polars as pl
 
     before_birthday = (end.dt.month() < start.dt.month()) | (
@@ -466,10 +477,10 @@ def _check_consistency(checks: _Checks) -> None:
     import polars as pl
 
     if checks.has("assessment_date", "age", "birth_date"):
-        wrong = _fact("age").floor() != _completed_years(
+        wrong = _fact("age").floor() != completed_years(
             _fact("birth_date"), _fact("assessment_date")
         ).cast(pl.Float64)
-        years = _completed_years(_pre("birth_date"), _pre("assessment_date"))
+        years = completed_years(_pre("birth_date"), _pre("assessment_date"))
         why = pl.format(
             "{} completed years, as birth_date {} and assessment_date {} give",
             years,
@@ -670,7 +681,7 @@ def _absent_facts(plan: Plan) -> dict[str, Any]:
 
     present = {f.name for f in plan.facts}
     return {
-        fact_column(name): pl.lit(None, dtype=_polars_dtype(v.type.kind))
+        fact_column(name): pl.lit(None, dtype=polars_dtype(v.type.kind))
         for name, v in plan.variables.items()
         if name not in present
     }

@@ -10,26 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import attrs
-
 from ...cohort.plan import (
     UNIT_SUFFIX,
     ColumnKind,
-    Plan,
-    check_assume_absent,
-    check_result_names,
-    plan_columns,
-    ruleset_variables,
+    prepare,
 )
 from ...cohort.spellings import declared_spellings
 from ...dsl import Kind, Ruleset
 from ...errors import CriteriaInputError
 from ...extras import require
-from ..facts import Native, resolve_params
+from ..facts import ruleset_variables
 from .dialect import SqlDialect, dialect_for
 from .query import build_query
 
-__all__ = ["KINDS", "Prepared", "kind_of_type", "natural_schema", "prepare", "to_sql"]
+__all__ = ["KINDS", "kind_of_type", "natural_schema", "to_sql"]
 
 #: The column kinds a ``schema=`` may give (besides SQL type names).
 KINDS = ("number", "integer", "string", "boolean", "date", "datetime", "null", "other")
@@ -164,56 +158,6 @@ def _table(table: object, d: SqlDialect) -> Any:
             "(such as read_parquet('cohort.parquet'))",
         )
     return source.this
-
-
-@attrs.frozen
-class Prepared:
-    """Everything a query is built from, checked.
-
-    Attributes:
-        ruleset: the ruleset.
-        plan: which column holds which fact.
-        params: the parameters' canonical values.
-        assume_absent: the facts assumed absent.
-    """
-
-    ruleset: Ruleset
-    plan: Plan
-    params: Mapping[str, Native | None]
-    assume_absent: tuple[str, ...]
-
-
-def prepare(
-    ruleset: Ruleset | None,
-    kinds: Mapping[str, ColumnKind],
-    *,
-    columns: Mapping[str, str] | None,
-    units: Mapping[str, str] | None,
-    unit_columns: Mapping[str, str] | None,
-    params: Mapping[str, object] | None,
-    assume_absent: Iterable[str],
-    id_column: str | None,
-) -> Prepared:
-    """Check the options against the table's columns, as the polars engine does."""
-    if ruleset is None:
-        from ...trial import ELIGIBILITY
-
-        ruleset = ELIGIBILITY
-    if not isinstance(ruleset, Ruleset):
-        raise CriteriaInputError("ruleset", ruleset, "a Ruleset")
-    plan = plan_columns(
-        kinds,
-        ruleset,
-        columns=columns,
-        units=units,
-        unit_columns=unit_columns,
-        id_column=id_column,
-    )
-    check_result_names(ruleset, plan.id_output)
-    resolved = resolve_params(ruleset, params)
-    values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
-    assumed = check_assume_absent(assume_absent, plan)
-    return Prepared(ruleset, plan, values, assumed)
 
 
 def to_sql(

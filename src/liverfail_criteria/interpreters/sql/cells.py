@@ -15,7 +15,6 @@ makes its cell invalid, with an error that says so.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,6 +26,7 @@ from ...dictionary import (
     PAO2_FIO2_TOLERANCE_MMHG,
 )
 from ...dsl import Kind
+from ...dsl.variable import DATE_RANGE
 from ...errors import CriteriaInputError
 from .dialect import ANY, SqlDialect
 from .frame import Frame, ref, source_column
@@ -65,7 +65,7 @@ ISO_DATE = f"^{_D}{_D}{_D}{_D}-{_D}{_D}-{_D}{_D}$"
 
 
 def number_pattern(d: SqlDialect) -> str:
-    """A number, then its unit: polars' ``_NUMBER`` in the dialect's regex syntax."""
+    """A number, then its unit: polars' ``NUMBER_PATTERN`` in the dialect's regex syntax."""
     ws = d.ws
     return f"^{ws}*([+-]?(?:{_D}+(?:[.]{_D}*)?|[.]{_D}+)(?:[eE][+-]?{_D}+)?){ws}*({ANY}*?){ws}*$"
 
@@ -75,7 +75,7 @@ def integer_pattern(d: SqlDialect) -> str:
     return f"^{d.ws}*[+-]?{_D}+(?:[.]0*)?{d.ws}*$"
 
 
-_EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+_EARLIEST, _LATEST = DATE_RANGE
 
 #: An error column: its logical name and the field its errors name.
 ErrorColumn = tuple[str, str]

@@ -1,56 +1,29 @@
 """The SQL interpreter: a ruleset compiled to SQL expressions over fact columns.
 
-The twin of :mod:`..frame.compile`: the same criteria trees, node for node. A
-three-valued outcome is a nullable boolean (NULL is UNKNOWN, and SQL's ``AND``, ``OR``
-and ``NOT`` are Kleene's), and the facts whose absence leaves a node UNKNOWN are a bit
-mask: BIGINT words, bit ``i % 63`` of word ``i // 63`` for fact ``i`` of
-:func:`~liverfail_criteria.interpreters.facts.fact_order`. A node's mask is zero unless
-its outcome is NULL. Each criterion and ruleset becomes a column named by its id, in
-stages by dependency; derived quantities the reference rounds (a multiple of the ULN,
-PaO2/FiO2) are computed and rounded (:mod:`.numeric`) in stages before the criteria.
+The walk of the criteria trees is :mod:`..vector`'s, shared with the polars engine;
+this module is the SQL side of it: the :class:`SqlBackend` that builds sqlglot
+expressions (SQL's ``AND``, ``OR`` and ``NOT`` are Kleene's, NULL is UNKNOWN; masks are
+BIGINT words), and the stages that add the compiled columns to a :class:`~.frame.Frame`
+whose fact columns :func:`.cells.read_cells` made.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import attrs
-
-from ...dsl import (
-    AllOf,
-    AnyOf,
-    AtLeast,
-    Choice,
-    Coalesce,
-    Compare,
-    Constant,
-    Criterion,
-    DaysBetween,
-    Expr,
-    Kind,
-    Not,
-    Parameter,
-    Ratio,
-    Ruleset,
-    Scaled,
-    Variable,
-    YearsBetween,
-)
-from ...errors import DefinitionError
-from ..facts import Native, fact_order
-from ..frame.compile import _groups
+from ...dsl import Kind, Ruleset
+from ...dsl.nodes import Op
+from ..facts import Native
+from ..vector import Program, compile_program, mask_position
 from .cells import completed_years, fact_ref
 from .dialect import SqlDialect
-from .frame import Frame, ref, references
+from .frame import Frame, ref
 from .numeric import quantise_stages
 from .ops import and_, case, coalesce, div, eq, ge, gt, is_null, le, lit, lt, mul, ne, not_, or_
 
-__all__ = ["Compiled", "compile_ruleset", "mask_name", "node_name"]
-
-_WORD = 63  # bits used per mask word (BIGINT, sign bit unused)
-Mask = tuple[Any, ...]  # one expression (or None for a constant zero) per word
+__all__ = ["SqlBackend", "apply", "compile_ruleset", "mask_name", "missing_list", "node_name"]
 
 
 def node_name(id: str) -> str:
@@ -63,99 +36,30 @@ def mask_name(id: str, word: int) -> str:
     return f"mask.{id}.{word}"
 
 
-@attrs.frozen
-class Compiled:
-    """A ruleset compiled for one set of parameters.
+class SqlBackend:
+    """sqlglot expressions for :func:`..vector.compile_program`, in one dialect."""
 
-    Attributes:
-        ruleset: the ruleset.
-        facts: every fact the ruleset reads, in order; fact ``i`` is bit ``i % 63`` of
-            mask word ``i // 63``.
-        criteria: every criterion, in order (one output column each).
-        rulesets: every ruleset, in order, the root first (one output column each).
-        groups: the rulesets whose group a MET outcome reports.
-        apply: adds the derived quantities, criteria, rulesets and masks to a
-            :class:`~.frame.Frame` whose fact columns :func:`.cells.read_cells` made.
-    """
-
-    ruleset: Ruleset
-    facts: tuple[str, ...]
-    criteria: tuple[Criterion, ...]
-    rulesets: tuple[Ruleset, ...]
-    groups: tuple[Ruleset, ...]
-    apply: Callable[[Frame], None]
-
-    @property
-    def words(self) -> int:
-        """How many mask words a node has."""
-        return max(1, -(-len(self.facts) // _WORD))
-
-    def missing_list(self, d: SqlDialect) -> Any:
-        """An expression: the root's missing facts as a list of names, in order."""
-        from sqlglot import exp
-
-        names = []
-        for i, name in enumerate(self.facts):
-            word = ref(mask_name(self.ruleset.id, i // _WORD))
-            bit = exp.BitwiseAnd(this=word, expression=lit(1 << (i % _WORD)))
-            names.append(case([(ne(exp.Paren(this=bit), lit(0)), lit(name))]))
-        if not names:
-            return d.empty(d.text_type())
-        nothing = and_(
-            *[eq(ref(mask_name(self.ruleset.id, w)), lit(0)) for w in range(self.words)]
-        )
-        return case([(nothing, d.empty(d.text_type()))], d.compact(names))
-
-
-class _Compiler:
-    def __init__(self, ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect):
-        self.ruleset = ruleset
-        self.params = params
+    def __init__(self, d: SqlDialect) -> None:
         self.d = d
-        self.facts = fact_order(ruleset, self.gates)
-        self.bit = {name: i for i, name in enumerate(self.facts)}
-        self.words = max(1, -(-len(self.facts) // _WORD))
-        self.derived: list[dict[str, Any]] = []
-        self.derived_ids: dict[int, tuple[str, int]] = {}
-        self.nodes: list[tuple[str, Any, Mask]] = []
-        self.done: set[str] = set()
 
-    # masks -------------------------------------------------------------------------------
-    def zero(self) -> Mask:
-        return (None,) * self.words
+    def derived(self, name: str) -> Any:
+        """A derived quantity's internal column."""
+        return ref(name)
 
-    def fact_mask(self, name: str, value: Any) -> Mask:
-        i = self.bit[name]
-        mask: list[Any] = [None] * self.words
-        mask[i // _WORD] = case([(is_null(value), lit(1 << (i % _WORD)))], lit(0))
-        return tuple(mask)
+    def node(self, id: str) -> Any:
+        """See :func:`node_name`."""
+        return ref(node_name(id))
 
-    @staticmethod
-    def union(masks: Sequence[Mask]) -> Mask:
-        from sqlglot import exp
+    def mask(self, id: str, word: int) -> Any:
+        """See :func:`mask_name`."""
+        return ref(mask_name(id, word))
 
-        words = []
-        for parts in zip(*masks, strict=True):
-            present = [p for p in parts if p is not None]
-            word: Any = None
-            for p in present:
-                p = exp.Paren(this=p.copy())
-                word = p if word is None else exp.BitwiseOr(this=word, expression=p)
-            words.append(word)
-        return tuple(words)
-
-    @staticmethod
-    def when_null(outcome: Any, mask: Mask) -> Mask:
-        return tuple(None if w is None else case([(is_null(outcome), w)], lit(0)) for w in mask)
-
-    # parameters --------------------------------------------------------------------------
-    def param(self, p: Parameter) -> Native | None:
-        return self.params.get(p.name)
-
-    def gates(self, c: Criterion) -> bool:
-        return c.gating if isinstance(c.gating, bool) else bool(self.param(c.gating))
+    def fact(self, name: str) -> Any:
+        """The fact's column."""
+        return fact_ref(name)
 
     def literal(self, value: Native | None, kind: Kind) -> Any:
+        """A constant; a typed NULL for ``None``; a double written exactly."""
         d = self.d
         if value is None:
             return {
@@ -172,102 +76,31 @@ class _Compiler:
             return d.date(value.isoformat())
         return lit(value)
 
-    # values: (expression, mask, level) ---------------------------------------------------
-    def value(self, e: Expr) -> tuple[Any, Mask, int]:
+    def boolean(self, value: bool) -> Any:
+        """TRUE or FALSE."""
+        return lit(value)
+
+    def compare(self, op: Op, left: Any, right: Any) -> Any:
+        """``left op right``."""
+        build = {"<": lt, "<=": le, ">": gt, ">=": ge, "==": eq, "!=": ne}[op]
+        return build(left, right)
+
+    def all_of(self, outcomes: Sequence[Any]) -> Any:
+        """``a AND b AND ...``."""
+        return and_(*outcomes)
+
+    def any_of(self, outcomes: Sequence[Any]) -> Any:
+        """``a OR b OR ...``."""
+        return or_(*outcomes)
+
+    def negate(self, outcome: Any) -> Any:
+        """``NOT a``."""
+        return not_(outcome)
+
+    def at_least(self, n: int, outcomes: Sequence[Any]) -> Any:
+        """Counts of the true and the NULL outcomes, against ``n``."""
         from sqlglot import exp
 
-        if isinstance(e, Variable):
-            col = fact_ref(e.name)
-            return col, self.fact_mask(e.name, col.copy()), 0
-        if isinstance(e, Constant):
-            return self.literal(e.value, e.type.kind), self.zero(), 0
-        if isinstance(e, Parameter):
-            return self.literal(self.param(e), e.type.kind), self.zero(), 0
-        if isinstance(e, Choice):
-            return self.value(e.if_true if self.param(e.parameter) else e.if_false)
-        if isinstance(e, Scaled):
-            inner, mask, level = self.value(e.operand)
-            scaled = mul(inner, self.d.double(float(e.factor)))
-            return self.derive(e, scaled, level), mask, level + 1
-        if isinstance(e, Ratio):
-            n, nmask, nlevel = self.value(e.numerator)
-            dd, dmask, dlevel = self.value(e.denominator)
-            ratio = case([(ne(dd, self.d.double(0.0)), div(n, dd.copy()))])
-            level = max(nlevel, dlevel)
-            return self.derive(e, ratio, level), self.union((nmask, dmask)), level + 1
-        if isinstance(e, Coalesce):
-            parts = [self.value(o) for o in e.operands]
-            result = coalesce(*[p[0] for p in parts])
-            mask = self.when_null(result, self.union([p[1] for p in parts]))
-            return result, mask, max(p[2] for p in parts)
-        if isinstance(e, (DaysBetween, YearsBetween)):
-            a, amask, alevel = self.value(e.start)
-            b, bmask, blevel = self.value(e.end)
-            years = isinstance(e, YearsBetween)
-            n = completed_years(self.d, a, b) if years else self.d.days(a, b)
-            return exp.cast(n, "DOUBLE"), self.union((amask, bmask)), max(alevel, blevel)
-        raise DefinitionError(f"cannot evaluate {type(e).__name__} as a value")
-
-    def derive(self, e: Expr, expression: Any, level: int) -> Any:
-        """A derived quantity, rounded in stage ``level`` and read from its column."""
-        key = id(e)
-        if key not in self.derived_ids:
-            while len(self.derived) <= level:
-                self.derived.append({})
-            name = f"derived.{len(self.derived_ids)}"
-            self.derived[level][name] = expression
-            self.derived_ids[key] = (name, level)
-        return ref(self.derived_ids[key][0])
-
-    # predicates: (outcome, mask) ---------------------------------------------------------
-    def node(self, e: Expr) -> tuple[Any, Mask]:
-        if isinstance(e, (Criterion, Ruleset)):
-            self.materialise(e)
-            return ref(node_name(e.id)), tuple(ref(mask_name(e.id, w)) for w in range(self.words))
-        if isinstance(e, (AllOf, AnyOf)):
-            children = [(self.node(o), self.counts(o)) for o in e.operands]
-            gating = [c for c, counts in children if counts]
-            return self.combine("all" if isinstance(e, AllOf) else "any", gating)
-        if isinstance(e, AtLeast):
-            children = [(self.node(o), self.counts(o)) for o in e.operands]
-            gating = [c for c, counts in children if counts]
-            return self.at_least(e.n, gating)
-        if isinstance(e, Not):
-            outcome, mask = self.node(e.operand)
-            return not_(outcome), mask
-        if isinstance(e, Choice):
-            return self.node(e.if_true if self.param(e.parameter) else e.if_false)
-        if isinstance(e, Coalesce):
-            parts = [self.node(o) for o in e.operands]
-            outcome = coalesce(*[p[0] for p in parts])
-            return outcome, self.when_null(outcome, self.union([p[1] for p in parts]))
-        if isinstance(e, Compare):
-            left, lmask, _ = self.value(e.left)
-            right, rmask, _ = self.value(e.right)
-            build = {"<": lt, "<=": le, ">": gt, ">=": ge, "==": eq, "!=": ne}[e.op]
-            return build(left, right), self.union((lmask, rmask))
-        if isinstance(e, (Variable, Parameter, Constant)):
-            from sqlglot import exp
-
-            value, mask, _ = self.value(e)
-            return exp.cast(value, "BOOLEAN"), mask
-        raise DefinitionError(f"cannot evaluate {type(e).__name__} as true/false")
-
-    def counts(self, e: Expr) -> bool:
-        """Whether a child counts in its parent: informational criteria do not."""
-        return not isinstance(e, Criterion) or self.gates(e)
-
-    def combine(self, mode: str, children: list[tuple[Any, Mask]]) -> tuple[Any, Mask]:
-        if not children:
-            return lit(mode == "all"), self.zero()
-        build = and_ if mode == "all" else or_
-        outcome = build(*[c[0] for c in children])
-        return outcome, self.when_null(outcome, self.union([c[1] for c in children]))
-
-    def at_least(self, n: int, children: list[tuple[Any, Mask]]) -> tuple[Any, Mask]:
-        from sqlglot import exp
-
-        outcomes = [c[0] for c in children]
         met: Any = None
         unknown: Any = None
         for o in outcomes:
@@ -275,76 +108,94 @@ class _Compiler:
             u = case([(is_null(o), lit(1))], lit(0))
             met = m if met is None else exp.Add(this=met, expression=m)
             unknown = u if unknown is None else exp.Add(this=unknown, expression=u)
-        outcome = case(
-            [
-                (ge(met, lit(n)), lit(True)),
-                (
-                    lt(
-                        exp.Add(
-                            this=exp.Paren(this=met.copy()), expression=exp.Paren(this=unknown)
-                        ),
-                        lit(n),
-                    ),
-                    lit(False),
-                ),
-            ],
+        both = exp.Add(this=exp.Paren(this=met.copy()), expression=exp.Paren(this=unknown))
+        return case(
+            [(ge(met, lit(n)), lit(True)), (lt(both, lit(n)), lit(False))],
             self.d.null("BOOLEAN"),
         )
-        return outcome, self.when_null(outcome, self.union([c[1] for c in children]))
 
-    def materialise(self, e: Criterion | Ruleset) -> None:
-        """Compile a criterion or ruleset into its own column (once)."""
-        if e.id in self.done:
-            return
-        if isinstance(e, Criterion):
-            outcome, mask = self.node(e.expr)
-        else:
-            members = [(self.node(m), self.counts(m)) for m in e.members]
-            outcome, mask = self.combine(e.mode, [c for c, counts in members if counts])
-        self.done.add(e.id)
-        self.nodes.append((e.id, outcome, mask))
+    def coalesce(self, values: Sequence[Any]) -> Any:
+        """``COALESCE(...)``."""
+        return coalesce(*values)
+
+    def as_boolean(self, value: Any) -> Any:
+        """A true/false value, cast."""
+        from sqlglot import exp
+
+        return exp.cast(value, "BOOLEAN")
+
+    def scaled(self, value: Any, factor: float) -> Any:
+        """``value * factor``, the factor an exact double literal."""
+        return mul(value, self.d.double(float(factor)))
+
+    def ratio(self, numerator: Any, denominator: Any) -> Any:
+        """``numerator / denominator``, NULL where the denominator is 0."""
+        return case([(ne(denominator, self.d.double(0.0)), div(numerator, denominator.copy()))])
+
+    def days(self, start: Any, end: Any) -> Any:
+        """Whole days, as a double."""
+        from sqlglot import exp
+
+        return exp.cast(self.d.days(start, end), "DOUBLE")
+
+    def years(self, start: Any, end: Any) -> Any:
+        """Completed years, as a double."""
+        from sqlglot import exp
+
+        return exp.cast(completed_years(self.d, start, end), "DOUBLE")
+
+    def bit_if_null(self, value: Any, bit: int) -> Any:
+        """``bit`` where ``value`` is NULL, else 0."""
+        return case([(is_null(value), lit(bit))], lit(0))
+
+    def bits_or(self, words: Sequence[Any]) -> Any:
+        """``a | b | ...`` of mask words."""
+        from sqlglot import exp
+
+        result: Any = None
+        for w in words:
+            w = exp.Paren(this=w.copy())
+            result = w if result is None else exp.BitwiseOr(this=result, expression=w)
+        return result
+
+    def bits_if_null(self, outcome: Any, word: Any) -> Any:
+        """``word`` where ``outcome`` is NULL, else 0."""
+        return case([(is_null(outcome), word)], lit(0))
 
 
 def compile_ruleset(
     ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect
-) -> Compiled:
+) -> Program:
     """Compile ``ruleset`` with the parameters' canonical values (``None``: unset)."""
+    return compile_program(ruleset, params, SqlBackend(d))
+
+
+def apply(program: Program, frame: Frame, d: SqlDialect) -> None:
+    """Add the derived quantities, then each criterion and ruleset with its mask."""
     from sqlglot import exp
 
-    compiler = _Compiler(ruleset, params, d)
-    compiler.materialise(ruleset)
-    words = compiler.words
-    derived = compiler.derived
-    nodes = compiler.nodes
+    for stage in program.derived:
+        quantise_stages(frame, d, dict(stage))
+    for level in program.levels:
+        batch: dict[str, Any] = {}
+        for id, outcome, mask in level:
+            batch[node_name(id)] = exp.cast(outcome, "BOOLEAN")
+            for w, word in enumerate(mask):
+                batch[mask_name(id, w)] = exp.cast(word if word is not None else lit(0), "BIGINT")
+        frame.add(batch)
 
-    def apply(frame: Frame) -> None:
-        for stage in derived:
-            quantise_stages(frame, d, stage)
-        # Each criterion and ruleset reads the columns of those compiled before it.
-        levels: dict[str, int] = {}
-        batches: list[dict[str, Any]] = []
-        for id, outcome, mask in nodes:
-            read = set().union(*(references(x) for x in (outcome, *mask) if x is not None))
-            deps = [levels[i] for i in levels if node_name(i) in read]
-            level = 1 + max(deps, default=-1)
-            levels[id] = level
-            while len(batches) <= level:
-                batches.append({})
-            batches[level][node_name(id)] = exp.cast(outcome, "BOOLEAN")
-            for w in range(words):
-                batches[level][mask_name(id, w)] = (
-                    exp.cast(mask[w], "BIGINT")
-                    if mask[w] is not None
-                    else exp.cast(lit(0), "BIGINT")
-                )
-        for batch in batches:
-            frame.add(batch)
 
-    return Compiled(
-        ruleset,
-        compiler.facts,
-        ruleset.criteria(),
-        ruleset.rulesets(),
-        _groups(ruleset),
-        apply,
-    )
+def missing_list(program: Program, d: SqlDialect) -> Any:
+    """An expression: the root's missing facts as a list of names, in order."""
+    from sqlglot import exp
+
+    root = program.ruleset.id
+    names = []
+    for i, name in enumerate(program.facts):
+        word, bit = mask_position(i)
+        has = exp.BitwiseAnd(this=ref(mask_name(root, word)), expression=lit(bit))
+        names.append(case([(ne(exp.Paren(this=has), lit(0)), lit(name))]))
+    if not names:
+        return d.empty(d.text_type())
+    nothing = and_(*[eq(ref(mask_name(root, w)), lit(0)) for w in range(program.words)])
+    return case([(nothing, d.empty(d.text_type()))], d.compact(names))

@@ -18,12 +18,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from ...cohort.plan import ColumnKind, Plan
+from ...cohort.plan import ColumnKind, Plan, prepare
 from ...cohort.source import CSV_NULL_VALUES
 from ...cohort.spellings import scanned_facts, unit_tables
 from ...errors import CriteriaInputError
 from ...extras import require
-from .api import kind_of_type, prepare
+from .api import kind_of_type
 from .cells import number_pattern
 from .dialect import DuckDB, SqlDialect
 from .frame import source_column
@@ -75,9 +75,7 @@ def _source(con: Any, data: Any, table: str | None) -> tuple[Any, dict[str, Colu
                     "table", table, f"the name of a table in the database {path.name!r}"
                 )
             con.execute(f"ATTACH {quoted.sql('duckdb')} AS __lc_db (READ_ONLY)")
-            names = {r[0] for r in con.execute("SHOW ALL TABLES").fetchall() if r[0] == "__lc_db"}
             tables = [r[2] for r in con.execute("SHOW ALL TABLES").fetchall() if r[0] == "__lc_db"]
-            del names
             if table not in tables:
                 raise CriteriaInputError(
                     "table", table, f"a table of {path.name!r}: {', '.join(tables) or 'none'}"

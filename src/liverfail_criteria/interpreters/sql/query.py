@@ -14,7 +14,7 @@ from ...cohort.plan import Plan, UnitTable
 from ...dsl import Ruleset
 from ..facts import Native
 from .cells import given_ref, read_cells
-from .compile import compile_ruleset, node_name
+from .compile import apply, compile_ruleset, missing_list, node_name
 from .dialect import SqlDialect
 from .frame import Frame, ref, source_column
 from .ops import and_, case, is_null, lit, not_
@@ -43,7 +43,7 @@ def build_query(
         id_expr = source_column(plan.id_column)
     compiled = compile_ruleset(ruleset, params, d)
     error_columns = read_cells(frame, plan, tables, d, assume_absent)
-    compiled.apply(frame)
+    apply(compiled, frame, d)
 
     root = ref(node_name(ruleset.id))
     status = case(
@@ -64,7 +64,7 @@ def build_query(
         (plan.id_output, id_expr),
         ("status", status),
         ("groups", groups),
-        ("missing", compiled.missing_list(d)),
+        ("missing", missing_list(compiled, d)),
         ("errors", errors),
         *[(r.id, ref(node_name(r.id))) for r in compiled.rulesets],
         *[(c.id, ref(node_name(c.id))) for c in compiled.criteria],

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ...cohort.plan import ColumnKind
+from ...cohort.plan import ColumnKind, prepare
 from ...cohort.spellings import unit_tables
 from ...errors import CriteriaInputError
 from ...extras import require
-from .api import prepare
 from .dialect import Spark
 from .duck import scan_spellings
 from .query import build_query

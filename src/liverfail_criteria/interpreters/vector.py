@@ -1,0 +1,344 @@
+"""The vectorised interpreters' compiler: a ruleset as column expressions, any engine.
+
+The polars engine (:mod:`.frame.compile`) and the SQL compiler (:mod:`.sql.compile`)
+walk the criteria trees the same way; only the expressions they build differ. This
+module holds the walk, once; each engine supplies a :class:`Backend` that builds its
+expressions.
+
+A three-valued outcome is a nullable boolean: null is UNKNOWN, and both engines'
+``and``, ``or`` and ``not`` are Kleene's. The facts whose absence leaves a node UNKNOWN
+are a bit mask: fact ``i`` of :func:`.facts.fact_order` is bit ``i % 63`` of 64-bit
+word ``i // 63`` (the sign bit unused). A node's mask is zero unless its outcome is
+null, exactly as the reference interpreter's ``Node.missing`` is empty unless its
+outcome is UNKNOWN.
+
+The result is a :class:`Program`: the derived quantities the reference rounds (a
+multiple of the ULN, PaO2/FiO2), in stages, each reading the previous stages' columns;
+then each criterion and ruleset as one column (and its mask as columns beside it), in
+levels, each reading only the columns of lower levels. The engine adds them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from ..dsl import (
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Choice,
+    Coalesce,
+    Compare,
+    Constant,
+    Criterion,
+    DaysBetween,
+    Expr,
+    Kind,
+    Not,
+    Parameter,
+    Ratio,
+    Ruleset,
+    Scaled,
+    Variable,
+    YearsBetween,
+    group_paths,
+)
+from ..dsl.nodes import Op
+from ..errors import DefinitionError
+from .facts import Native, fact_order, gates
+
+__all__ = [
+    "MASK_BITS",
+    "Backend",
+    "Program",
+    "compile_program",
+    "decode",
+    "mask_position",
+    "mask_words",
+]
+
+#: Bits used in each 64-bit mask word (the sign bit is not).
+MASK_BITS = 63
+
+Mask = tuple[Any, ...]  # one expression per word, or None for a constant zero
+
+
+def mask_words(facts: int) -> int:
+    """How many words a mask of ``facts`` facts needs (at least one)."""
+    return max(1, -(-facts // MASK_BITS))
+
+
+def mask_position(i: int) -> tuple[int, int]:
+    """The word of fact ``i``, and the value of its bit in that word."""
+    return i // MASK_BITS, 1 << (i % MASK_BITS)
+
+
+def decode(facts: Sequence[str], words: Sequence[int | None]) -> list[str]:
+    """The facts a mask stands for, in order."""
+    found = []
+    for i, name in enumerate(facts):
+        word, bit = mask_position(i)
+        value = words[word]
+        if value is not None and value & bit:
+            found.append(name)
+    return found
+
+
+class Backend(Protocol):
+    """What an engine builds expressions with. Every method returns an expression."""
+
+    def derived(self, name: str) -> Any:
+        """The column of derived quantity ``name`` (``derived.0``, ...)."""
+
+    def node(self, id: str) -> Any:
+        """The column of the outcome of criterion or ruleset ``id``."""
+
+    def mask(self, id: str, word: int) -> Any:
+        """The column of word ``word`` of node ``id``'s mask."""
+
+    def fact(self, name: str) -> Any:
+        """Fact ``name``'s canonical value (null where missing)."""
+
+    def literal(self, value: Native | None, kind: Kind) -> Any:
+        """A constant of ``kind`` (``None``: a null of that kind)."""
+
+    def boolean(self, value: bool) -> Any:
+        """The constant true or false."""
+
+    def compare(self, op: Op, left: Any, right: Any) -> Any:
+        """``left op right``, null if either is."""
+
+    def all_of(self, outcomes: Sequence[Any]) -> Any:
+        """Kleene conjunction."""
+
+    def any_of(self, outcomes: Sequence[Any]) -> Any:
+        """Kleene disjunction."""
+
+    def negate(self, outcome: Any) -> Any:
+        """Kleene negation."""
+
+    def at_least(self, n: int, outcomes: Sequence[Any]) -> Any:
+        """True if at least ``n`` are true, false if even the nulls cannot make ``n``."""
+
+    def coalesce(self, values: Sequence[Any]) -> Any:
+        """The first value that is not null."""
+
+    def as_boolean(self, value: Any) -> Any:
+        """A value of a true/false fact or parameter, as a boolean."""
+
+    def scaled(self, value: Any, factor: float) -> Any:
+        """``value * factor`` (before rounding)."""
+
+    def ratio(self, numerator: Any, denominator: Any) -> Any:
+        """``numerator / denominator``, null where the denominator is 0."""
+
+    def days(self, start: Any, end: Any) -> Any:
+        """Whole days from date ``start`` to date ``end``, as a double."""
+
+    def years(self, start: Any, end: Any) -> Any:
+        """Completed calendar years from ``start`` to ``end``, as a double."""
+
+    def bit_if_null(self, value: Any, bit: int) -> Any:
+        """``bit`` where ``value`` is null, else 0 (a 64-bit integer)."""
+
+    def bits_or(self, words: Sequence[Any]) -> Any:
+        """The bitwise or of mask words."""
+
+    def bits_if_null(self, outcome: Any, word: Any) -> Any:
+        """``word`` where ``outcome`` is null, else 0."""
+
+
+@attrs.frozen
+class Program:
+    """A ruleset compiled for one set of parameters, for one engine.
+
+    Attributes:
+        ruleset: the ruleset.
+        facts: every fact the ruleset reads, in order (their mask bits).
+        criteria: every criterion, in order (one output column each).
+        rulesets: every ruleset, in order, the root first (one output column each).
+        groups: the rulesets whose group a MET outcome reports, as the reference
+            interpreter finds them.
+        derived: stages of ``{column: expression}``: derived quantities to be rounded.
+        levels: levels of ``(id, outcome, mask)``: each criterion and ruleset.
+    """
+
+    ruleset: Ruleset
+    facts: tuple[str, ...]
+    criteria: tuple[Criterion, ...]
+    rulesets: tuple[Ruleset, ...]
+    groups: tuple[Ruleset, ...]
+    derived: tuple[Mapping[str, Any], ...]
+    levels: tuple[tuple[tuple[str, Any, Mask], ...], ...]
+
+    @property
+    def words(self) -> int:
+        """How many mask words a node has."""
+        return mask_words(len(self.facts))
+
+
+class _Compiler:
+    def __init__(
+        self, ruleset: Ruleset, params: Mapping[str, Native | None], backend: Backend
+    ) -> None:
+        self.b = backend
+        self.params = params
+        self.gates = gates(params)
+        self.facts = fact_order(ruleset, self.gates)
+        self.bit = {name: i for i, name in enumerate(self.facts)}
+        self.words = mask_words(len(self.facts))
+        self.derived: list[dict[str, Any]] = []
+        self.derived_ids: dict[int, tuple[str, int]] = {}
+        self.nodes: dict[str, tuple[int, Any, Mask]] = {}  # id -> (level, outcome, mask)
+        self.reading: list[set[str]] = []  # the nodes each node being compiled reads
+
+    # masks -------------------------------------------------------------------------------
+    def zero(self) -> Mask:
+        return (None,) * self.words
+
+    def fact_mask(self, name: str, value: Any) -> Mask:
+        word, bit = mask_position(self.bit[name])
+        mask: list[Any] = [None] * self.words
+        mask[word] = self.b.bit_if_null(value, bit)
+        return tuple(mask)
+
+    def union(self, masks: Sequence[Mask]) -> Mask:
+        words = []
+        for parts in zip(*masks, strict=True):
+            present = [p for p in parts if p is not None]
+            words.append(self.b.bits_or(present) if present else None)
+        return tuple(words)
+
+    def when_null(self, outcome: Any, mask: Mask) -> Mask:
+        return tuple(None if w is None else self.b.bits_if_null(outcome, w) for w in mask)
+
+    def param(self, p: Parameter) -> Native | None:
+        return self.params.get(p.name)
+
+    # values: (expression, mask, stage) -------------------------------------------------
+    def value(self, e: Expr) -> tuple[Any, Mask, int]:
+        b = self.b
+        if isinstance(e, Variable):
+            return b.fact(e.name), self.fact_mask(e.name, b.fact(e.name)), 0
+        if isinstance(e, Constant):
+            return b.literal(e.value, e.type.kind), self.zero(), 0
+        if isinstance(e, Parameter):
+            return b.literal(self.param(e), e.type.kind), self.zero(), 0
+        if isinstance(e, Choice):
+            return self.value(e.if_true if self.param(e.parameter) else e.if_false)
+        if isinstance(e, Scaled):
+            inner, mask, stage = self.value(e.operand)
+            return self.derive(e, b.scaled(inner, e.factor), stage), mask, stage + 1
+        if isinstance(e, Ratio):
+            n, nmask, nstage = self.value(e.numerator)
+            d, dmask, dstage = self.value(e.denominator)
+            stage = max(nstage, dstage)
+            return self.derive(e, b.ratio(n, d), stage), self.union((nmask, dmask)), stage + 1
+        if isinstance(e, Coalesce):
+            parts = [self.value(o) for o in e.operands]
+            result = b.coalesce([p[0] for p in parts])
+            mask = self.when_null(result, self.union([p[1] for p in parts]))
+            return result, mask, max(p[2] for p in parts)
+        if isinstance(e, (DaysBetween, YearsBetween)):
+            start, smask, sstage = self.value(e.start)
+            end, emask, estage = self.value(e.end)
+            n = b.years(start, end) if isinstance(e, YearsBetween) else b.days(start, end)
+            return n, self.union((smask, emask)), max(sstage, estage)
+        raise DefinitionError(f"cannot evaluate {type(e).__name__} as a value")
+
+    def derive(self, e: Expr, expression: Any, stage: int) -> Any:
+        """A derived quantity, rounded in stage ``stage`` and read from its column."""
+        key = id(e)
+        if key not in self.derived_ids:
+            while len(self.derived) <= stage:
+                self.derived.append({})
+            name = f"derived.{len(self.derived_ids)}"
+            self.derived[stage][name] = expression
+            self.derived_ids[key] = (name, stage)
+        return self.b.derived(self.derived_ids[key][0])
+
+    # predicates: (outcome, mask) -------------------------------------------------------
+    def node(self, e: Expr) -> tuple[Any, Mask]:
+        b = self.b
+        if isinstance(e, (Criterion, Ruleset)):
+            self.materialise(e)
+            if self.reading:
+                self.reading[-1].add(e.id)
+            return b.node(e.id), tuple(b.mask(e.id, w) for w in range(self.words))
+        if isinstance(e, (AllOf, AnyOf)):
+            return self.combine("all" if isinstance(e, AllOf) else "any", e.operands)
+        if isinstance(e, AtLeast):
+            children = [(self.node(o), self.counts(o)) for o in e.operands]
+            gating = [c for c, counts in children if counts]
+            outcome = b.at_least(e.n, [c[0] for c in gating])
+            return outcome, self.when_null(outcome, self.union([c[1] for c in gating]))
+        if isinstance(e, Not):
+            outcome, mask = self.node(e.operand)
+            return b.negate(outcome), mask
+        if isinstance(e, Choice):
+            return self.node(e.if_true if self.param(e.parameter) else e.if_false)
+        if isinstance(e, Coalesce):
+            parts = [self.node(o) for o in e.operands]
+            outcome = b.coalesce([p[0] for p in parts])
+            return outcome, self.when_null(outcome, self.union([p[1] for p in parts]))
+        if isinstance(e, Compare):
+            left, lmask, _ = self.value(e.left)
+            right, rmask, _ = self.value(e.right)
+            return b.compare(e.op, left, right), self.union((lmask, rmask))
+        if isinstance(e, (Variable, Parameter, Constant)):
+            value, mask, _ = self.value(e)
+            return b.as_boolean(value), mask
+        raise DefinitionError(f"cannot evaluate {type(e).__name__} as true/false")
+
+    def counts(self, e: Expr) -> bool:
+        """Whether a child counts in its parent: informational criteria do not."""
+        return not isinstance(e, Criterion) or self.gates(e)
+
+    def combine(self, mode: str, members: Sequence[Expr]) -> tuple[Any, Mask]:
+        # Every member is compiled (an informational criterion still has its column);
+        # only those that gate combine.
+        children = [(self.node(m), self.counts(m)) for m in members]
+        gating = [c for c, counts in children if counts]
+        if not gating:
+            return self.b.boolean(mode == "all"), self.zero()
+        outcomes = [c[0] for c in gating]
+        outcome = self.b.all_of(outcomes) if mode == "all" else self.b.any_of(outcomes)
+        return outcome, self.when_null(outcome, self.union([c[1] for c in gating]))
+
+    def materialise(self, e: Criterion | Ruleset) -> None:
+        """Compile a criterion or ruleset into its own column (once), at its level."""
+        if e.id in self.nodes:
+            return
+        self.reading.append(set())
+        if isinstance(e, Criterion):
+            outcome, mask = self.node(e.expr)
+        else:
+            outcome, mask = self.combine(e.mode, e.members)
+        reads = self.reading.pop()
+        level = 1 + max((self.nodes[i][0] for i in reads), default=-1)
+        self.nodes[e.id] = (level, outcome, mask)
+
+
+def compile_program(
+    ruleset: Ruleset, params: Mapping[str, Native | None], backend: Backend
+) -> Program:
+    """Compile ``ruleset`` with the parameters' canonical values (``None``: unset)."""
+    compiler = _Compiler(ruleset, params, backend)
+    compiler.materialise(ruleset)
+    levels: list[list[tuple[str, Any, Mask]]] = []
+    for id, (level, outcome, mask) in compiler.nodes.items():
+        while len(levels) <= level:
+            levels.append([])
+        levels[level].append((id, outcome, mask))
+    return Program(
+        ruleset,
+        compiler.facts,
+        ruleset.criteria(),
+        ruleset.rulesets(),
+        tuple(r for _, r in group_paths(ruleset)),
+        tuple(compiler.derived),
+        tuple(tuple(level) for level in levels),
+    )
