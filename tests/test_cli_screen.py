@@ -108,13 +108,15 @@ def test_the_duckdb_engine_gives_the_same_funnel(tmp_path: Path) -> None:
 
 
 def test_sql_prints_one_query_for_the_dialect() -> None:
-    sqlglot = pytest.importorskip("sqlglot")
+    pytest.importorskip("sqlglot")
     done = run("sql", "--dialect", "spark", "--table", "cohort", *UNITS, "--no-record")
     assert done.returncode == 0, done.stderr
     query = done.stdout
     assert query.lstrip().startswith("WITH")
     assert "`exclusion.dic`" in query and "FROM cohort" in query
-    assert sqlglot.parse_one  # parsed back by tests/test_sql_compile.py
+    units = {"body_weight": "kg", "age": "a", "standard_treatment_duration": "d"}
+    same = lc.to_sql(table="cohort", dialect="spark", units=units, keep_record=False)
+    assert query.rstrip("\n") == same  # the library's query, printed as it is
     bad = run("sql", "--units", "albumin=kPa")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "albumin" in bad.stderr

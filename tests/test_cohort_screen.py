@@ -271,7 +271,9 @@ def test_explain_row_of_a_derived_table_checks_its_settings() -> None:
     copy = results.filter(pl.col("id") == "A")  # a new table: settings are not known
     with pytest.raises(lc.CriteriaInputError, match="screened with"):
         lc.explain_row(copy, 0)
-    assert lc.explain_row(copy, 0, params={"clf_require_coagulopathy": True}).status
+    again = lc.explain_row(copy, 0, params={"clf_require_coagulopathy": True})
+    assert again.status.value == copy["status"][0]
+    assert again.tree.find("clf.coagulopathy").gating is True
     with pytest.raises(lc.CriteriaInputError, match="a row number"):
         lc.explain_row(results, 5)
     with pytest.raises(lc.CriteriaInputError, match="keep_record"):
@@ -332,3 +334,29 @@ def test_a_table_with_no_fact_columns_keeps_its_rows() -> None:
 def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(lc.CriteriaInputError, match="'polars' or 'duckdb'"):
         lc.screen(frame(CLF_PATIENT), units=UNITS, engine="spark")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("day", "valid"),
+    [("1899-12-31", False), ("1900-01-01", True), ("2100-12-31", True), ("2101-01-01", False)],
+)
+def test_the_date_range_on_both_sides_of_each_end(day: str, valid: bool) -> None:
+    for cell in (day, dt.date.fromisoformat(day)):  # as text (CSV) and as a date
+        row = lc.screen(frame({"birth_date": cell})).row(0, named=True)
+        assert (row["errors"] == []) is valid
+        assert (row["record"]["birth_date"] is not None) is valid
+
+
+def test_masks_across_a_word_boundary() -> None:
+    # 70 facts: bits 0-62 in the first word of a mask, 63-69 in the second.
+    flags = [
+        lc.Variable(f"flag_{i:02d}", lc.ValueType(lc.Kind.BOOLEAN), f"Flag {i}", "A test flag.")
+        for i in range(70)
+    ]
+    wide = lc.Ruleset("wide", "Seventy flags", tuple(flags), mode="all")
+    for absent in ([62], [63], [62, 63, 64], [0, 69], list(range(70))):
+        row = {f.name: (None if i in absent else True) for i, f in enumerate(flags)}
+        results = lc.screen(pl.DataFrame([row], schema=dict.fromkeys(row, pl.Boolean)), wide)
+        expected = lc.evaluate({k: v for k, v in row.items() if v is not None}, wide)
+        assert tuple(results["missing"][0]) == expected.missing
+        assert expected.missing == tuple(f"flag_{i:02d}" for i in absent)

@@ -207,3 +207,21 @@ def test_a_whole_number_float_is_a_grade() -> None:
     as_int = lc.evaluate({"hepatic_encephalopathy_grade": 2}, lc.CLF)
     node = "clf.hepatic_encephalopathy"
     assert as_float.tree.find(node).outcome is as_int.tree.find(node).outcome is lc.Outcome.MET
+
+
+def test_the_caches_of_values_read_never_change_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Texts, whole numbers and dates are read once and shared (facts._PARSED, which
+    # forgets everything when full), and criteria of shared values build their node
+    # once per combination (at most 512 kept). Past both bounds, answers are the same.
+    from liverfail_criteria.interpreters import facts
+
+    monkeypatch.setattr(facts, "_PARSED_MAX", 5)
+    monkeypatch.setattr(facts, "_PARSED", {})
+    start = dt.date(2024, 1, 1)
+    for k in range(700):  # 700 distinct assessment dates: more than either cache holds
+        assessed = start + dt.timedelta(days=k)
+        record = {"assessment_date": assessed.isoformat(), "last_drug_abuse_date": "2023-06-01"}
+        node = lc.evaluate(record, lc.EXCLUSIONS).tree.find("exclusion.drug_abuse")
+        days = (assessed - dt.date(2023, 6, 1)).days
+        assert node.outcome.as_bool() is (0 <= days <= 365), assessed
+        assert len(facts._PARSED) <= 5
