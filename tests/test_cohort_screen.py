@@ -360,3 +360,10 @@ def test_masks_across_a_word_boundary() -> None:
         expected = lc.evaluate({k: v for k, v in row.items() if v is not None}, wide)
         assert tuple(results["missing"][0]) == expected.missing
         assert expected.missing == tuple(f"flag_{i:02d}" for i in absent)
+
+
+def test_explain_row_carries_an_id_column_of_any_name() -> None:
+    df = frame(CLF_PATIENT).rename({"id": "patient"})
+    results = lc.screen(df, units=UNITS, id_column="patient")
+    assert results.columns[0] == "patient"
+    assert lc.explain_row(results, 0).record_id == "A"

@@ -59,9 +59,9 @@ def explain_row(
     invalid = {e["field"] for e in row.get("errors") or ()}
     assumed = [n for n in assume_absent if n not in invalid]
     record = row_record(row)
-    id_name = results.columns[0]
-    if id_name in ("row", "id") and row.get(id_name) is not None:
-        record["id"] = row[id_name]
+    row_id = row[results.columns[0]]  # a result's first column is the row's id
+    if row_id is not None:
+        record["id"] = row_id
     result = evaluate(record, ruleset, params=params, assume_absent=assumed)
     _check_agreement(result, row, ruleset)
     return result
