@@ -40,6 +40,8 @@ from .errors import (
     DefinitionError,
     LiverfailError,
     MissingDependencyError,
+    UnreadableSourceError,
+    UnwritableOutputError,
 )
 from .interpreters.record import evaluate
 from .interpreters.text import describe
@@ -88,6 +90,8 @@ __all__ = [
     "Ruleset",
     "Source",
     "UnitSpec",
+    "UnreadableSourceError",
+    "UnwritableOutputError",
     "Value",
     "ValueType",
     "Variable",

@@ -49,6 +49,7 @@ def to_sql(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     schema: Mapping[str, str] | None = None,
     unit_spellings: Mapping[str, Iterable[str]] | None = None,
     dialect: str = "duckdb",
@@ -77,6 +78,9 @@ def to_sql(
         assume_absent: true/false facts to take as false where the cell is empty.
         id_column: the column carried through as the row id; if the table has none,
             the result numbers the rows in a ``row`` column, from 0.
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
         schema: the table's columns, in order: column name to a kind (``"number"``,
             ``"integer"``, ``"string"``, ``"boolean"``, ``"date"``, ``"datetime"``,
             ``"null"``, ``"other"``) or an SQL type of the dialect (``"DOUBLE"``,
@@ -122,6 +126,7 @@ def to_sql(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
         schema=schema,
         unit_spellings=unit_spellings,
         dialect=dialect,
@@ -140,6 +145,7 @@ def screen_duckdb(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
     table: str | None = None,
@@ -165,6 +171,9 @@ def screen_duckdb(
         params: values for the ruleset's parameters.
         assume_absent: true/false facts to take as false where the cell is empty.
         id_column: the column carried through as the row id (else ``row``, from 0).
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
         errors: ``"report"`` lists invalid cells in ``errors``; ``"raise"`` raises the
             first one.
         keep_record: add the ``record`` column, which ``lc.explain_row`` reads.
@@ -192,6 +201,7 @@ def screen_duckdb(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
         errors=errors,
         keep_record=keep_record,
         table=table,
@@ -210,6 +220,7 @@ def screen_spark(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     keep_record: bool = True,
     tune_session: bool = True,
 ) -> Any:
@@ -230,6 +241,9 @@ def screen_spark(
         params: values for the ruleset's parameters.
         assume_absent: true/false facts to take as false where the cell is empty.
         id_column: the column carried through as the row id (else ``row``, from 0).
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
         keep_record: add the ``record`` column (a struct of the facts as read).
         tune_session: exclude Spark's ``CollapseProject`` optimizer rule for the
             session (``spark.sql.optimizer.excludedRules``; the setting stays). The
@@ -257,6 +271,7 @@ def screen_spark(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
         keep_record=keep_record,
         tune_session=tune_session,
     )

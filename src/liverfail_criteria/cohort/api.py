@@ -23,6 +23,7 @@ def screen(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
     engine: Literal["polars", "duckdb"] = "polars",
@@ -49,6 +50,9 @@ def screen(
             (never where it is invalid).
         id_column: the column carried through as the row id; if the table has none,
             the result numbers the rows in a ``row`` column, from 0.
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
         errors: ``"report"`` (the default) leaves an invalid cell out of its row and
             lists it in the row's ``errors``; ``"raise"`` raises the first one.
         keep_record: add the ``record`` column (each row's facts as read), which
@@ -90,6 +94,7 @@ def screen(
             params=params,
             assume_absent=assume_absent,
             id_column=id_column,
+            passthrough=passthrough,
             errors=errors,
             keep_record=keep_record,
         )
@@ -104,6 +109,7 @@ def screen(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
         errors=errors,
         keep_record=keep_record,
     )

@@ -9,6 +9,7 @@ from ..dsl import Criterion, Ruleset
 from ..errors import CriteriaInputError
 from ..interpreters.record import evaluate
 from ..result import Result
+from .inputs import check_results
 from .screen import screening_of
 
 __all__ = ["explain_row", "row_record"]
@@ -37,6 +38,7 @@ def explain_row(
     assume_absent: Iterable[str] | None = None,
 ) -> Result:
     """See :func:`liverfail_criteria.explain_row`."""
+    check_results(results)
     made = screening_of(results)
     if ruleset is None:
         if made is not None:
@@ -53,7 +55,7 @@ def explain_row(
         raise CriteriaInputError(
             "results", "a table without 'record'", "a table screen() made with keep_record=True"
         )
-    if isinstance(i, bool) or not isinstance(i, int) or not -results.height <= i < results.height:
+    if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < results.height:
         raise CriteriaInputError("i", i, f"a row number from 0 to {results.height - 1}")
     row = results.row(i, named=True)
     invalid = {e["field"] for e in row.get("errors") or ()}

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import attrs
 
+from ..arguments import as_flag
 from ..dsl import Ruleset
 from ..errors import CriteriaInputError
 from ..extras import require
@@ -19,6 +20,7 @@ from ..interpreters.frame.compile import (
     mask_column,
 )
 from ..interpreters.vector import Program, mask_position
+from ..whitespace import strip
 from .plan import Plan, UnitTable, prepare
 from .source import column_kinds, to_lazyframe
 from .spellings import scanned_facts, unit_tables
@@ -82,7 +84,7 @@ def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
         return {}
     row = lf.select(**exprs).collect(engine="in-memory").row(0, named=True)
     return {
-        name: sorted({"" if v is None else v.strip() for v in values})
+        name: sorted({"" if v is None else strip(v) for v in values})
         for name, values in row.items()
     }
 
@@ -90,6 +92,7 @@ def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
 def _needed_columns(plan: Plan) -> list[str]:
     """The table's columns the plan reads: the id, the facts, their unit columns."""
     columns = [plan.id_column] if plan.id_column is not None else []
+    columns.extend(plan.passthrough)
     for f in plan.facts:
         columns.append(f.column)
         if f.unit_column is not None:
@@ -107,6 +110,7 @@ def screen(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
 ) -> Any:
@@ -114,7 +118,8 @@ def screen(
     pl = require("polars", extra="cohort", feature="lc.screen")
     if errors not in ("report", "raise"):
         raise CriteriaInputError("errors", errors, "'report' or 'raise'")
-    lf = to_lazyframe(data)
+    keep_record = as_flag("keep_record", keep_record)
+    lf = to_lazyframe(data, id_column)
     kinds = column_kinds(lf.collect_schema())
     prepared = prepare(
         ruleset,
@@ -125,6 +130,7 @@ def screen(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
     )
     ruleset, plan, assumed = prepared.ruleset, prepared.plan, prepared.assume_absent
     # The table is read once, its needed columns only: the unit spellings, the
@@ -162,6 +168,7 @@ def screen(
     outputs: list[Any] = [
         pl.col(_INDEX),
         pl.col(plan.id_output),
+        *[pl.col(name) for name in plan.passthrough],
         status.alias("status"),
         *[pl.col(r.id) for r in compiled.rulesets],
         *[pl.col(c.id) for c in compiled.criteria],
@@ -179,6 +186,7 @@ def screen(
     kept = lf.select(
         pl.col(_INDEX),
         pl.col(plan.id_output),
+        *[pl.col(name) for name in plan.passthrough],
         pl.col(r"^__lc\.(fact|derived|given)\..*$"),
         *[pl.col(r.id) for r in compiled.rulesets],
         *[pl.col(c.id) for c in compiled.criteria],
@@ -215,6 +223,7 @@ def screen(
     )
     results = table.select(
         plan.id_output,
+        *plan.passthrough,
         "status",
         "groups",
         "missing",

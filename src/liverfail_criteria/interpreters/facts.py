@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..arguments import as_mapping
 from ..dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
     IMPLIED_FALSE_FOR_MALE,
@@ -254,7 +255,7 @@ def resolve_params(
     ruleset reads, in order.
     """
     declared = _declared_parameters(ruleset)
-    given = dict(params or {})
+    given = as_mapping("params", params)
     for name in given:
         if name not in declared:
             raise CriteriaInputError(

@@ -16,6 +16,7 @@ from itertools import chain
 from typing import Any
 
 from .. import logic
+from ..arguments import as_names
 from ..dsl import (
     AllOf,
     AnyOf,
@@ -542,8 +543,7 @@ def evaluate(
         if not params
         else _compile(ruleset, resolve_params(ruleset, params))
     )
-    if isinstance(assume_absent, str):
-        assume_absent = (assume_absent,)
+    assume_absent = as_names("assume_absent", assume_absent)
     facts, record_id = read_record(record, compiled.variables, assume_absent)
     tree = compiled.root(facts)
     groups = []

@@ -31,6 +31,7 @@ import attrs
 import pint
 
 from ..errors import CriteriaInputError
+from ..whitespace import WS, strip
 from .spelling import to_pint
 
 __all__ = [
@@ -53,7 +54,7 @@ SIGNIFICANT_DIGITS = 12
 _LOCK = threading.Lock()
 #: A number as values are written: ASCII digits only, as every engine reads them.
 NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_NUMBER = re.compile(rf"^\s*({NUMBER_TEXT})\s*(.*?)\s*$")
+_NUMBER = re.compile(rf"^{WS}*({NUMBER_TEXT}){WS}*(.*?){WS}*$")
 
 
 #: Magnitudes ``lo <= |x| < hi`` that :func:`quantise` rounds; others are kept as is.
@@ -217,7 +218,7 @@ class UnitSpec:
             magnitude, unit_text = float(m.group(1)), m.group(2)
             if not math.isfinite(magnitude):  # "1e999 umol/L"
                 raise CriteriaInputError(field, value, "a finite number")
-            original = value.strip()
+            original = strip(value)
             factor = self._factors.get(unit_text)  # the common case: a spelling seen before
             if factor is not None:
                 converted = quantise(magnitude * factor)
@@ -234,7 +235,7 @@ class UnitSpec:
                     field, value, "a mapping with 'value' and 'unit' (or a FHIR 'code')"
                 )
             magnitude = _finite_number(value["value"], field, value)
-            original = f"{value['value']} {unit_text or ''}".strip()
+            original = strip(f"{value['value']} {unit_text or ''}")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             magnitude = _finite_number(value, field, value)
             if not self.bare_number:

@@ -30,14 +30,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...errors import CriteriaInputError
+from ...whitespace import WHITESPACE
 
 __all__ = ["ANY", "DIALECTS", "WHITESPACE", "SqlDialect", "dialect_for"]
 
-#: Unicode White_Space: what polars' ``strip_chars()`` and regex ``\s`` match.
-WHITESPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 _HEX = WHITESPACE.encode("utf-8").hex().upper()
 # The class of WHITESPACE in RE2 and Java syntax, and in PostgreSQL's.
 _WS_RE2 = (

@@ -62,6 +62,7 @@ def build_query(
         errors = d.empty(d.error_type())
     outputs: list[tuple[str, Any]] = [
         (plan.id_output, id_expr),
+        *[(name, source_column(name)) for name in plan.passthrough],
         ("status", status),
         ("groups", groups),
         ("missing", missing_list(compiled, d)),

@@ -87,6 +87,7 @@ def screen_spark(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     keep_record: bool = True,
     tune_session: bool = True,
 ) -> Any:
@@ -108,6 +109,7 @@ def screen_spark(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
     )
     d = Spark()
     found = scan_spellings(_Rows(spark), source, prepared.plan, d)
