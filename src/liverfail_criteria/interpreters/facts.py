@@ -186,7 +186,9 @@ def read_record(
             raise CriteriaInputError(
                 str(name), raw, f"a known fact name{did_you_mean(str(name), variables)}"
             )
-        if raw is None:
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+            # NaN is how pandas, NumPy and Parquet hold a missing number: missing here
+            # too, as in every screening engine (an infinity is a value, and refused).
             continue
         value_type = var.value_type
         if (raw is True or raw is False) and value_type.kind is Kind.BOOLEAN:
