@@ -613,9 +613,16 @@ class Site:
                 name = f'<span id="parameter-{p.name}"></span>{_code(p.name)}'
             else:
                 name = f"[{_code(p.name)}]({self.parameter_href(p, here)})"
+            accepted = ""
+            if p.plausible is not None:
+                unit = p.value_type.unit
+                symbol = f" {unit.symbol}" if unit is not None and unit.symbol else ""
+                low, high = (_number(x) for x in p.plausible)
+                accepted = f"; {low} to {high}{escape(symbol, table=True)}"
             rows.append(
                 (
-                    f"{name}<br>{_value_type_text(p)}; {escape(default_text(p), table=True)}",
+                    f"{name}<br>{_value_type_text(p)}; {escape(default_text(p), table=True)}"
+                    f"{accepted}",
                     escape(p.description, table=True),
                     decision or "—",
                 )
@@ -752,9 +759,12 @@ class Site:
                 (
                     "Plausible range",
                     f"{low} to {high}{' ' + escape(unit.symbol) if unit.symbol else ''} "
-                    "(a value outside is refused as an input error)",
+                    "(a value outside is refused as an input error, with the likely "
+                    "unit mistake where one fits)",
                 )
             )
+            if v.plausible_reason:
+                items.append(("Why this range", escape(v.plausible_reason)))
         items.append(("LOINC", _loinc_links(v.loinc) if v.loinc else "none"))
         items.append(("Description", escape(v.description)))
         items.append(("Read by", read_by))
