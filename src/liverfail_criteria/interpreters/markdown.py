@@ -169,7 +169,15 @@ def _value_type_text(variable: Variable | Parameter) -> str:
 def _spellings(unit: UnitSpec) -> str:
     """The spellings a unit accepts, and how other units and bare numbers are treated."""
     text = ", ".join(_code(a) for a in unit.accepted)
-    text += " only" if unit.closed else ", or any other unit of the same dimension"
+    if unit.closed:
+        text += " only"
+    elif unit.whole_of is not None:
+        per = 1 / unit.whole_of
+        step = f"1/{per:.0f}" if abs(per - round(per)) < 1e-9 else _number(unit.whole_of)
+        text += f", or any other unit that is a whole number of {step}"
+        text += f" {escape(unit.symbol)} ({escape(unit.refused)})" if unit.refused else ""
+    else:
+        text += ", or any other unit of the same dimension"
     for reference, factor in unit.alternates:
         text += (
             f"; units of the dimension of {_code(reference)} convert at "

@@ -157,8 +157,10 @@ class UnitSpec:
         closed: accept only the spellings in :attr:`accepted` (up to UCUM
             annotations), not every unit of the same dimension: an INR is no
             percentage, and a percentage is not written as a plain fraction.
-        refused: for a closed specification, why other units of the dimension are
-            refused (added to the error).
+        refused: for a closed specification, or one with :attr:`whole_of`, why other
+            units of the dimension are refused (added to the error).
+        whole_of: accept only units that are a whole number of this many canonical
+            units (an age: whole months, 1/12 of a year; not days or weeks).
         mistakes: the units a value of this kind is often written in by mistake, in
             the order they are suggested (see :meth:`suggestion`).
     """
@@ -170,6 +172,7 @@ class UnitSpec:
     bare_number: bool = False
     closed: bool = False
     refused: str = ""
+    whole_of: float | None = None
     mistakes: tuple[Mistake, ...] = ()
     _factors: dict[str, float] = attrs.field(
         factory=dict, init=False, repr=False, eq=False, hash=False
@@ -215,6 +218,13 @@ class UnitSpec:
             )
         if not (math.isfinite(f) and f > 0):
             raise CriteriaInputError(field, unit_text, f"a unit such as {self._examples()}")
+        if self.whole_of is not None:
+            whole = f / self.whole_of
+            if round(whole) < 1 or abs(whole - round(whole)) > 1e-9 * whole:
+                why = f"; {self.refused}" if self.refused else ""
+                raise CriteriaInputError(
+                    field, unit_text, f"a unit such as {self._examples()}{why}"
+                )
         f = float(f"{f:.15g}")  # drop pint's own float noise (10.000000000000002 → 10)
         self._factors[unit_text] = f
         return f

@@ -123,7 +123,7 @@ YEARS = UnitSpec(
     canonical="a",
     symbol="years",
     accepted=("a", "years", "year", "mo", "months", "month"),
-    closed=True,
+    whole_of=1 / 12,
     refused=(
         "an age in days or weeks is not a number of completed years for every birth "
         "date ('6574 d' is 18 years for some, 17 for others): give birth_date with "
