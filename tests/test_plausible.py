@@ -192,6 +192,8 @@ BAD_PARAMS = [
     ({"total_bilirubin_uln": "40.001 umol/L"}, "a value from 10 to 40"),
     ({"clf_platelet_threshold": "-5 10*9/L"}, "a value from 1 to 3000"),
     ({"clf_platelet_threshold": "100 /uL"}, "100 ×10³/µL was probably meant"),
+    ({"aclf_onset_days_before_diagnosis": "-1 d"}, "a value from 0 to 28"),
+    ({"aclf_onset_days_before_diagnosis": "29 d"}, "a value from 0 to 28"),
 ]
 
 
@@ -222,6 +224,8 @@ def test_parameters_are_checked_as_record_values(params: dict[str, str], fragmen
         {"total_bilirubin_uln": "1.2 mg/dL"},
         {"clf_platelet_threshold": "1 10*9/L"},
         {"clf_platelet_threshold": "150 G/L"},
+        {"aclf_onset_days_before_diagnosis": "0 d"},
+        {"aclf_onset_days_before_diagnosis": "4 wk"},
     ],
     ids=repr,
 )
