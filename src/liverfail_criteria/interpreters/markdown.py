@@ -169,7 +169,15 @@ def _value_type_text(variable: Variable | Parameter) -> str:
 def _spellings(unit: UnitSpec) -> str:
     """The spellings a unit accepts, and how other units and bare numbers are treated."""
     text = ", ".join(_code(a) for a in unit.accepted)
-    text += " only" if unit.closed else ", or any other unit of the same dimension"
+    if unit.closed:
+        text += " only"
+    elif unit.whole_of is not None:
+        per = 1 / unit.whole_of
+        step = f"1/{per:.0f}" if abs(per - round(per)) < 1e-9 else _number(unit.whole_of)
+        text += f", or any other unit that is a whole number of {step}"
+        text += f" {escape(unit.symbol)} ({escape(unit.refused)})" if unit.refused else ""
+    else:
+        text += ", or any other unit of the same dimension"
     for reference, factor in unit.alternates:
         text += (
             f"; units of the dimension of {_code(reference)} convert at "
@@ -428,6 +436,11 @@ class Site:
             return "**Informational**: evaluated and shown, never counted."
         if isinstance(criterion.gating, Parameter):
             p = criterion.gating
+            if p.default:
+                return (
+                    "**Gating by default**; **informational** when the parameter "
+                    f"{_code(p.name)} is false ({escape(default_text(p))})."
+                )
             return (
                 "**Informational by default**; **gating** when the parameter "
                 f"{_code(p.name)} is true ({escape(default_text(p))})."
@@ -442,6 +455,8 @@ class Site:
         if criterion.gating is False:
             return "informational"
         if isinstance(criterion.gating, Parameter):
+            if criterion.gating.default:
+                return "gating by default; a parameter can make it informational"
             return "informational by default; a parameter can make it gating"
         return "gating"
 
@@ -487,6 +502,14 @@ class Site:
             )
         if criterion.decisions:
             entries.append(("Decisions", self._decision_links(criterion.decisions, here)))
+        if criterion.title_when is not None:
+            parameter, title = criterion.title_when
+            entries.append(
+                (
+                    "Title",
+                    f"{escape(title)} when the parameter {_code(parameter.name)} is true",
+                )
+            )
         heading = f"### {escape(criterion.title)} {{ #{criterion.id} }}"
         card = _card(
             "lc-card lc-criterion",
@@ -613,9 +636,16 @@ class Site:
                 name = f'<span id="parameter-{p.name}"></span>{_code(p.name)}'
             else:
                 name = f"[{_code(p.name)}]({self.parameter_href(p, here)})"
+            accepted = ""
+            if p.plausible is not None:
+                unit = p.value_type.unit
+                symbol = f" {unit.symbol}" if unit is not None and unit.symbol else ""
+                low, high = (_number(x) for x in p.plausible)
+                accepted = f"; {low} to {high}{escape(symbol, table=True)}"
             rows.append(
                 (
-                    f"{name}<br>{_value_type_text(p)}; {escape(default_text(p), table=True)}",
+                    f"{name}<br>{_value_type_text(p)}; {escape(default_text(p), table=True)}"
+                    f"{accepted}",
                     escape(p.description, table=True),
                     decision or "—",
                 )
@@ -752,9 +782,12 @@ class Site:
                 (
                     "Plausible range",
                     f"{low} to {high}{' ' + escape(unit.symbol) if unit.symbol else ''} "
-                    "(a value outside is refused as an input error)",
+                    "(a value outside is refused as an input error, with the likely "
+                    "unit mistake where one fits)",
                 )
             )
+            if v.plausible_reason:
+                items.append(("Why this range", escape(v.plausible_reason)))
         items.append(("LOINC", _loinc_links(v.loinc) if v.loinc else "none"))
         items.append(("Description", escape(v.description)))
         items.append(("Read by", read_by))
@@ -768,6 +801,13 @@ class Site:
         registry = f"[{trial.registry_id}]({REGISTRY_URL.format(trial.registry_id)})"
         *first, last = (str(d) for d in trial.follow_up_visits_days)
         visits = f"{', '.join(first)} and {last}" if first else last
+        # Facts the protocol text does not give: each cites the registry record.
+        cited = (
+            f" (source: [{escape(trial.registry_source)}]"
+            f"({REGISTRY_URL.format(trial.registry_id)}))"
+            if trial.registry_source
+            else ""
+        )
         parts = [
             "# The trial",
             self.generated_note(),
@@ -776,10 +816,10 @@ class Site:
                 [
                     ("Title", escape(trial.title)),
                     ("Registry", registry),
-                    ("Sponsor", escape(trial.sponsor)),
-                    ("Design", escape(trial.phase)),
+                    ("Sponsor", escape(trial.sponsor) + cited),
+                    ("Design", escape(trial.phase) + cited),
                     ("Conditions", _bullets(escape(c) for c in trial.conditions)),
-                    ("Follow-up visits", f"Days {visits} after the infusion."),
+                    ("Follow-up visits", f"Days {visits} after the infusion{cited}."),
                 ],
             ),
             "## Arms and doses",

@@ -8,6 +8,7 @@ reading this library takes.
 
 from __future__ import annotations
 
+from ..dictionary import VARIABLES
 from ..dsl.rules import Decision
 from ..dsl.types import BOOLEAN, Kind, ValueType
 from ..dsl.variable import Parameter
@@ -15,6 +16,7 @@ from ..units import specs
 
 __all__ = [
     "ACLF_COAGULOPATHY_INCLUSIVE",
+    "ACLF_ONSET_DAYS_BEFORE_DIAGNOSIS",
     "CLF_PLATELET_THRESHOLD",
     "CLF_REQUIRE_COAGULOPATHY",
     "DECISIONS",
@@ -30,18 +32,25 @@ TOTAL_BILIRUBIN_ULN = Parameter(
     "when a record carries no total_bilirubin_uln of its own. No default: without "
     "either, the CLF bilirubin criterion is UNKNOWN.",
     default=None,
+    plausible=VARIABLES["total_bilirubin_uln"].plausible,
+    plausible_reason=VARIABLES["total_bilirubin_uln"].plausible_reason,
 )
 CLF_REQUIRE_COAGULOPATHY = Parameter(
     "clf_require_coagulopathy",
     BOOLEAN,
-    "Make the CLF coagulopathy item (PTA ≤ 40 % or INR ≥ 1.5) required instead of informational.",
-    default=False,
+    "Require the CLF coagulopathy item (PTA ≤ 40 % or INR ≥ 1.5, not explained by "
+    "another cause). Set false to make it informational, reading 'with or without' as "
+    "qualifying the coagulopathy too.",
+    default=True,
 )
 CLF_PLATELET_THRESHOLD = Parameter(
     "clf_platelet_threshold",
     ValueType(Kind.QUANTITY, unit=specs.PLATELETS),
     "Below this count the CLF item 'significantly decreased platelet value' is shown as met.",
     default="100 10*9/L",
+    plausible=VARIABLES["platelets"].plausible,
+    plausible_reason="A threshold is compared with counts, so it must be a count a "
+    "laboratory could report: " + VARIABLES["platelets"].plausible_reason,
 )
 ACLF_COAGULOPATHY_INCLUSIVE = Parameter(
     "aclf_coagulopathy_inclusive",
@@ -49,6 +58,19 @@ ACLF_COAGULOPATHY_INCLUSIVE = Parameter(
     "Read the ACLF coagulopathy thresholds as inclusive (INR ≥ 1.5 or PTA ≤ 40 %), as "
     "the CLF group writes them, instead of strict as the ACLF text writes them.",
     default=False,
+)
+
+ACLF_ONSET_DAYS_BEFORE_DIAGNOSIS = Parameter(
+    "aclf_onset_days_before_diagnosis",
+    ValueType(Kind.QUANTITY, unit=specs.DAYS),
+    "How many days before diagnosis_date an ascites or encephalopathy onset still "
+    "counts for the ACLF complications criterion (the window is this many days before "
+    "the diagnosis to 28 days after it, both ends inclusive).",
+    default="0 d",
+    plausible=(0, 28),
+    plausible_reason="From none to the 4 weeks the protocol's own window spans (APASL "
+    "counts 4 weeks from the acute insult); a negative number of days, or more than 4 "
+    "weeks before the diagnosis, is no reading of 'within 4 weeks after being diagnosed'.",
 )
 
 # -- decisions -----------------------------------------------------------------------
@@ -60,13 +82,49 @@ AGE = Decision(
     "Eligible from the 18th birthday until the day before the 66th: 18 ≤ age < 66 "
     "years, which is 18 to 65 in completed years. From birth_date, age is counted in "
     "calendar years at the assessment date (a 29 February birthday falls on 1 March in "
-    "common years); an age given as a duration counts years "
-    "of 365.25 days (UCUM's 'a'). A record whose age disagrees with its birth_date "
-    "and assessment_date is refused.",
+    "common years); an age given in years or months counts years of 365.25 days "
+    "(UCUM's 'a'), and an age in days or weeks is refused (see age-duration-units). A "
+    "record whose age disagrees with its birth_date and assessment_date is refused.",
     "'Between 18 to 65 years old' names both ends as ages a person is; a 65-year-old "
     "is 65 until their 66th birthday.",
     "Exclusive ends, or 65 as an exact duration (age ≤ 65.0 years), which would "
     "exclude patients aged 65 and a few days.",
+)
+AGE_DURATION_UNITS = Decision(
+    "age-duration-units",
+    "An age is given in years or months, not days or weeks",
+    "Aged between 18 to 65 years old",
+    "age is accepted in years ('52 a', '52 years') or months ('630 mo'), counted in "
+    "completed years (months ÷ 12). An age given in days, weeks or hours is refused, "
+    "with the advice to give birth_date with assessment_date, or the age in years.",
+    "Completed years depend on the calendar, not on a number of days: '6574 d' is "
+    "18 years for a person whose 18 years held 5 leap days and 17 years and 364 days "
+    "for one whose held 4, so the same record would be eligible or not depending on a "
+    "birth date it does not hold. Completed months convert to completed years exactly "
+    "(12 to a year); days and weeks do not. A record that has the birth date can give "
+    "it, and one that has only an age in days almost always came from one.",
+    "Accept a number of days only where every possible birth date gives the same "
+    "completed years (all but about two days around each birthday), or count years of "
+    "365.25 days as UCUM's 'a' does: both give an answer a clinician cannot check "
+    "against the patient's birthday.",
+)
+PLAUSIBLE_VALUES = Decision(
+    "implausible-values-refused",
+    "Values no laboratory reports are refused, with the likely unit mistake",
+    "Body weight>40kg; Aged between 18 to 65 years old",
+    "Every quantity, here and in every other criterion, has a plausible range (the "
+    "data dictionary gives each with its "
+    "reason); a value outside it is refused, naming the unit it was probably meant in "
+    "where the same number in a commonly confused unit is plausible ('15 /uL' "
+    "platelets: 15 ×10³/µL was probably meant). Parameters get the same checks "
+    "(total_bilirubin_uln from 10 to 40 µmol/L). A FHIR Quantity's UCUM code is its "
+    "unit, and a unit text that does not mean the same is refused.",
+    "A value in the wrong unit is read as a real, usually extreme, result: '15 /uL' "
+    "platelets are 0.015 ×10⁹/L, a silent severe thrombocytopenia that would exclude "
+    "the patient. The library cannot know which unit was meant, so it refuses rather "
+    "than guesses, and says what the likely mistake is.",
+    "Convert the value in the likely unit silently (a guess that is sometimes wrong), "
+    "or accept every value of the right dimension (today's silent misreadings).",
 )
 BODY_WEIGHT = Decision(
     "body-weight-strict",
@@ -121,14 +179,35 @@ CLF_WITH_OR_WITHOUT = Decision(
     "With or without significantly decreased platelet (PLT) value, prothrombin activity "
     "(PTA)≤40% (or international normalized ratio (INR)≥1.5), other reasons excluded; "
     "With or without refractory ascites or portal hypertension",
-    "Low albumin, decreased platelets, coagulopathy (PTA ≤ 40 % or INR ≥ 1.5, "
-    "inclusive as written) and refractory ascites or portal hypertension are evaluated "
-    "and shown but do not gate. 'Other reasons excluded' (coagulopathy from "
-    "anticoagulants or other non-hepatic causes) is left to the clinician: no fact "
-    "encodes it.",
+    "Low albumin, decreased platelets, and refractory ascites or portal hypertension "
+    "are evaluated and shown but do not gate. The coagulopathy in the same sentence as "
+    "the platelets is not one of them: see clf-coagulopathy-required.",
     "'With or without' means the group admits patients either way.",
-    "Require the coagulopathy item, reading the PTA/INR clause as a requirement of its "
-    "own: set clf_require_coagulopathy.",
+    "None: each of these items is optional in every reading.",
+)
+CLF_COAGULOPATHY = Decision(
+    "clf-coagulopathy-required",
+    "CLF requires the coagulopathy, PTA ≤ 40 % or INR ≥ 1.5, not explained by another cause",
+    "With or without significantly decreased platelet (PLT) value, prothrombin activity "
+    "(PTA)≤40% (or international normalized ratio (INR)≥1.5), other reasons excluded",
+    "The CLF group requires PTA ≤ 40 % or INR ≥ 1.5 (inclusive, as written) and "
+    "coagulopathy_other_cause = false. A coagulopathy explained by another cause (a "
+    "vitamin K antagonist, vitamin K deficiency, DIC) does not count. When the "
+    "coagulopathy would meet the item and coagulopathy_other_cause is not recorded, the "
+    "item is UNKNOWN and the fact is listed as missing; it is not assumed absent (a "
+    "site that rules other causes out for every patient can pass "
+    "assume_absent={'coagulopathy_other_cause'}, and the tree marks it). PTA > 40 % "
+    "and INR < 1.5 fail the item whatever the cause.",
+    "The sentence renders item 3 of the chronic liver failure definition of the Chinese "
+    "2018 guideline for liver failure ('platelets markedly decreased, PTA ≤ 40 % (or "
+    "INR ≥ 1.5), other causes excluded'): the coagulopathy is what defines liver "
+    "failure in a cirrhotic; 'with or without' qualifies the platelets. A cirrhotic "
+    "with bilirubin 3 × ULN, INR 1.2 and PTA 70 % has decompensated cirrhosis, not "
+    "chronic liver failure. 'Other reasons excluded' is part of the same definition: an "
+    "INR raised by warfarin measures the drug, not the liver's synthetic failure, so "
+    "the reason is a recorded fact, and a missing one is unknown like any other fact.",
+    "Read 'with or without' as qualifying the coagulopathy too, so that it is "
+    "informational: set clf_require_coagulopathy = false.",
     CLF_REQUIRE_COAGULOPATHY,
 )
 CLF_PLATELETS = Decision(
@@ -177,17 +256,41 @@ ACLF_SYMPTOMS = Decision(
     "'Such as' lists examples; one accompanying symptom suffices.",
     "All three symptoms.",
 )
+ACLF_COMPLICATION_DEVELOPED = Decision(
+    "aclf-complication-developed",
+    "A complication that developed in the window counts, whether or not it persists",
+    "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after being diagnosed",
+    "Each branch asks whether the complication developed, not whether it is present at "
+    "assessment: ascites (developed ascites, now or earlier in this illness) with "
+    "ascites_onset_date in the window, or hepatic_encephalopathy (developed "
+    "encephalopathy in this illness) with hepatic_encephalopathy_onset_date in the "
+    "window. An onset date implies the finding (marked implied in the tree), so the "
+    "date alone is enough; refractory_ascites implies ascites; a current "
+    "hepatic_encephalopathy_grade ≥ 1 implies hepatic_encephalopathy. ascites = false "
+    "or hepatic_encephalopathy = false makes its branch NOT MET. A record that says a "
+    "complication never developed and also gives its onset date, refractory ascites or a "
+    "current grade ≥ 1 is refused (evaluate) or has the cells of both facts left out and "
+    "reported (screen, SQL). A current grade 0 says nothing about the past.",
+    "'Complicated with ... within 4 weeks' dates an event. Encephalopathy that began on "
+    "day 5 and resolved on lactulose was a complication of this illness; reading the "
+    "current grade would make the patient ineligible for responding to standard care.",
+    "Require the complication to be present at assessment as well.",
+)
 ACLF_ONSET_WINDOW = Decision(
     "aclf-onset-window",
     "Ascites or encephalopathy starting 0 to 28 days after the diagnosis",
     "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after being diagnosed",
-    "Met if ascites is present with ascites_onset_date 0 to 28 days (inclusive) after "
-    "diagnosis_date, or hepatic_encephalopathy_grade ≥ 1 with "
-    "hepatic_encephalopathy_onset_date in the same window. ascites = false or grade 0 "
-    "records the complication's absence.",
-    "'Within 4 weeks after' counts 28 days from the day of diagnosis, both ends "
-    "included; a complication that began before the diagnosis does not count.",
-    "Complications present at any time, or a window that includes earlier onset.",
+    "The onset date is 0 to 28 days after diagnosis_date, both ends inclusive. The "
+    "parameter aclf_onset_days_before_diagnosis (default 0 days) extends the window to "
+    "start that many days before the diagnosis.",
+    "'Within 4 weeks after being diagnosed' counts 28 days from the day of diagnosis, "
+    "both ends included, as written. A hepatologist would add that APASL counts the 4 "
+    "weeks from the acute insult, and that ascites or encephalopathy is often what "
+    "brings the patient in, days before the formal diagnosis of ACLF; the protocol's "
+    "words do not admit that by default, so the parameter is there for sites that do.",
+    "Count complications noticed shortly before the diagnosis, as APASL counts from the "
+    "acute insult: set aclf_onset_days_before_diagnosis (for example '7 d').",
+    ACLF_ONSET_DAYS_BEFORE_DIAGNOSIS,
 )
 ACLF_JAUNDICE = Decision(
     "aclf-jaundice",
@@ -201,8 +304,14 @@ ACLF_COAGULOPATHY = Decision(
     "aclf-coagulopathy-strict",
     "ACLF coagulopathy thresholds are strict, as written",
     "Coagulation disorders, INR>1.5 or PTA<40%",
-    "INR > 1.5 or PTA < 40 %, although the CLF group writes ≤ 40 % and ≥ 1.5.",
-    "The ACLF text writes strict inequalities; the encoded rule follows the text.",
+    "INR > 1.5 or PTA < 40 %, although the CLF group writes ≤ 40 % and ≥ 1.5; the "
+    "criterion's title follows the parameter. Unlike the CLF item, no 'other cause' "
+    "fact stops the coagulopathy from counting.",
+    "The ACLF text writes strict inequalities; the encoded rule follows the text. The "
+    "ACLF text has no 'other reasons excluded': the group is defined by acute jaundice "
+    "(bilirubin ≥ 85 µmol/L) with ascites or encephalopathy, where a coagulopathy is "
+    "the expected consequence of the acute hepatic insult; DIC is an exclusion of its "
+    "own, and an anticoagulated patient is left to the clinician's exclusion.",
     "Inclusive thresholds as in the CLF group: set aclf_coagulopathy_inclusive.",
     ACLF_COAGULOPATHY_INCLUSIVE,
 )
@@ -240,7 +349,9 @@ MALE_NOT_PREGNANT = Decision(
     "Men are known not to be pregnant or lactating",
     "Combined with pregnancy or lactation",
     "For sex = 'male', pregnant and lactating are known false (marked as implied in the "
-    "tree). A record that says a man is pregnant or lactating is refused as an error.",
+    "tree). A record that says a man is pregnant or lactating is refused as an error. "
+    "The same rule of implication (dictionary.IMPLICATIONS) marks the facts an ACLF "
+    "onset date implies.",
     "Otherwise every male record would stay UNDETERMINED for want of a pregnancy test.",
     "None.",
 )
@@ -268,17 +379,21 @@ EXCLUSION_FACTS = Decision(
 #: Every interpretation decision, in protocol order.
 DECISIONS: tuple[Decision, ...] = (
     AGE,
+    AGE_DURATION_UNITS,
+    PLAUSIBLE_VALUES,
     BODY_WEIGHT,
     CLF_BACKGROUND,
     BILIRUBIN_ULN,
     CLF_BILIRUBIN_STRICT,
     CLF_ALBUMIN_UNIT,
     CLF_WITH_OR_WITHOUT,
+    CLF_COAGULOPATHY,
     CLF_PLATELETS,
     CLF_ENCEPHALOPATHY,
     TREATMENT,
     ACLF_PREAMBLE,
     ACLF_SYMPTOMS,
+    ACLF_COMPLICATION_DEVELOPED,
     ACLF_ONSET_WINDOW,
     ACLF_JAUNDICE,
     ACLF_COAGULOPATHY,

@@ -25,9 +25,12 @@ import attrs
 from ...cohort.plan import FactColumn, Plan, UnitTable
 from ...dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
-    IMPLIED_FALSE_FOR_MALE,
+    IMPLICATIONS,
     NOT_AFTER_ASSESSMENT,
     PAO2_FIO2_TOLERANCE_MMHG,
+    Implication,
+    implication_groups,
+    premise_expected,
 )
 from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE, ISO_DATE_TEXT
@@ -241,13 +244,16 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
         symbol = spec.symbol
         outside = present & ((converted < lo) | (converted > hi))
         expected = expected.when(outside).then(
-            pl.format(
-                f"a value from {_fmt(lo)} to {_fmt(hi)} {symbol}".rstrip()
-                + " (it is {}"
-                + f" {symbol}".rstrip()
-                + " after conversion)"
-                + (f"; {variable.hint}" if variable.hint else ""),
-                converted.cast(pl.String),
+            pl.concat_str(
+                pl.format(
+                    f"a value from {_fmt(lo)} to {_fmt(hi)} {symbol}".rstrip()
+                    + " (it is {}"
+                    + f" {symbol}".rstrip()
+                    + " after conversion)"
+                    + (f"; {variable.hint}" if variable.hint else ""),
+                    converted.cast(pl.String),
+                ),
+                _suggestion(spec, lo, hi, number),
             )
         )
     expected = expected.otherwise(pl.lit(None, dtype=pl.String))
@@ -279,6 +285,26 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
         },
         _error(name, shown, expected, flag),
     )
+
+
+def _suggestion(spec: Any, lo: float, hi: float, number: Any) -> Any:
+    """The likely unit mistake of a value outside its range, as the reference gives it.
+
+    The first of the unit specification's mistakes in whose unit the number as written
+    is a value from ``lo`` to ``hi`` (the plain product, as the reference compares it);
+    an empty text if none.
+    """
+    import polars as pl
+
+    chosen: Any = None
+    for factor, text in spec.mistake_factors():
+        product = number * factor
+        fits = (product >= lo) & (product <= hi)
+        said = pl.format("; " + text, number.cast(pl.String))
+        chosen = pl.when(fits).then(said) if chosen is None else chosen.when(fits).then(said)
+    if chosen is None:
+        return pl.lit("")
+    return chosen.otherwise(pl.lit(""))
 
 
 def _outside(variable: Any, converted: Any) -> Any:
@@ -528,18 +554,51 @@ def _check_consistency(checks: _Checks) -> None:
         )
         for name in ("pao2_fio2_ratio", "pao2", "fio2"):
             checks.clear(name, wrong, _pre(name).cast(pl.String), why)
-    if checks.has("sex"):
-        male = _fact("sex") == "male"
-        flags = [n for n in IMPLIED_FALSE_FOR_MALE if checks.has(n)]
-        contradicted = [male & _fact(n).fill_null(False) for n in flags]
-        for name, wrong in zip(flags, contradicted, strict=True):
-            checks.clear(name, wrong, pl.lit("true"), "false or nothing, since sex is 'male'")
+    _check_implications(checks)
+
+
+def _premise(i: Implication) -> Any:
+    """Where implication ``i``'s premise holds (false where the premise is missing)."""
+    import polars as pl
+
+    premise = _fact(i.premise)
+    if i.test == "equals":
+        return (premise == pl.lit(i.operand)).fill_null(False)
+    if i.test == "true":
+        return premise.fill_null(False)
+    if i.test == "given":
+        return premise.is_not_null()
+    return (premise >= pl.lit(i.operand)).fill_null(False)
+
+
+def _premise_shown(i: Implication) -> Any:
+    import polars as pl
+
+    if i.test == "equals":
+        return pl.lit(str(i.operand))
+    if i.test == "true":
+        return pl.lit("true")
+    return _pre(i.premise).cast(pl.String)
+
+
+def _check_implications(checks: _Checks) -> None:
+    """A fact given the value its premise rules out: the cells of both are left out."""
+    import polars as pl
+
+    for group in implication_groups():
+        if not checks.has(group[0].premise):
+            continue
+        found = [i for i in group if checks.has(i.fact)]
+        contradicted = [_premise(i) & (_fact(i.fact) == (not i.value)) for i in found]
+        for i, wrong in zip(found, contradicted, strict=True):
+            shown = pl.lit("false" if i.value else "true")
+            checks.clear(i.fact, wrong, shown, i.expected)
         if contradicted:
             checks.clear(
-                "sex",
+                group[0].premise,
                 pl.any_horizontal(contradicted),
-                pl.lit("male"),
-                "a sex that agrees with " + " and ".join(flags),
+                _premise_shown(group[0]),
+                premise_expected(tuple(found)),
             )
 
 
@@ -649,8 +708,7 @@ _CHECKED = (
     "pao2_fio2_ratio",
     "pao2",
     "fio2",
-    "sex",
-    *IMPLIED_FALSE_FOR_MALE,
+    *{n: None for i in IMPLICATIONS for n in (i.premise, i.fact)},
 )
 
 
@@ -690,7 +748,7 @@ def _absent_facts(plan: Plan) -> dict[str, Any]:
 def _implied(
     plan: Plan, assume_absent: Iterable[str], flags: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
-    """Facts implied by ``sex = "male"`` and the caller's closed-world assumptions.
+    """Facts implied by other facts and by the caller's closed-world assumptions.
 
     A fact whose cell was invalid is not assumed absent: an unreadable value is not
     the absence of a record.
@@ -698,14 +756,13 @@ def _implied(
     import polars as pl
 
     out: dict[str, Any] = {}
-    if "sex" in {f.name for f in plan.facts}:
-        male = (_fact("sex") == "male").fill_null(False)
-        for name in IMPLIED_FALSE_FOR_MALE:
-            if name in plan.variables:
-                current = _fact(name)
-                out[fact_column(name)] = (
-                    pl.when(current.is_null() & male).then(False).otherwise(current)
-                )
+    present = {f.name for f in plan.facts}
+    for i in IMPLICATIONS:
+        if i.premise in present and i.fact in plan.variables:
+            current = out.get(fact_column(i.fact), _fact(i.fact))
+            out[fact_column(i.fact)] = (
+                pl.when(current.is_null() & _premise(i)).then(i.value).otherwise(current)
+            )
     for name in assume_absent:
         current = out.get(fact_column(name), _fact(name))
         own = [pl.col(c) for c in flags.get(name, ())]
