@@ -233,7 +233,7 @@ class UnitSpec:
     def _case_note(self, unit_text: str) -> str:
         """A note for a spelling that is an accepted one but for upper and lower case."""
         for a in self.accepted:
-            if a != unit_text and a.lower() == unit_text.strip().lower():
+            if a != unit_text and a.lower() == strip(unit_text).lower():
                 return f" (units are case-sensitive: write {a!r})"
         return ""
 
@@ -367,7 +367,7 @@ class UnitSpec:
                 raise CriteriaInputError(field, value, "the unit and the code as strings")
         assert isinstance(code, str)
         assert isinstance(unit, str)
-        if unit.strip() != code.strip():
+        if strip(unit) != strip(code):
             try:
                 counted = self.factor(code, field)
             except CriteriaInputError as exc:
