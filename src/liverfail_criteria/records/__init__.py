@@ -20,8 +20,9 @@ Python, the vectorised one in polars, SQL over OMOP).
       ``status`` is in ``select.statuses`` (``None`` there: a null status counts) and,
       if ``select.verifications`` is not ``None``, whose ``verification`` is in it
       (same rule for null);
-   b. *deduplicate* by ``(patient_id, source)``: one row per source (any; they differ
-      only in the coding);
+   b. *deduplicate* by ``(patient_id, source)``: one row per source, the one with the
+      smallest ``(system, code)`` (they differ only in the coding; this one is named
+      in the provenance);
    c. *window*: with ``d = window.resolve(params)``, the event's date is
       ``CAST(time AT TIME ZONE 'UTC' AS DATE)``; keep ``date <= assessment_date`` and,
       when ``d`` is not ``None``, ``date >= assessment_date - d days`` (both ends
