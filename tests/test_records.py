@@ -201,3 +201,20 @@ def test_from_events_reads_censored_text_and_a_column_map() -> None:
     assert rows["a"]["platelets"] == "<20.0 10*9/L"
     assert rows["a"]["platelets_source"] == "row 0"
     assert rows["b"]["total_bilirubin"] == "7.1 mg/dL"
+
+
+def test_cli_screen_and_evaluate_fhir(capsys: pytest.CaptureFixture[str]) -> None:
+    from liverfail_criteria.cli import main
+
+    day = ["--assessment-date", "2026-10-20"]
+    assert main(["screen", "--fhir", str(BUNDLE), *day]) == 0
+    out, err = capsys.readouterr()
+    assert "ineligible: 1" in out and "Observation/bad-value" in err
+    with pytest.warns(RecordProblemsWarning):
+        assert main(["evaluate", "--fhir", str(BUNDLE), *day]) == 0
+    out = capsys.readouterr().out
+    assert "[from Observation/bili-b at 2026-10-18T22:00:00+00:00]" in out
+    assert "not found: dic: searched any condition coded D65" in out
+    assert "invalid: albumin: Observation/alb" in out
+    assert main(["screen", "--fhir", str(BUNDLE)]) == 2
+    assert "--assessment-date" in capsys.readouterr().err
