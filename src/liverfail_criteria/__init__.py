@@ -44,6 +44,7 @@ from .errors import (
 from .interpreters.record import evaluate
 from .interpreters.text import describe
 from .logic import Outcome
+from .records.api import from_events, from_fhir, record_from_fhir
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
 from .sql import screen_duckdb, screen_spark, to_sql
 from .trial import (
@@ -101,8 +102,11 @@ __all__ = [
     "describe",
     "evaluate",
     "explain_row",
+    "from_events",
+    "from_fhir",
     "funnel",
     "missingness",
+    "record_from_fhir",
     "screen",
     "screen_duckdb",
     "screen_spark",
