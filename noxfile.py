@@ -29,7 +29,7 @@ def tests_spark(session: nox.Session) -> None:
 
 
 #: The tests that need a PostgreSQL server (they skip without LIVERFAIL_PG_DSN elsewhere).
-POSTGRES_TESTS = ["tests/test_sql_postgres.py"]
+POSTGRES_TESTS = ["tests/test_sql_postgres.py", "tests/test_omop.py"]
 
 
 @nox.session(python="3.11")

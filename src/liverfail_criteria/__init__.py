@@ -44,9 +44,9 @@ from .errors import (
 from .interpreters.record import evaluate
 from .interpreters.text import describe
 from .logic import Outcome
-from .records.api import from_events, from_fhir, record_from_fhir
+from .records.api import from_events, from_fhir, from_omop, record_from_fhir
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
-from .sql import screen_duckdb, screen_spark, to_sql
+from .sql import screen_duckdb, screen_postgres, screen_spark, to_sql
 from .trial import (
     ACLF,
     CLF,
@@ -104,11 +104,13 @@ __all__ = [
     "explain_row",
     "from_events",
     "from_fhir",
+    "from_omop",
     "funnel",
     "missingness",
     "record_from_fhir",
     "screen",
     "screen_duckdb",
+    "screen_postgres",
     "screen_spark",
     "to_sql",
     "ureg",

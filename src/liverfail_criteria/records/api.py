@@ -328,3 +328,40 @@ def from_events(
     )
     people = pl.DataFrame(schema=polars_schema(DEMOGRAPHIC_COLUMNS))
     return facts_table(events, people, assessment_date, params, stated)
+
+
+def from_omop(
+    source: object,
+    assessment_date: object,
+    *,
+    cdm_schema: str | None = None,
+    params: Mapping[str, object] | None = None,
+    stated: Any = None,
+) -> Any:
+    """The fact table of every person in an OMOP CDM 5.4 database, for ``lc.screen``.
+
+    The OMOP tables are read as the event relation by one SQL query (see
+    :mod:`liverfail_criteria.records.omop`: units from ``unit_concept_id`` through the
+    vocabulary, else ``unit_source_value`` as a spelling, else none and the value is
+    listed as invalid; comparators from ``operator_concept_id``; the LOINC, SNOMED and
+    ICD-10 codes of the concepts), run in DuckDB, and derived as :func:`from_fhir`
+    derives.
+
+    Args:
+        source: a folder of OMOP tables (one Parquet or CSV file per table, named like
+            it in upper or lower case), a DuckDB database file, or a DuckDB connection.
+        assessment_date: one date for every person, or a mapping of person id (text)
+            to date, or a two-column table (person id, date).
+        cdm_schema: the schema holding the CDM tables in a database file or
+            connection (default: the search path).
+        params: window parameters (``{"lab_lookback": "7 d"}``).
+        stated: facts the caller states, as for :func:`from_fhir`.
+
+    Returns:
+        A polars DataFrame, one row per person (``id`` = ``person_id`` as text), the
+        derived facts and their ``<fact>_source`` columns (``measurement/<id>``,
+        ``condition_occurrence/<id>``), readable by ``lc.screen`` with no ``units=``.
+    """
+    from .omop import from_omop as _from_omop
+
+    return _from_omop(source, assessment_date, cdm_schema=cdm_schema, params=params, stated=stated)

@@ -1,0 +1,165 @@
+"""OMOP CDM tables as the event relation: Synthea27Nj and a seeded generated database.
+
+The event view is one SQL definition; DuckDB and PostgreSQL give the same rows from the
+same tables, and the facts derived from them are those a hand-written query finds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import liverfail_criteria as lc
+
+pl = pytest.importorskip("polars")
+duckdb = pytest.importorskip("duckdb")
+pytest.importorskip("sqlglot")
+
+from conftest import ROOT, SHARED  # noqa: E402
+from liverfail_criteria.records.omop import (  # noqa: E402
+    demographics_sql,
+    events_sql,
+    read_omop,
+)
+
+SYNTHEA = SHARED / "data" / "omop" / "synthea27nj"
+if not SYNTHEA.is_dir():  # a worktree beside the shared folder's parent
+    SYNTHEA = Path("/work/shared/data/omop/synthea27nj")
+_spec = importlib.util.spec_from_file_location("omop_generate", ROOT / "examples/omop/generate.py")
+assert _spec and _spec.loader
+generate = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(generate)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: Any) -> Path:
+    return generate.write(tmp_path_factory.mktemp("omop"), 60, seed=7, upper=True)
+
+
+def _sorted(frame: Any) -> list[tuple[Any, ...]]:
+    return sorted(frame.rows(), key=repr)
+
+
+def test_measurements_read_units_operators_and_missing_units(generated: Path) -> None:
+    events, people = read_omop(generated)
+    rows = {e["source"]: e for e in events.iter_rows(named=True)}
+    table = pl.read_parquet(generated / "MEASUREMENT.parquet")
+    assert len([s for s in rows if s.startswith("measurement/")]) == table.height
+    ops = {4171756: "<", 4172704: ">"}
+    for m in table.iter_rows(named=True):
+        e = rows[f"measurement/{m['measurement_id']}"]
+        assert e["patient_id"] == str(m["person_id"])
+        assert e["value"] == m["value_as_number"]
+        assert e["comparator"] == ops.get(m["operator_concept_id"])
+        by_concept = {8840: "mg/dL", 8749: "umol/L", 8848: "10*3/uL"}.get(m["unit_concept_id"])
+        # the concept's UCUM code, else the source text as a spelling, else none
+        assert e["unit"] == (by_concept or m["unit_source_value"])
+        when = m["measurement_datetime"] or dt.datetime.combine(m["measurement_date"], dt.time())
+        assert e["time"] == when.replace(tzinfo=dt.UTC)
+    assert {e["unit"] for e in rows.values() if e["kind"] == "observation"} >= {None}
+    assert people.height == 60
+
+
+def test_conditions_one_event_per_coding(generated: Path) -> None:
+    events, _ = read_omop(generated)
+    table = pl.read_parquet(generated / "CONDITION_OCCURRENCE.parquet")
+    for c in table.iter_rows(named=True):
+        rows = events.filter(
+            pl.col("source") == f"condition_occurrence/{c['condition_occurrence_id']}"
+        )
+        systems = sorted(rows["system"].to_list())
+        expected = ["http://snomed.info/sct"]
+        if c["condition_source_concept_id"]:
+            expected = ["http://hl7.org/fhir/sid/icd-10-cm", *expected]
+        assert systems == expected
+        assert set(rows["status"].to_list()) == {"resolved" if c["condition_end_date"] else None}
+        prelim = c["condition_status_concept_id"] == 32899
+        assert set(rows["verification"].to_list()) == {"provisional" if prelim else None}
+
+
+def test_a_value_without_any_unit_is_listed_not_guessed(generated: Path) -> None:
+    table = lc.from_omop(generated, "2025-06-01")
+    results = lc.screen(table)
+    for row in results.iter_rows(named=True):
+        for error in row["errors"]:
+            if "(no unit)" in (error["value"] or ""):
+                assert error["field"] == "total_bilirubin"
+                assert row["total_bilirubin"] is None if "total_bilirubin" in row else True
+    no_unit = [e for r in results["errors"].to_list() for e in r if "(no unit)" in e["value"]]
+    assert no_unit, "the generator writes values without units: some must be listed"
+
+
+def test_synthea_latest_platelets_equal_a_hand_written_query() -> None:
+    if not SYNTHEA.is_dir():
+        pytest.skip(f"no Synthea27Nj sample at {SYNTHEA}")
+    con = duckdb.connect()
+    m = f"read_parquet('{SYNTHEA / 'measurement.parquet'}')"
+    # Each person assessed on the day of their latest platelet count.
+    days = con.sql(
+        f"SELECT CAST(person_id AS VARCHAR), MAX(measurement_date) FROM {m} "
+        "WHERE measurement_concept_id = 3024929 GROUP BY 1"
+    ).fetchall()
+    assessed = dict(days)
+    expected = {
+        r[0]: (r[1], r[2])
+        for r in con.sql(
+            f"SELECT CAST(person_id AS VARCHAR), CAST(value_as_number AS DOUBLE), "
+            f"'measurement/' || CAST(measurement_id AS VARCHAR) AS src FROM {m} "
+            "WHERE measurement_concept_id = 3024929 "
+            "QUALIFY ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY "
+            "COALESCE(measurement_datetime, CAST(measurement_date AS TIMESTAMP)) DESC, "
+            "src DESC) = 1"
+        ).fetchall()
+    }
+    table = lc.from_omop(SYNTHEA, assessed)
+    assert table.height == 28
+    got = {
+        r["id"]: (float(r["platelets"].split()[0]), r["platelets_source"])
+        for r in table.iter_rows(named=True)
+    }
+    assert got == expected
+    assert {r.split()[1] for r in table["platelets"].to_list()} == {"10*3/uL"}
+    results = lc.screen(table)
+    assert results.height == 28
+    assert not [e for r in results["errors"].to_list() for e in r if e["field"] == "platelets"]
+
+
+def test_folder_files_in_any_case_and_missing_tables(tmp_path: Path, generated: Path) -> None:
+    lower = generate.write(tmp_path / "lower", 5, seed=1)
+    assert read_omop(lower)[1].height == 5
+    (lower / "concept.parquet").unlink()
+    with pytest.raises(lc.CriteriaInputError, match="concept"):
+        read_omop(lower)
+
+
+def test_the_view_renders_for_every_dialect() -> None:
+    import sqlglot
+
+    for dialect in ("duckdb", "postgres", "spark"):
+        for text in (events_sql(dialect, "cdm"), demographics_sql(dialect, "cdm")):
+            assert sqlglot.parse_one(text, read=dialect) is not None
+            assert "cdm.measurement" in text or "cdm.person" in text
+    with pytest.raises(lc.CriteriaInputError, match="cdm_schema"):
+        events_sql("duckdb", "cdm; DROP TABLE x")
+
+
+def test_postgres_gives_the_same_events_as_duckdb(pg: Any, generated: Path) -> None:
+    from pg_tables import load
+
+    cdm = pg.execute("SELECT current_schema()").fetchone()[0]  # the test module's own
+    for name in ("person", "measurement", "condition_occurrence", "concept"):
+        load(pg, pl.read_parquet(generated / f"{name.upper()}.parquet"), name)
+    events, people = read_omop(generated)
+    got = pg.execute(events_sql("postgres", cdm)).fetchall()
+    rows = []
+    for r in got:
+        r = list(r)
+        r[6] = r[6].replace(tzinfo=dt.UTC) if r[6] is not None else None
+        rows.append(tuple(r))
+    assert sorted(rows, key=repr) == _sorted(events)
+    got_people = pg.execute(demographics_sql("postgres", cdm)).fetchall()
+    assert sorted(got_people, key=repr) == _sorted(people)
