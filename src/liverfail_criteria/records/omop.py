@@ -48,6 +48,7 @@ __all__ = [
     "from_omop",
     "open_omop",
     "read_omop",
+    "to_dialect",
 ]
 
 #: The CDM tables read (``concept`` for codes and units, ``concept_relationship`` and
@@ -134,7 +135,6 @@ FROM {cdm}person AS p
 
 def _render(template: str, dialect: str, cdm_schema: str | None) -> str:
     require("sqlglot", extra="sql", feature="reading OMOP")
-    import sqlglot
 
     from ..interpreters.sql.dialect import dialect_for
 
@@ -152,11 +152,17 @@ def _render(template: str, dialect: str, cdm_schema: str | None) -> str:
         female=FEMALE,
         cdm=f"{cdm_schema}." if cdm_schema else "",
     )
+    return to_dialect(text, name)
+
+
+def to_dialect(text: str, name: str) -> str:
+    """SQL written in DuckDB's SQL, rendered by sqlglot for the dialect ``name``."""
+    import sqlglot
+    from sqlglot import exp
+
     tree = sqlglot.parse_one(text, read="duckdb")
     if name == "postgres":
         # sqlglot writes DATE_FROM_PARTS, which PostgreSQL lacks: MAKE_DATE of integers.
-        from sqlglot import exp
-
         def make_date(node: Any) -> Any:
             if isinstance(node, exp.DateFromParts):
                 parts = [node.args[k] for k in ("year", "month", "day")]
