@@ -365,3 +365,93 @@ def from_omop(
     from .omop import from_omop as _from_omop
 
     return _from_omop(source, assessment_date, cdm_schema=cdm_schema, params=params, stated=stated)
+
+
+def omop_sql(
+    ruleset: Any = None,
+    *,
+    dialect: str = "duckdb",
+    cdm_schema: str | None = "cdm",
+    assessment_date: object,
+    params: Mapping[str, object] | None = None,
+    window_params: Mapping[str, object] | None = None,
+    keep_record: bool = True,
+    pretty: bool = True,
+) -> str:
+    """One SQL query that derives the facts from OMOP tables and screens every person.
+
+    The OMOP tables are read as the event relation (one definition for every dialect),
+    the derivations are compiled to SQL over it (latest value in the window, ties
+    broken by time then source), and the ruleset's screening (:func:`to_sql`) reads the
+    derived facts. Its result has the columns of ``lc.screen``'s (``id`` =
+    ``person_id`` as text, ``status``, ``groups``, ``missing``, ``errors``, one column
+    per ruleset and criterion, ``record``).
+
+    Args:
+        ruleset: the ruleset; :data:`~liverfail_criteria.ELIGIBILITY` if not given.
+        dialect: ``"duckdb"``, ``"postgres"`` or ``"spark"``.
+        cdm_schema: the schema (Spark: database) of the CDM tables, or ``None`` for
+            the search path.
+        assessment_date: one date for every person.
+        params: values for the ruleset's parameters, as for ``evaluate``.
+        window_params: the derivations' window parameters (``{"lab_lookback": "7 d"}``).
+        keep_record: add the ``record`` column.
+        pretty: indent the SQL.
+
+    Returns:
+        The SQL text. The trend fact (progressive jaundice) is not compiled to SQL yet:
+        in the query it is unknown for every person.
+    """
+    from .sql import omop_sql as _omop_sql
+
+    return _omop_sql(
+        ruleset,
+        dialect=dialect,
+        cdm_schema=cdm_schema,
+        assessment_date=assessment_date,
+        params=params,
+        window_params=window_params,
+        keep_record=keep_record,
+        pretty=pretty,
+    )
+
+
+def screen_omop(
+    source: Any,
+    ruleset: Any = None,
+    *,
+    assessment_date: object,
+    engine: str = "duckdb",
+    cdm_schema: str | None = None,
+    params: Mapping[str, object] | None = None,
+    window_params: Mapping[str, object] | None = None,
+) -> Any:
+    """Screen every person of an OMOP CDM database where it lives, with :func:`omop_sql`.
+
+    Args:
+        source: for ``engine="duckdb"``, a folder of OMOP tables, a DuckDB file or
+            connection (as for :func:`from_omop`); for ``"postgres"``, a psycopg
+            connection or a connection string; for ``"spark"``, a SparkSession.
+        ruleset: the ruleset; :data:`~liverfail_criteria.ELIGIBILITY` if not given.
+        assessment_date: one date for every person.
+        engine: ``"duckdb"``, ``"postgres"`` or ``"spark"``.
+        cdm_schema: the schema of the CDM tables (PostgreSQL default ``"cdm"``; DuckDB
+            and Spark default: the folder's, or the search path).
+        params: values for the ruleset's parameters.
+        window_params: the derivations' window parameters.
+
+    Returns:
+        DuckDB and PostgreSQL: a polars DataFrame ordered by ``id``, with the outcome
+        columns of ``lc.screen``. Spark: the lazy Spark DataFrame.
+    """
+    from .sql import screen_omop as _screen_omop
+
+    return _screen_omop(
+        source,
+        ruleset,
+        assessment_date=assessment_date,
+        engine=engine,
+        cdm_schema=cdm_schema,
+        params=params,
+        window_params=window_params,
+    )

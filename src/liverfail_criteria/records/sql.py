@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 from ..dictionary import VARIABLES
 from ..extras import require
@@ -172,3 +173,127 @@ def derivations_sql(
         + "\n".join(joins)
     )
     return to_dialect(text, name)
+
+
+def _kinds() -> dict[str, str]:
+    """The column kinds of :func:`derivations_sql`'s result, for the screening's plan."""
+    kinds = {"id": "string", "assessment_date": "date", "birth_date": "date", "sex": "string"}
+    for fact, d in DERIVATIONS.items():
+        if not isinstance(d, Derive):
+            kinds[fact] = "boolean"
+        elif d.read is Read.VALUE:
+            kinds[fact] = "string"  # the value as text with its unit: "5.0 mg/dL"
+        elif d.read is Read.DATE:
+            kinds[fact] = "date"
+        elif d.read is Read.PRESENT:
+            kinds[fact] = "boolean"
+        else:
+            kinds[fact] = "number"
+        kinds[f"{fact}_source"] = "string"
+    return kinds
+
+
+def omop_sql(
+    ruleset: Any = None,
+    *,
+    dialect: str = "duckdb",
+    cdm_schema: str | None = "cdm",
+    assessment_date: object,
+    params: Mapping[str, object] | None = None,
+    window_params: Mapping[str, object] | None = None,
+    keep_record: bool = True,
+    pretty: bool = True,
+) -> str:
+    """See :func:`liverfail_criteria.omop_sql`."""
+    import sqlglot
+
+    from ..interpreters.sql.api import to_sql
+    from ..interpreters.sql.dialect import dialect_for
+    from .omop import demographics_sql, events_sql
+
+    name = dialect_for(dialect).name
+    derived = derivations_sql(
+        events_sql("duckdb", cdm_schema),
+        demographics_sql("duckdb", cdm_schema),
+        assessment_date,
+        dialect=name,
+        params=window_params,
+    )
+    parsed: Any = sqlglot.parse_one(derived, read=name)
+    table = parsed.subquery("derived")
+    return to_sql(
+        ruleset,
+        table=table,
+        schema=_kinds(),
+        params=params,
+        dialect=name,
+        keep_record=keep_record,
+        pretty=pretty,
+    )
+
+
+def screen_omop(
+    source: Any,
+    ruleset: Any = None,
+    *,
+    assessment_date: object,
+    engine: str = "duckdb",
+    cdm_schema: str | None = None,
+    params: Mapping[str, object] | None = None,
+    window_params: Mapping[str, object] | None = None,
+) -> Any:
+    """See :func:`liverfail_criteria.screen_omop`."""
+    from ..errors import CriteriaInputError
+
+    if engine == "duckdb":
+        pl = require("polars", extra="duckdb", feature="lc.screen_omop")
+        from ..cohort.screen import STATUSES
+        from .omop import open_omop
+
+        con, schema, owned = open_omop(source)
+        try:
+            query = omop_sql(
+                ruleset,
+                dialect="duckdb",
+                cdm_schema=cdm_schema if cdm_schema is not None else schema,
+                assessment_date=assessment_date,
+                params=params,
+                window_params=window_params,
+                pretty=False,
+            )
+            results = con.sql(query).pl()
+        finally:
+            if owned:
+                con.close()
+        return results.with_columns(pl.col("status").cast(pl.Enum(STATUSES))).sort("id")
+    if engine == "postgres":
+        from ..interpreters.sql.postgres import connect, to_polars
+
+        con, owned = connect(source)
+        try:
+            query = omop_sql(
+                ruleset,
+                dialect="postgres",
+                cdm_schema=cdm_schema if cdm_schema is not None else "cdm",
+                assessment_date=assessment_date,
+                params=params,
+                window_params=window_params,
+                pretty=False,
+            )
+            cursor = con.execute(f"SELECT * FROM ({query}) AS screened ORDER BY id")
+            return to_polars(cursor, keep_record=True)
+        finally:
+            if owned:
+                con.close()
+    if engine == "spark":
+        query = omop_sql(
+            ruleset,
+            dialect="spark",
+            cdm_schema=cdm_schema,
+            assessment_date=assessment_date,
+            params=params,
+            window_params=window_params,
+            pretty=False,
+        )
+        return source.sql(query)
+    raise CriteriaInputError("engine", engine, "'duckdb', 'postgres' or 'spark'")
