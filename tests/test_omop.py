@@ -294,3 +294,15 @@ def test_omop_sql_for_every_dialect_parses() -> None:
         text = lc.omop_sql(dialect=dialect, assessment_date="2025-06-01")
         assert sqlglot.parse_one(text, read=dialect) is not None
         assert "cdm.measurement" in text
+
+
+def test_the_guide_shows_the_sql_each_dialect_gets() -> None:
+    import sqlglot
+
+    from liverfail_criteria.records.omop import _MEASUREMENTS, _render
+
+    guide = (ROOT / "docs" / "guide" / "omop.md").read_text(encoding="utf-8")
+    for dialect in ("duckdb", "postgres", "spark"):
+        text = _render(_MEASUREMENTS, dialect, "cdm")
+        pretty = sqlglot.parse_one(text, read=dialect).sql(dialect=dialect, pretty=True)
+        assert f"```sql\n{pretty}\n```" in guide, dialect
