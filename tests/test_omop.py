@@ -306,3 +306,20 @@ def test_the_guide_shows_the_sql_each_dialect_gets() -> None:
         text = _render(_MEASUREMENTS, dialect, "cdm")
         pretty = sqlglot.parse_one(text, read=dialect).sql(dialect=dialect, pretty=True)
         assert f"```sql\n{pretty}\n```" in guide, dialect
+
+
+def test_the_command_line_screens_and_writes_omop(
+    tmp_path: Path, generated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from liverfail_criteria.cli import main
+
+    out = tmp_path / "results.parquet"
+    args = ["screen", "--omop", str(generated), "--assessment-date", "2025-06-01"]
+    assert main([*args, "--out", str(out)]) == 0
+    expected = lc.screen(lc.from_omop(generated, "2025-06-01"))
+    assert pl.read_parquet(out)["status"].to_list() == expected["status"].to_list()
+    capsys.readouterr()
+    assert main(["sql", "--omop", "--dialect", "postgres", "--assessment-date", "2025-06-01"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.strip() == lc.omop_sql(dialect="postgres", assessment_date="2025-06-01")
+    assert main(["sql", "--omop", "--dialect", "postgres"]) == 2

@@ -139,14 +139,21 @@ def _screen(args: argparse.Namespace) -> int:
         "id_column": args.id_column,
         "errors": "raise" if args.strict else "report",
     }
-    if args.fhir:
+    if args.omop:
+        if args.cohort or args.fhir or not args.assessment_date:
+            raise _Failure("--omop SOURCE needs --assessment-date DATE, and no cohort file")
+        args.cohort = args.omop
+    elif args.fhir:
         if args.cohort or not args.assessment_date:
             raise _Failure("--fhir PATH needs --assessment-date DATE, and no cohort file")
         args.cohort = args.fhir
     elif not args.cohort:
         raise _Failure("screen: give a cohort file, or --fhir PATH --assessment-date DATE")
     try:
-        if args.fhir:
+        if args.omop:
+            table = lc.from_omop(args.omop, assessment_date=args.assessment_date)
+            results = lc.screen(table, **options)
+        elif args.fhir:
             import warnings
 
             from .records.api import RecordProblemsWarning
@@ -190,6 +197,22 @@ def _screen(args: argparse.Namespace) -> int:
 def _sql(args: argparse.Namespace) -> int:
     import liverfail_criteria as lc
 
+    if args.omop:
+        if not args.assessment_date:
+            raise _Failure("sql --omop needs --assessment-date DATE")
+        try:
+            query = lc.omop_sql(
+                _ruleset(args.ruleset),
+                dialect=args.dialect,
+                cdm_schema=args.cdm_schema or None,
+                assessment_date=args.assessment_date,
+                params=dict(_parse_param(p) for p in args.param),
+                keep_record=not args.no_record,
+            )
+        except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
+            raise _Failure(str(exc)) from None
+        print(query)
+        return 0
     try:
         query = lc.to_sql(
             _ruleset(args.ruleset),
@@ -264,7 +287,12 @@ def _build_parser() -> argparse.ArgumentParser:
     sc.add_argument(
         "--fhir", help="FHIR R4 records instead: a Bundle, an .ndjson[.gz] file or a directory"
     )
-    sc.add_argument("--assessment-date", help="the screening date (YYYY-MM-DD), with --fhir")
+    sc.add_argument(
+        "--omop", help="an OMOP CDM 5.4 database instead: a folder of tables or a DuckDB file"
+    )
+    sc.add_argument(
+        "--assessment-date", help="the screening date (YYYY-MM-DD), with --fhir or --omop"
+    )
     sc.add_argument("--out", help="save the results (.parquet, or .csv with lists as text)")
     sc.add_argument("--figure", help="draw the funnel (.png, .svg or .pdf)")
     sc.add_argument(
@@ -349,6 +377,15 @@ def _build_parser() -> argparse.ArgumentParser:
     sq.add_argument("--id-column", default="id", help="the row id column (default: id)")
     sq.add_argument("--ruleset", default="eligibility", help="ruleset id (default: eligibility)")
     sq.add_argument("--no-record", action="store_true", help="leave the record column out")
+    sq.add_argument(
+        "--omop",
+        action="store_true",
+        help="derive the facts from OMOP CDM tables and screen them, in one query",
+    )
+    sq.add_argument("--assessment-date", help="the screening date (YYYY-MM-DD), with --omop")
+    sq.add_argument(
+        "--cdm-schema", default="cdm", help="the schema of the OMOP tables (default: cdm)"
+    )
     sq.set_defaults(run=_sql)
     var = sub.add_parser("variables", help="list the facts a record can carry")
     var.set_defaults(run=_variables)
