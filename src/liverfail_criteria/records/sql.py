@@ -142,7 +142,10 @@ def derivations_sql(
         f"_people AS ({people})",
         "_assessed AS (SELECT patient_id, CAST("
         f"{_q(day.isoformat())} AS DATE) AS _assessed FROM _people)",
-        "_events AS (SELECT e.*, CAST(e.time AS DATE) AS _day, CASE WHEN e.system IN "
+        # Read once: each fact reads these rows (DuckDB and PostgreSQL would otherwise
+        # run the event view once per fact: twice the time at 20,000 persons).
+        f"_events AS {'' if name == 'spark' else 'MATERIALIZED '}"
+        "(SELECT e.*, CAST(e.time AS DATE) AS _day, CASE WHEN e.system IN "
         f"({_q(ICD10)}, {_q(ICD10_CM)}) THEN UPPER(REPLACE(TRIM(e.code), '.', '')) "
         "ELSE TRIM(e.code) END AS _ncode FROM _events0 AS e)",
     ]
