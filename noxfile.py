@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -24,6 +26,33 @@ def tests_spark(session: nox.Session) -> None:
     """The SQL on Spark in local mode (needs Java 17; skipped without it): a minute or two."""
     session.install(".[cohort,duckdb,spark]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", "-q", "tests/test_sql_spark.py", *session.posargs)
+
+
+#: The tests that need a PostgreSQL server (they skip without LIVERFAIL_PG_DSN elsewhere).
+POSTGRES_TESTS = ["tests/test_sql_postgres.py", "tests/test_omop.py"]
+
+
+@nox.session(python="3.11")
+def tests_postgres(session: nox.Session) -> None:
+    """The SQL on a real PostgreSQL server (Debian's packages): a minute or two.
+
+    Uses the server that LIVERFAIL_PG_DSN names (``eval "$(.ci/postgres.sh start)"``);
+    without one, starts one with ``.ci/postgres.sh`` and stops it afterwards. A server
+    that cannot be reached fails the tests: here they never skip.
+    """
+    session.install(".[cohort,duckdb,postgres]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    env = {"LIVERFAIL_PG_REQUIRED": "1"}
+    started = not os.environ.get("LIVERFAIL_PG_DSN")
+    if started:
+        out = session.run(".ci/postgres.sh", "start", external=True, silent=True)
+        # (the output may hold the server's messages too: take the export line)
+        line = next(x for x in str(out).splitlines() if x.startswith("export LIVERFAIL_PG_DSN="))
+        env["LIVERFAIL_PG_DSN"] = line.split("=", 1)[1].strip("'")
+    try:
+        session.run("pytest", "-q", *POSTGRES_TESTS, *session.posargs, env=env)
+    finally:
+        if started:
+            session.run(".ci/postgres.sh", "stop", external=True)
 
 
 @nox.session(python="3.11")

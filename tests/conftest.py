@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,3 +43,46 @@ def examples(default: int) -> int:
     """
     deep = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
     return default * 20 if deep else default
+
+
+#: Where the PostgreSQL tests find their server: a libpq connection string, which
+#: ``eval "$(.ci/postgres.sh start)"`` exports (CI does; ``nox -s tests_postgres``).
+PG_DSN = "LIVERFAIL_PG_DSN"
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """The PostgreSQL server's connection string; the test is skipped without one.
+
+    Where ``LIVERFAIL_PG_REQUIRED`` is set (the ``tests_postgres`` nox session), a
+    missing server fails the test instead: CI must run these tests, not skip them.
+    """
+    pytest.importorskip("psycopg")
+    dsn = os.environ.get(PG_DSN)
+    if not dsn:
+        reason = (
+            f"no PostgreSQL server: {PG_DSN} is not set "
+            '(start one with eval "$(.ci/postgres.sh start)")'
+        )
+        if os.environ.get("LIVERFAIL_PG_REQUIRED"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return dsn
+
+
+@pytest.fixture(scope="module")
+def pg(pg_dsn: str) -> Iterator[Any]:
+    """A connection (autocommit) whose search path is a new schema, one per test module."""
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_dsn, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {schema}")
+        con.execute(f"SET search_path TO {schema}")
+        con.execute("SET statement_timeout = '300s'")  # a hang fails, not stalls CI
+        try:
+            yield con
+        finally:
+            con.execute(f"DROP SCHEMA {schema} CASCADE")

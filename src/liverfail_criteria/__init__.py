@@ -46,8 +46,16 @@ from .errors import (
 from .interpreters.record import evaluate
 from .interpreters.text import describe
 from .logic import Outcome
+from .records.api import (
+    from_events,
+    from_fhir,
+    from_omop,
+    omop_sql,
+    record_from_fhir,
+    screen_omop,
+)
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
-from .sql import screen_duckdb, screen_spark, to_sql
+from .sql import screen_duckdb, screen_postgres, screen_spark, to_sql
 from .trial import (
     ACLF,
     CLF,
@@ -105,10 +113,17 @@ __all__ = [
     "describe",
     "evaluate",
     "explain_row",
+    "from_events",
+    "from_fhir",
+    "from_omop",
     "funnel",
     "missingness",
+    "omop_sql",
+    "record_from_fhir",
     "screen",
     "screen_duckdb",
+    "screen_omop",
+    "screen_postgres",
     "screen_spark",
     "to_sql",
     "ureg",

@@ -128,6 +128,25 @@ def _evaluate(args: argparse.Namespace) -> int:
     assume = [n.strip() for chunk in args.assume_absent for n in chunk.split(",") if n.strip()]
     ruleset = _ruleset(args.ruleset)
     outputs: list[Any] = []
+    notes: dict[str, list[str]] = {}
+    if args.fhir:
+        path = args.fhir
+        if not args.assessment_date:
+            raise _Failure("--fhir needs --assessment-date")
+        try:
+            derived = lc.record_from_fhir(path, assessment_date=args.assessment_date)
+            outputs.append(
+                (path, lc.evaluate(derived, ruleset, params=params, assume_absent=assume))
+            )
+        except lc.CriteriaInputError as exc:
+            raise _Failure(f"{path}: {exc}") from None
+        notes[path] = [f"not found: {f}: searched {w}" for f, w in derived.searched.items()]
+        notes[path] += [f"invalid: {f}: {why}" for f, why in derived.invalid.items()]
+        notes[path] += [f"not read: {p.source}: {p.reason}" for p in derived.problems]
+    elif not args.patients:
+        raise _Failure(
+            "evaluate: give patient JSON files, or --fhir BUNDLE --assessment-date DATE"
+        )
     for path in args.patients:
         for i, record in enumerate(_load(path)):
             try:
@@ -145,6 +164,8 @@ def _evaluate(args: argparse.Namespace) -> int:
                 print("\n" + "-" * 72)
             print(f"== {path}")
             print(result.explain(show_informational=not args.hide_informational))
+            for line in notes.get(path, ()):
+                print(f"  {line}")
     return 0
 
 
@@ -179,6 +200,16 @@ def _screen(args: argparse.Namespace) -> int:
         "passthrough": [n.strip() for chunk in args.keep for n in chunk.split(",") if n.strip()],
         "errors": "raise" if args.strict else "report",
     }
+    if args.omop:
+        if args.cohort or args.fhir or not args.assessment_date:
+            raise _Failure("--omop SOURCE needs --assessment-date DATE, and no cohort file")
+        args.cohort = args.omop
+    elif args.fhir:
+        if args.cohort or not args.assessment_date:
+            raise _Failure("--fhir PATH needs --assessment-date DATE, and no cohort file")
+        args.cohort = args.fhir
+    elif not args.cohort:
+        raise _Failure("screen: give a cohort file, or --fhir PATH --assessment-date DATE")
     try:  # outputs first: nothing is screened for a path that cannot be written
         if args.out:
             check_output_path("--out", args.out, (".parquet", ".pq", ".csv"))
@@ -189,7 +220,21 @@ def _screen(args: argparse.Namespace) -> int:
     except lc.CriteriaInputError as exc:
         raise _library_failure("", exc) from None
     try:
-        if args.engine == "duckdb":  # DuckDB reads the file as it goes: no batches
+        if args.omop:
+            table = lc.from_omop(args.omop, assessment_date=args.assessment_date)
+            results = lc.screen(table, **options)
+        elif args.fhir:
+            import warnings
+
+            from .records.api import RecordProblemsWarning
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", RecordProblemsWarning)
+                table = lc.from_fhir(args.fhir, assessment_date=args.assessment_date)
+            for w in caught:
+                print(f"warning: {w.message}", file=sys.stderr)
+            results = lc.screen(table, **options)
+        elif args.engine == "duckdb":  # DuckDB reads the file as it goes: no batches
             results = lc.screen(args.cohort, engine="duckdb", **options)
         else:
             results = screen_file(
@@ -221,6 +266,22 @@ def _screen(args: argparse.Namespace) -> int:
 def _sql(args: argparse.Namespace) -> int:
     import liverfail_criteria as lc
 
+    if args.omop:
+        if not args.assessment_date:
+            raise _Failure("sql --omop needs --assessment-date DATE")
+        try:
+            query = lc.omop_sql(
+                _ruleset(args.ruleset),
+                dialect=args.dialect,
+                cdm_schema=args.cdm_schema or None,
+                assessment_date=args.assessment_date,
+                params=dict(_parse_param(p) for p in args.param),
+                keep_record=not args.no_record,
+            )
+        except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
+            raise _Failure(str(exc)) from None
+        print(query)
+        return 0
     try:
         query = lc.to_sql(
             _ruleset(args.ruleset),
@@ -261,7 +322,9 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="evaluate patient records (JSON) and explain")
-    ev.add_argument("patients", nargs="+", help="JSON files: one record, or a list ('-': stdin)")
+    ev.add_argument("patients", nargs="*", help="JSON files: one record, or a list ('-': stdin)")
+    ev.add_argument("--fhir", help="a FHIR R4 Bundle (.json) for one patient, instead of records")
+    ev.add_argument("--assessment-date", help="the screening date (YYYY-MM-DD), with --fhir")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     ev.add_argument(
         "--ruleset",
@@ -289,7 +352,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     ev.set_defaults(run=_evaluate)
     sc = sub.add_parser("screen", help="screen a cohort table (CSV or Parquet); print its funnel")
-    sc.add_argument("cohort", help="a .csv, .tsv or .parquet file, one row per patient")
+    sc.add_argument("cohort", nargs="?", help="a .csv, .tsv or .parquet file, one row per patient")
+    sc.add_argument(
+        "--fhir", help="FHIR R4 records instead: a Bundle, an .ndjson[.gz] file or a directory"
+    )
+    sc.add_argument(
+        "--omop", help="an OMOP CDM 5.4 database instead: a folder of tables or a DuckDB file"
+    )
+    sc.add_argument(
+        "--assessment-date", help="the screening date (YYYY-MM-DD), with --fhir or --omop"
+    )
     sc.add_argument("--out", help="save the results (.parquet, or .csv with lists as text)")
     sc.add_argument("--figure", help="draw the funnel (.png, .svg or .pdf)")
     sc.add_argument(
@@ -382,6 +454,15 @@ def _build_parser() -> argparse.ArgumentParser:
     sq.add_argument("--id-column", default="id", help="the row id column (default: id)")
     sq.add_argument("--ruleset", default="eligibility", help="ruleset id (default: eligibility)")
     sq.add_argument("--no-record", action="store_true", help="leave the record column out")
+    sq.add_argument(
+        "--omop",
+        action="store_true",
+        help="derive the facts from OMOP CDM tables and screen them, in one query",
+    )
+    sq.add_argument("--assessment-date", help="the screening date (YYYY-MM-DD), with --omop")
+    sq.add_argument(
+        "--cdm-schema", default="cdm", help="the schema of the OMOP tables (default: cdm)"
+    )
     sq.set_defaults(run=_sql)
     var = sub.add_parser("variables", help="list the facts a record can carry")
     var.set_defaults(run=_variables)

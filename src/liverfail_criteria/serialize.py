@@ -12,7 +12,7 @@ from typing import Any
 from . import logic
 from .errors import CriteriaInputError
 from .logic import Outcome
-from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
+from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Origin, Result, Source, Value
 
 __all__ = ["MAX_DEPTH", "SCHEMA", "json_schema", "result_from_dict", "result_to_dict"]
 
@@ -21,17 +21,28 @@ SCHEMA = "liverfail-criteria/result"
 
 
 def _fact_to_dict(f: Fact) -> dict[str, Any]:
-    return {
+    d: dict[str, Any] = {
         "name": f.name,
         "value": f.value,
         "unit": f.unit,
         "given": f.given,
         "source": f.source.value,
     }
+    if f.origin is not None:
+        d["origin"] = f.origin._asdict()
+    return d
 
 
 def _fact_from_dict(d: dict[str, Any]) -> Fact:
-    return Fact(d["name"], d["value"], d["unit"], d["given"], Source(d["source"]))
+    origin = d.get("origin")
+    return Fact(
+        d["name"],
+        d["value"],
+        d["unit"],
+        d["given"],
+        Source(d["source"]),
+        None if origin is None else Origin(**origin),
+    )
 
 
 def _value_to_dict(v: Value | None) -> dict[str, Any] | None:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from .dsl import Ruleset
 
-__all__ = ["screen_duckdb", "screen_spark", "to_sql"]
+__all__ = ["screen_duckdb", "screen_postgres", "screen_spark", "to_sql"]
 
 
 def to_sql(
@@ -274,4 +274,63 @@ def screen_spark(
         passthrough=passthrough,
         keep_record=keep_record,
         tune_session=tune_session,
+    )
+
+
+def screen_postgres(
+    connection: Any,
+    table: str,
+    ruleset: Ruleset | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    unit_columns: Mapping[str, str] | None = None,
+    params: Mapping[str, object] | None = None,
+    assume_absent: Iterable[str] = (),
+    id_column: str | None = "id",
+    keep_record: bool = True,
+) -> Any:
+    """Screen a PostgreSQL table or view on its server; the rows as a polars DataFrame.
+
+    Reads the table's column types and its distinct unit spellings (one aggregate
+    query), compiles the ruleset with :func:`to_sql` for the ``postgres`` dialect, runs
+    it and fetches the result, ordered by the id (or ``row``).
+
+    Args:
+        connection: a psycopg 3 connection, or a libpq connection string
+            (``"host=/tmp/pg port=5432 dbname=cdm"``; opened and closed here).
+        table: the name of a table or view (``"cohort"``, ``"cdm.cohort"``).
+        ruleset: the ruleset; :data:`~liverfail_criteria.ELIGIBILITY` if not given.
+        columns: fact name to column name, as for ``screen``.
+        units: fact name to the unit of every value in its column.
+        unit_columns: fact name to the column holding each row's unit.
+        params: values for the ruleset's parameters.
+        assume_absent: true/false facts to take as false where the cell is empty.
+        id_column: the column carried through as the row id (else ``row``, from 0).
+        keep_record: add the ``record`` column (PostgreSQL's ``jsonb`` object, as
+            Python objects).
+
+    Returns:
+        A polars DataFrame with the outcome columns of ``screen`` (``status``,
+        ``groups``, ``missing``, ``errors``, one per ruleset and criterion). The numbers
+        inside the texts of errors are written PostgreSQL's way (``700``, not ``700.0``).
+
+    Raises:
+        CriteriaInputError: as ``screen`` does.
+        MissingDependencyError: if psycopg, sqlglot or polars is missing (the
+            ``postgres`` extra).
+    """
+    from .interpreters.sql.postgres import screen_postgres as _screen_postgres
+
+    return _screen_postgres(
+        connection,
+        table,
+        ruleset,
+        columns=columns,
+        units=units,
+        unit_columns=unit_columns,
+        params=params,
+        assume_absent=assume_absent,
+        id_column=id_column,
+        keep_record=keep_record,
     )

@@ -221,6 +221,11 @@ class SqlDialect:
         """The type of one error record."""
         return "STRUCT<field VARCHAR, value VARCHAR, expected VARCHAR>"
 
+    # -- stages ------------------------------------------------------------------------
+    def fence(self, query: Any) -> Any:
+        """``query`` (a ``WITH`` of one CTE per stage) as the engine should plan it."""
+        return query
+
     # -- rows --------------------------------------------------------------------------
     def row_index(self) -> Any:
         """Each row's position in the table, from 0."""
@@ -370,6 +375,23 @@ class Postgres(SqlDialect):
     def error_type(self) -> str:
         """The type of one error record: a ``jsonb`` object."""
         return "JSONB"
+
+    def fence(self, query: Any) -> Any:
+        """Each stage with ``OFFSET 0``: planned on its own, not pulled up into the next.
+
+        PostgreSQL inlines a CTE read once and pulls a subquery up into its reader,
+        substituting each column's expression wherever it is read: over the screening's
+        dozens of stages the expressions grow exponentially, and a query of three rows
+        plans for minutes. ``OFFSET 0`` is the documented fence (no copy, unlike
+        ``MATERIALIZED``): each stage is computed once, row by row, as written.
+        """
+        from sqlglot import exp
+
+        for cte in query.find_all(exp.CTE):
+            body = cte.this
+            if isinstance(body, exp.Select) and not body.args.get("offset"):
+                body.offset(0, copy=False)
+        return query
 
 
 #: The dialects :func:`~liverfail_criteria.to_sql` writes, by sqlglot name.

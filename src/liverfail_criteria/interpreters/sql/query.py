@@ -76,4 +76,4 @@ def build_query(
         else:
             record = d.null("STRUCT<x BOOLEAN>" if d.has_struct else "JSONB")
         outputs.append(("record", record))
-    return frame.select(outputs)
+    return d.fence(frame.select(outputs))
