@@ -735,6 +735,12 @@ class Site:
             if kind in (Kind.ORDINAL, Kind.CATEGORY):
                 header = ("Fact", "Values", "Description", "Read by")
             parts.append(_table(header, rows))
+        from ..dictionary import VARIABLES
+
+        if self.variables is VARIABLES:  # the trial's facts: how records give them
+            from ..records.render import derivations_markdown
+
+            parts.append(derivations_markdown())
         return "\n\n".join(parts) + "\n"
 
     def _measurement(self, v: Variable, read_by: str) -> list[tuple[str, str]]:
