@@ -83,7 +83,9 @@ def _condition(
 
 _DECLARED: tuple[Derivation, ...] = (
     _lab("body_weight", _VITAL),
-    _condition("cirrhosis", "cirrhosis"),
+    # Cirrhosis and HIV do not resolve: an encounter diagnosis closed as "resolved"
+    # still records them (decision record-condition-status).
+    _condition("cirrhosis", "cirrhosis", statuses=ANY_CLINICAL_STATUS),
     _lab("total_bilirubin"),
     _lab("albumin"),
     _lab("platelets"),
@@ -108,7 +110,7 @@ _DECLARED: tuple[Derivation, ...] = (
     _condition("intracranial_hemorrhage", "intracranial_hemorrhage", _ACUTE),
     _condition("liver_cancer", "liver_cancer", verifications=SUSPECTED),
     _condition("dic", "dic", _ACUTE),
-    _condition("hiv_positive", "hiv_positive"),
+    _condition("hiv_positive", "hiv_positive", statuses=ANY_CLINICAL_STATUS),
     _condition("sars_cov_2_positive", "sars_cov_2_positive", _ACUTE),
     _condition("last_drug_abuse_date", "drug_abuse", read=Read.DATE, statuses=ANY_CLINICAL_STATUS),
     _condition("pregnant", "pregnant", Window(280)),
