@@ -735,9 +735,9 @@ class Site:
             if kind in (Kind.ORDINAL, Kind.CATEGORY):
                 header = ("Fact", "Values", "Description", "Read by")
             parts.append(_table(header, rows))
-        from ..dictionary import VARIABLES
+        from ..records.catalog import DERIVATIONS
 
-        if self.variables is VARIABLES:  # the trial's facts: how records give them
+        if all(f in self.variables for f in DERIVATIONS):  # how records give the facts
             from ..records.render import derivations_markdown
 
             parts.append(derivations_markdown())
