@@ -143,8 +143,13 @@ def test_interval_comparisons(
 
 def test_stated_beats_derived() -> None:
     rec = record(stated={"progressive_jaundice": True})
-    assert rec["progressive_jaundice"] is True
+    assert rec["progressive_jaundice"].value is True
+    o = rec["progressive_jaundice"].origin
+    assert o.source == "stated"
+    assert o.original == "stated by the caller; derived was false from Observation/bili-b"
     assert rec.stated == ("progressive_jaundice",)
+    text = lc.evaluate(rec).explain()
+    assert "progressive_jaundice = true [from stated]" in text
     assert record()["progressive_jaundice"].value is False  # 88.9 -> 130 in 5 days
 
 

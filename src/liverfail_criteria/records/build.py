@@ -103,5 +103,19 @@ def make_record(
         record[fact] = Derived(raw, origin)
     record.stated = tuple(stated or ())
     for name, value in (stated or {}).items():
-        record[name] = value  # a stated value beats a derived one
+        derived = record.get(name)
+        if isinstance(derived, Derived) and value is not None:
+            # A stated value beats a derived one; the tree says so, and what was derived.
+            o = derived.origin
+            note = f"stated by the caller; derived was {raw_text(derived.value)} from {o.source}"
+            record[name] = Derived(value, Origin("stated", None, "", "", note, o.rule))
+        else:
+            record[name] = value
     return record
+
+
+def raw_text(value: object) -> str:
+    """A record value as text (``True`` as ``true``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
