@@ -223,3 +223,17 @@ def test_cli_screen_and_evaluate_fhir(capsys: pytest.CaptureFixture[str]) -> Non
     assert "invalid: albumin: Observation/alb" in out
     assert main(["screen", "--fhir", str(BUNDLE)]) == 2
     assert "--assessment-date" in capsys.readouterr().err
+
+
+def test_the_tree_says_what_was_searched_for_a_missing_fact() -> None:
+    result = lc.evaluate(record())
+    node = result.tree.find("exclusion.dic")
+    leaf = next(n for n in node.walk() if not n.children)
+    assert leaf.note is not None
+    assert leaf.note.startswith("dic: not found in the records; searched any condition coded D65")
+    assert "within 28 days" in leaf.note
+    albumin = next(n for n in result.tree.walk() if not n.children and "albumin" in n.missing)
+    assert albumin.note is not None and "not readable" in albumin.note
+    data = result.to_dict()
+    jsonschema.validate(data, lc.Result.json_schema())
+    assert lc.Result.from_dict(data) == result
