@@ -237,3 +237,26 @@ def test_the_tree_says_what_was_searched_for_a_missing_fact() -> None:
     data = result.to_dict()
     jsonschema.validate(data, lc.Result.json_schema())
     assert lc.Result.from_dict(data) == result
+
+
+def test_from_events_reads_csv_paths_and_date_columns(tmp_path: Path) -> None:
+    df = pl.DataFrame(
+        {
+            "patient": ["a", "a"],
+            "time": [dt.date(2026, 10, 12), dt.date(2026, 10, 13)],  # window edge: 7 days
+            "code": ["777-3", "26515-7"],
+            "value": [15.0, 30.0],
+            "unit": ["10*9/L", "10*3/uL"],
+            "status": ["final", "final"],
+        }
+    )
+    path = tmp_path / "labs.csv"
+    df.write_csv(path)
+    for source in (df, path):
+        table = lc.from_events(source, assessment_date="2026-10-20")
+        assert table["platelets"].to_list() == ["30.0 10*3/uL"]
+        assert table["platelets_source"].to_list() == ["row 1"]
+        table = lc.from_events(source, assessment_date="2026-10-19")
+        assert table["platelets_source"].to_list() == ["row 1"]
+        table = lc.from_events(source, assessment_date="2026-10-12")
+        assert table["platelets_source"].to_list() == ["row 0"]
