@@ -94,7 +94,9 @@ _DECLARED: tuple[Derivation, ...] = (
     _lab("pao2_fio2_ratio"),
     _lab("pao2"),
     _lab("fio2"),
-    _condition("ascites", "ascites"),
+    # Ascites and hepatic encephalopathy: developed now or earlier, resolved or not.
+    _condition("ascites", "ascites", statuses=ANY_CLINICAL_STATUS),
+    _condition("hepatic_encephalopathy", "hepatic_encephalopathy", statuses=ANY_CLINICAL_STATUS),
     Trend(
         "progressive_jaundice",
         Select(OBSERVATION, OBSERVATION_CODES["total_bilirubin"], OBSERVATION_STATUSES),
@@ -134,6 +136,7 @@ STATED_ONLY: tuple[str, ...] = (
     "diagnosis_date",
     "standard_treatment_duration",
     "improved_on_treatment",
+    "coagulopathy_other_cause",
     "hypoxemia_uncorrectable",
     "active_hemorrhage",
     "uncontrolled_infection",

@@ -81,7 +81,8 @@ CONDITION_STATUS = Decision(
     "provisional, differential and unconfirmed count too, as the protocol excludes "
     "'diagnosed or suspected' cancer. Refuted and entered-in-error never count. "
     "Cirrhosis and HIV count whatever their clinical status (they do not resolve: an "
-    "encounter diagnosis closed as 'resolved' still records them), and so does drug "
+    "encounter diagnosis closed as 'resolved' still records them); so do ascites and "
+    "hepatic encephalopathy (the facts say they developed, resolved or not), and drug "
     "abuse, since its date decides.",
     "Only the liver cancer exclusion names suspicion; for the other facts a suspected "
     "diagnosis is not a diagnosis.",
