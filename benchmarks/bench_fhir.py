@@ -117,7 +117,9 @@ def main() -> None:
         out = {}
         for name in ("duckdb", "fhir"):
             command = [sys.executable, __file__, "--step", name, "--dir", tmp]
-            done = subprocess.run(command, check=True, capture_output=True, text=True)
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode:
+                sys.exit(f"step {name} failed:\n{done.stderr}")
             out[name] = json.loads(done.stdout.strip().splitlines()[-1])
             print(done.stdout.strip().splitlines()[-1])
         ratio = out["fhir"]["seconds"] / out["duckdb"]["seconds"]
