@@ -124,6 +124,7 @@ def test_python_examples_run(
 PAGE_NEEDS = {
     "guide/cohort.md": ("polars", "matplotlib"),
     "guide/sql.md": ("polars", "duckdb", "sqlglot"),
+    "guide/records.md": ("polars",),
     "guide/omop.md": ("polars", "duckdb", "sqlglot"),
 }
 COMMAND_NEEDS = {"screen": ("polars",), "sql": ("sqlglot",)}

@@ -143,8 +143,13 @@ def test_interval_comparisons(
 
 def test_stated_beats_derived() -> None:
     rec = record(stated={"progressive_jaundice": True})
-    assert rec["progressive_jaundice"] is True
+    assert rec["progressive_jaundice"].value is True
+    o = rec["progressive_jaundice"].origin
+    assert o.source == "stated"
+    assert o.original == "stated by the caller; derived was false from Observation/bili-b"
     assert rec.stated == ("progressive_jaundice",)
+    text = lc.evaluate(rec).explain()
+    assert "progressive_jaundice = true [from stated]" in text
     assert record()["progressive_jaundice"].value is False  # 88.9 -> 130 in 5 days
 
 
@@ -218,3 +223,40 @@ def test_cli_screen_and_evaluate_fhir(capsys: pytest.CaptureFixture[str]) -> Non
     assert "invalid: albumin: Observation/alb" in out
     assert main(["screen", "--fhir", str(BUNDLE)]) == 2
     assert "--assessment-date" in capsys.readouterr().err
+
+
+def test_the_tree_says_what_was_searched_for_a_missing_fact() -> None:
+    result = lc.evaluate(record())
+    node = result.tree.find("exclusion.dic")
+    leaf = next(n for n in node.walk() if not n.children)
+    assert leaf.note is not None
+    assert leaf.note.startswith("dic: not found in the records; searched any condition coded D65")
+    assert "within 28 days" in leaf.note
+    albumin = next(n for n in result.tree.walk() if not n.children and "albumin" in n.missing)
+    assert albumin.note is not None and "not readable" in albumin.note
+    data = result.to_dict()
+    jsonschema.validate(data, lc.Result.json_schema())
+    assert lc.Result.from_dict(data) == result
+
+
+def test_from_events_reads_csv_paths_and_date_columns(tmp_path: Path) -> None:
+    df = pl.DataFrame(
+        {
+            "patient": ["a", "a"],
+            "time": [dt.date(2026, 10, 12), dt.date(2026, 10, 13)],  # window edge: 7 days
+            "code": ["777-3", "26515-7"],
+            "value": [15.0, 30.0],
+            "unit": ["10*9/L", "10*3/uL"],
+            "status": ["final", "final"],
+        }
+    )
+    path = tmp_path / "labs.csv"
+    df.write_csv(path)
+    for source in (df, path):
+        table = lc.from_events(source, assessment_date="2026-10-20")
+        assert table["platelets"].to_list() == ["30.0 10*3/uL"]
+        assert table["platelets_source"].to_list() == ["row 1"]
+        table = lc.from_events(source, assessment_date="2026-10-19")
+        assert table["platelets_source"].to_list() == ["row 1"]
+        table = lc.from_events(source, assessment_date="2026-10-12")
+        assert table["platelets_source"].to_list() == ["row 0"]

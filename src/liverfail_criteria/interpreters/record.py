@@ -41,6 +41,7 @@ from ..dsl import (
 )
 from ..errors import CriteriaInputError, DefinitionError
 from ..logic import Outcome
+from ..records.build import Record, annotate
 from ..records.value import Censored
 from ..result import Eligibility, Fact, Node, Result, Value
 from ..units import quantise
@@ -570,6 +571,8 @@ def evaluate(
     assume_absent = as_names("assume_absent", assume_absent)
     facts, record_id = read_record(record, compiled.variables, assume_absent)
     tree = compiled.root(facts)
+    if isinstance(record, Record):  # derived from clinical records: say what was searched
+        tree = annotate(tree, record)
     groups = []
     for path, group in compiled.group_paths:
         node = tree

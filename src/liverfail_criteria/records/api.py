@@ -70,6 +70,7 @@ def record_from_fhir(
     *,
     params: Mapping[str, object] | None = None,
     stated: Mapping[str, object] | None = None,
+    patient: str | None = None,
 ) -> Record:
     """One patient's facts from a FHIR Bundle: a record ``lc.evaluate`` takes as it is.
 
@@ -80,6 +81,8 @@ def record_from_fhir(
             ``liverfail_criteria.records.RECORD_PARAMETERS``).
         stated: facts the caller states (``{"improved_on_treatment": False}``); a stated
             value beats a derived one.
+        patient: the patient's id, to take one patient from a source holding several
+            (an NDJSON export; any source :func:`from_fhir` reads).
 
     Returns:
         A :class:`~liverfail_criteria.records.build.Record` (a dict): derived values
@@ -90,6 +93,11 @@ def record_from_fhir(
     assessed = _date(assessment_date)
     days = window_days(params)
     events, people, problems = read_fhir(bundle)
+    if patient is not None:
+        events = [e for e in events if e.patient_id == patient]
+        people = [p for p in people if p.patient_id == patient]
+        if not events and not people:
+            raise CriteriaInputError("patient", patient, "the id of a patient in the source")
     patients = {p.patient_id for p in people} | {e.patient_id for e in events}
     if len(patients) > 1:
         raise CriteriaInputError(

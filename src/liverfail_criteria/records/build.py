@@ -9,14 +9,14 @@ from typing import Any
 
 from ..dictionary import VARIABLES
 from ..errors import CriteriaInputError
-from ..result import Origin
+from ..result import Node, Origin
 from .catalog import DERIVATIONS
 from .fhir import Demographic, Problem
 from .nodes import Derive, Read
 from .reference import Found, describe
 from .value import Derived, split_comparator
 
-__all__ = ["Record", "make_record", "raw_value"]
+__all__ = ["Record", "annotate", "make_record", "raw_value"]
 
 
 class Record(dict[str, Any]):
@@ -103,5 +103,40 @@ def make_record(
         record[fact] = Derived(raw, origin)
     record.stated = tuple(stated or ())
     for name, value in (stated or {}).items():
-        record[name] = value  # a stated value beats a derived one
+        derived = record.get(name)
+        if isinstance(derived, Derived) and value is not None:
+            # A stated value beats a derived one; the tree says so, and what was derived.
+            o = derived.origin
+            note = f"stated by the caller; derived was {raw_text(derived.value)} from {o.source}"
+            record[name] = Derived(value, Origin("stated", None, "", "", note, o.rule))
+        else:
+            record[name] = value
     return record
+
+
+def raw_text(value: object) -> str:
+    """A record value as text (``True`` as ``true``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def annotate(tree: Node, record: Record) -> Node:
+    """The tree with each leaf left unknown by a fact not found saying what was searched.
+
+    A leaf (a comparison or a fact) whose missing facts were searched for in the
+    records, or found unreadable, gets a note: ``"total_bilirubin: searched the latest
+    observation coded ..."``; the JSON form carries it as the node's ``note``.
+    """
+    children = tuple(annotate(c, record) for c in tree.children)
+    notes = []
+    if not tree.children:
+        for name in tree.missing:
+            if name in record.invalid:
+                notes.append(f"{name}: not readable in the records ({record.invalid[name]})")
+            elif name in record.searched:
+                notes.append(f"{name}: not found in the records; searched {record.searched[name]}")
+    if not notes and children == tree.children:
+        return tree
+    note = "; ".join(([tree.note] if tree.note else []) + notes) or None
+    return tree._replace(children=children, note=note)

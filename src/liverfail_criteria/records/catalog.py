@@ -83,7 +83,9 @@ def _condition(
 
 _DECLARED: tuple[Derivation, ...] = (
     _lab("body_weight", _VITAL),
-    _condition("cirrhosis", "cirrhosis"),
+    # Cirrhosis and HIV do not resolve: an encounter diagnosis closed as "resolved"
+    # still records them (decision record-condition-status).
+    _condition("cirrhosis", "cirrhosis", statuses=ANY_CLINICAL_STATUS),
     _lab("total_bilirubin"),
     _lab("albumin"),
     _lab("platelets"),
@@ -92,7 +94,9 @@ _DECLARED: tuple[Derivation, ...] = (
     _lab("pao2_fio2_ratio"),
     _lab("pao2"),
     _lab("fio2"),
-    _condition("ascites", "ascites"),
+    # Ascites and hepatic encephalopathy: developed now or earlier, resolved or not.
+    _condition("ascites", "ascites", statuses=ANY_CLINICAL_STATUS),
+    _condition("hepatic_encephalopathy", "hepatic_encephalopathy", statuses=ANY_CLINICAL_STATUS),
     Trend(
         "progressive_jaundice",
         Select(OBSERVATION, OBSERVATION_CODES["total_bilirubin"], OBSERVATION_STATUSES),
@@ -108,7 +112,7 @@ _DECLARED: tuple[Derivation, ...] = (
     _condition("intracranial_hemorrhage", "intracranial_hemorrhage", _ACUTE),
     _condition("liver_cancer", "liver_cancer", verifications=SUSPECTED),
     _condition("dic", "dic", _ACUTE),
-    _condition("hiv_positive", "hiv_positive"),
+    _condition("hiv_positive", "hiv_positive", statuses=ANY_CLINICAL_STATUS),
     _condition("sars_cov_2_positive", "sars_cov_2_positive", _ACUTE),
     _condition("last_drug_abuse_date", "drug_abuse", read=Read.DATE, statuses=ANY_CLINICAL_STATUS),
     _condition("pregnant", "pregnant", Window(280)),
@@ -132,6 +136,7 @@ STATED_ONLY: tuple[str, ...] = (
     "diagnosis_date",
     "standard_treatment_duration",
     "improved_on_treatment",
+    "coagulopathy_other_cause",
     "hypoxemia_uncorrectable",
     "active_hemorrhage",
     "uncontrolled_infection",

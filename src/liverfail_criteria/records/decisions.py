@@ -79,8 +79,11 @@ CONDITION_STATUS = Decision(
     "A Condition counts when its clinical status is active, recurrence or relapse (or "
     "absent) and its verification status is confirmed (or absent). For liver cancer "
     "provisional, differential and unconfirmed count too, as the protocol excludes "
-    "'diagnosed or suspected' cancer. Refuted and entered-in-error never count. Drug "
-    "abuse counts whatever its clinical status, since its date decides.",
+    "'diagnosed or suspected' cancer. Refuted and entered-in-error never count. "
+    "Cirrhosis and HIV count whatever their clinical status (they do not resolve: an "
+    "encounter diagnosis closed as 'resolved' still records them); so do ascites and "
+    "hepatic encephalopathy (the facts say they developed, resolved or not), and drug "
+    "abuse, since its date decides.",
     "Only the liver cancer exclusion names suspicion; for the other facts a suspected "
     "diagnosis is not a diagnosis.",
     "Count suspected diagnoses of every condition.",
