@@ -260,3 +260,21 @@ def test_from_events_reads_csv_paths_and_date_columns(tmp_path: Path) -> None:
         assert table["platelets_source"].to_list() == ["row 1"]
         table = lc.from_events(source, assessment_date="2026-10-12")
         assert table["platelets_source"].to_list() == ["row 0"]
+
+
+def test_a_records_table_screens_with_its_provenance_in_every_engine(tmp_path):
+    """``<fact>_source`` columns are known, and travel into the result after the id."""
+    pytest.importorskip("duckdb")
+    table = pl.DataFrame(
+        {
+            "id": ["a", "b"],
+            "platelets": ["15 10*9/L", None],
+            "platelets_source": ["Observation/p1", None],
+        }
+    )
+    for engine in ("polars", "duckdb"):
+        res = lc.screen(table, engine=engine)
+        assert res["platelets_source"].to_list() == ["Observation/p1", None], engine
+        assert res.columns.index("platelets_source") == res.columns.index("id") + 1
+    with pytest.raises(lc.CriteriaInputError, match="platelet_source"):
+        lc.screen(table.rename({"platelets_source": "platelet_source"}))

@@ -208,8 +208,31 @@ def plan_columns(
         facts.append(_fact_column(variable, column, schema, units, unit_columns))
     id_column = resolve_id_column(id_column, schema)
     kept = check_passthrough(passthrough, schema, id_column, facts)
+    kept += provenance_columns(schema, variables, kept)
     check_unknown_columns(schema, variables, facts, id_column, kept)
     return Plan(tuple(facts), id_column, variables, kept)
+
+
+#: The suffix of a provenance column: ``<fact>_source`` names the record a value came from
+#: (``Observation/abc``, ``measurement/12``, ``stated``), as ``lc.from_fhir``,
+#: ``lc.from_events`` and ``lc.from_omop`` write it.
+SOURCE_SUFFIX = "_source"
+
+
+def provenance_columns(
+    schema: Mapping[str, ColumnKind], variables: Mapping[str, Variable], kept: Iterable[str]
+) -> tuple[str, ...]:
+    """The ``<fact>_source`` columns of the table, carried into the result after the id.
+
+    A provenance column is read by no criterion; it travels with its row so that every
+    value in a result can be traced to its record.
+    """
+    already = set(kept)
+    return tuple(
+        f"{name}{SOURCE_SUFFIX}"
+        for name in variables
+        if f"{name}{SOURCE_SUFFIX}" in schema and f"{name}{SOURCE_SUFFIX}" not in already
+    )
 
 
 #: The id column's default name: the only id column that may be absent.
