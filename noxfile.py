@@ -14,11 +14,21 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = ["3.11", "3.12", "3.13"]
 
 
+def _examples(session: nox.Session) -> dict[str, str]:
+    """Hypothesis's profile: in CI, the first Python runs the full ``ci`` profile (300
+    derandomized examples a test); the other Pythons and the core alone run ``ci-quick``
+    (the same derandomized generator, 100 examples), so CI stays within its time."""
+    if not os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE"):
+        return {}
+    first = session.name == f"tests-{PYTHONS[0]}"
+    return {} if first else {"HYPOTHESIS_PROFILE": "ci-quick"}
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Install the package with its extras (not editable, as users get it); run the tests."""
     session.install(".[cohort,duckdb]", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *session.posargs, env=_examples(session))
 
 
 @nox.session(python="3.11")
@@ -59,7 +69,7 @@ def tests_postgres(session: nox.Session) -> None:
 def tests_core(session: nox.Session) -> None:
     """The core alone (attrs and pint, no extras): it works, and extras fail clearly."""
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", "-q", *session.posargs)
+    session.run("pytest", "-q", *session.posargs, env=_examples(session))
 
 
 @nox.session(python="3.11")

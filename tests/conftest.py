@@ -22,6 +22,15 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# CI's other runs (the later Pythons, the core alone): the same derandomized examples as
+# ``ci``, but the first hundred; the first Python runs the full ``ci`` profile.
+settings.register_profile(
+    "ci-quick",
+    deadline=None,
+    max_examples=100,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 # A long run for the differential and property tests: HYPOTHESIS_PROFILE=deep pytest ...
 settings.register_profile(
     "deep",
