@@ -21,6 +21,8 @@ pytest.importorskip("sqlglot")
 
 from conftest import ROOT, SHARED  # noqa: E402
 from liverfail_criteria.records.omop import (  # noqa: E402
+    VOCABULARY_TABLES,
+    OmopVocabularyWarning,
     demographics_sql,
     events_sql,
     read_omop,
@@ -38,6 +40,9 @@ _spec.loader.exec_module(generate)
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: Any) -> Path:
     return generate.write(tmp_path_factory.mktemp("omop"), 60, seed=7, upper=True)
+
+
+TABLES = ("person", "measurement", "condition_occurrence", *VOCABULARY_TABLES)
 
 
 def _sorted(frame: Any) -> list[tuple[Any, ...]]:
@@ -64,21 +69,115 @@ def test_measurements_read_units_operators_and_missing_units(generated: Path) ->
     assert people.height == 60
 
 
-def test_conditions_one_event_per_coding(generated: Path) -> None:
+SCT = "http://snomed.info/sct"
+CM = "http://hl7.org/fhir/sid/icd-10-cm"
+WHO = "http://hl7.org/fhir/sid/icd-10"
+# The codings each condition coding of the generator carries (its own, then the
+# vocabulary's): K74.69 is under the code set's category K74.6 and maps to cirrhosis of
+# liver (4064161), so that concept and its descendant carry K74.6; the descendant carries
+# cirrhosis of liver's SNOMED code; the local brain compression concept is what
+# ICD-10-CM G93.5 maps to; the WHO code has no standard concept (0), so only itself.
+CODINGS = {
+    4064161: {(SCT, "19943007"), (CM, "K74.6")},
+    generate.MICRONODULAR: {(SCT, "2000000001"), (SCT, "19943007"), (CM, "K74.6")},
+    generate.COMPRESSION: {(SCT, "2000000011"), (CM, "G93.5")},
+    0: set(),
+}
+SOURCE_CODINGS = {0: set(), 45591453: {(CM, "K74.69")}, generate.WHO_K70_3: {(WHO, "K70.3")}}
+
+
+def test_conditions_one_event_per_coding_with_the_vocabulary(generated: Path) -> None:
     events, _ = read_omop(generated)
     table = pl.read_parquet(generated / "CONDITION_OCCURRENCE.parquet")
+    assert set(table["condition_concept_id"]) == set(CODINGS)  # every way is generated
     for c in table.iter_rows(named=True):
         rows = events.filter(
             pl.col("source") == f"condition_occurrence/{c['condition_occurrence_id']}"
         )
-        systems = sorted(rows["system"].to_list())
-        expected = ["http://snomed.info/sct"]
-        if c["condition_source_concept_id"]:
-            expected = ["http://hl7.org/fhir/sid/icd-10-cm", *expected]
-        assert systems == expected
+        expected = (
+            CODINGS[c["condition_concept_id"]] | SOURCE_CODINGS[c["condition_source_concept_id"]]
+        )
+        assert sorted(zip(rows["system"], rows["code"], strict=True)) == sorted(expected)
         assert set(rows["status"].to_list()) == {"resolved" if c["condition_end_date"] else None}
         prelim = c["condition_status_concept_id"] == 32899
         assert set(rows["verification"].to_list()) == {"provisional" if prelim else None}
+
+
+def _vocabulary_facts(table: Any) -> dict[str, Any]:
+    rows = {r["id"]: r for r in table.iter_rows(named=True)}
+    return {
+        "descendant": (rows["2"]["cirrhosis"], rows["2"]["cirrhosis_source"]),
+        "who-source": (rows["3"]["cirrhosis"], rows["3"]["cirrhosis_source"]),
+        "maps-to": (
+            rows["4"]["cerebral_herniation"],
+            rows["4"]["cerebral_herniation_source"],
+        ),
+    }
+
+
+# The generator's persons 2, 3, 4: cirrhosis as a descendant concept, cirrhosis as a
+# WHO ICD-10 source code alone, brain compression as the concept G93.5 maps to.
+FOUND = {
+    "descendant": (True, "condition_occurrence/2"),
+    "who-source": (True, "condition_occurrence/3"),
+    "maps-to": (True, "condition_occurrence/4"),
+}
+
+
+def test_a_descendant_and_a_mapped_code_are_found_only_through_the_vocabulary(
+    tmp_path: Path,
+) -> None:
+    folder = generate.write(tmp_path / "omop", 8, seed=2)
+    found = _vocabulary_facts(lc.from_omop(folder, "2025-06-01"))
+    assert found == FOUND
+    (folder / "concept_ancestor.parquet").unlink()
+    with pytest.warns(OmopVocabularyWarning, match="concept_ancestor"):
+        without = _vocabulary_facts(lc.from_omop(folder, "2025-06-01"))
+    assert without["descendant"] == (None, None)  # not found: unknown, never false
+    assert without["maps-to"] == found["maps-to"]
+    (folder / "concept_relationship.parquet").unlink()
+    with pytest.warns(OmopVocabularyWarning, match="concept_relationship"):
+        without = _vocabulary_facts(lc.from_omop(folder, "2025-06-01"))
+    assert without["maps-to"] == (None, None)
+    assert without["who-source"] == found["who-source"]  # the source concept's own code
+
+
+def test_without_a_concept_table_the_shipped_concept_list_is_read(tmp_path: Path) -> None:
+    folder = generate.write(tmp_path / "omop", 30, seed=4)
+    events, _ = read_omop(folder)
+    for name in ("concept", "concept_relationship", "concept_ancestor"):
+        (folder / f"{name}.parquet").unlink()
+    with pytest.warns(OmopVocabularyWarning, match="shipped concept list"):
+        shipped, _ = read_omop(folder)
+    # Every measurement is found by the shipped LOINC and UCUM ids, with the same unit.
+    columns = ["source", "code", "value", "unit", "comparator"]
+    measured = events.filter(pl.col("kind") == "observation").select(columns)
+    assert _sorted(shipped.filter(pl.col("kind") == "observation").select(columns)) == _sorted(
+        measured
+    )
+    assert shipped.filter(pl.col("kind") == "condition").height == 0  # no SNOMED ids shipped
+
+
+def test_the_shipped_concept_ids_are_ohdsis() -> None:
+    if not SYNTHEA.is_dir():
+        pytest.skip(f"no Synthea27Nj sample at {SYNTHEA}")
+    from liverfail_criteria.records.codesets import CONDITION_CODES, OBSERVATION_CODES
+    from liverfail_criteria.records.omop_concepts import NOT_SHIPPED, SHIPPED_CONCEPTS
+
+    concept = pl.read_parquet(SYNTHEA / "concept.parquet")
+    known = {
+        r[0]: (r[1], r[2], r[3])
+        for r in concept.select("concept_id", "vocabulary_id", "concept_code", "concept_name")
+        .filter(pl.col("concept_id").is_in([c[0] for c in SHIPPED_CONCEPTS]))
+        .rows()
+    }
+    for cid, name, vocabulary, code in SHIPPED_CONCEPTS:
+        assert known[cid] == (vocabulary, code, name), cid
+    loinc = {c.code for sets in OBSERVATION_CODES.values() for s in sets for c in s.codes}
+    shipped = {code for _, _, v, code in SHIPPED_CONCEPTS if v == "LOINC"}
+    # Every LOINC code of the library is shipped or listed as not shipped.
+    assert loinc == shipped | {code for v, code in NOT_SHIPPED if v == "LOINC"}
+    assert CONDITION_CODES  # conditions: only what the subset holds (see NOT_SHIPPED)
 
 
 def test_a_value_without_any_unit_is_listed_not_guessed(generated: Path) -> None:
@@ -115,7 +214,8 @@ def test_synthea_latest_platelets_equal_a_hand_written_query() -> None:
             "src DESC) = 1"
         ).fetchall()
     }
-    table = lc.from_omop(SYNTHEA, assessed)
+    with pytest.warns(OmopVocabularyWarning, match="no concept_ancestor rows"):
+        table = lc.from_omop(SYNTHEA, assessed)  # Synthea27Nj's concept_ancestor is empty
     assert table.height == 28
     got = {
         r["id"]: (float(r["platelets"].split()[0]), r["platelets_source"])
@@ -131,8 +231,8 @@ def test_synthea_latest_platelets_equal_a_hand_written_query() -> None:
 def test_folder_files_in_any_case_and_missing_tables(tmp_path: Path, generated: Path) -> None:
     lower = generate.write(tmp_path / "lower", 5, seed=1)
     assert read_omop(lower)[1].height == 5
-    (lower / "concept.parquet").unlink()
-    with pytest.raises(lc.CriteriaInputError, match="concept"):
+    (lower / "person.parquet").unlink()
+    with pytest.raises(lc.CriteriaInputError, match="person"):
         read_omop(lower)
 
 
@@ -140,9 +240,16 @@ def test_the_view_renders_for_every_dialect() -> None:
     import sqlglot
 
     for dialect in ("duckdb", "postgres", "spark"):
-        for text in (events_sql(dialect, "cdm"), demographics_sql(dialect, "cdm")):
+        for vocabulary in (VOCABULARY_TABLES, ("concept",), ()):
+            text = events_sql(dialect, "cdm", vocabulary)
             assert sqlglot.parse_one(text, read=dialect) is not None
-            assert "cdm.measurement" in text or "cdm.person" in text
+            assert "cdm.measurement" in text
+            assert ("cdm.concept_ancestor" in text) == (vocabulary == VOCABULARY_TABLES)
+        text = demographics_sql(dialect, "cdm")
+        assert sqlglot.parse_one(text, read=dialect) is not None
+        assert "cdm.person" in text
+    with pytest.raises(lc.CriteriaInputError, match="vocabulary"):
+        events_sql("duckdb", "cdm", ("concepts",))
     with pytest.raises(lc.CriteriaInputError, match="cdm_schema"):
         events_sql("duckdb", "cdm; DROP TABLE x")
 
@@ -151,7 +258,7 @@ def test_postgres_gives_the_same_events_as_duckdb(pg: Any, generated: Path) -> N
     from pg_tables import load
 
     cdm = pg.execute("SELECT current_schema()").fetchone()[0]  # the test module's own
-    for name in ("person", "measurement", "condition_occurrence", "concept"):
+    for name in TABLES:
         load(pg, pl.read_parquet(generated / f"{name.upper()}.parquet"), name)
     events, people = read_omop(generated)
     got = pg.execute(events_sql("postgres", cdm)).fetchall()
@@ -194,6 +301,7 @@ def test_sql_derivations_in_duckdb_equal_the_polars_derivations(tmp_path: Path, 
         if column not in TRENDS:
             assert got[column].to_list() == expected[column].to_list(), column
     assert expected["total_bilirubin"].null_count() < expected.height  # facts were found
+    assert _vocabulary_facts(got) == FOUND  # through Maps to and concept_ancestor too
     assert got.select(sorted(TRENDS)).null_count().row(0) == (got.height, got.height)
 
 
@@ -211,7 +319,7 @@ def test_sql_derivations_in_postgres_equal_the_polars_derivations(
     from pg_tables import load
 
     cdm = pg.execute("SELECT current_schema()").fetchone()[0]
-    for name in ("person", "measurement", "condition_occurrence", "concept"):
+    for name in TABLES:
         pg.execute(f'DROP TABLE IF EXISTS "{name}"')
         load(pg, pl.read_parquet(generated / f"{name.upper()}.parquet"), name)
     cursor = pg.execute(_derived_sql("postgres", cdm))
@@ -219,6 +327,7 @@ def test_sql_derivations_in_postgres_equal_the_polars_derivations(
     rows = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
     expected = lc.from_omop(generated, "2025-06-01")
     assert names == expected.columns
+    assert _vocabulary_facts(pl.DataFrame(list(rows.values()))) == FOUND
     for row in expected.iter_rows(named=True):
         other = rows[row["id"]]
         for column, value in row.items():
@@ -263,6 +372,7 @@ def test_screen_omop_in_duckdb_equals_the_reference(tmp_path: Path, seed: int) -
     assert set(expected["status"].cast(pl.String)) >= {"ineligible", "undetermined"}
 
 
+@pytest.mark.filterwarnings("ignore::liverfail_criteria.records.omop.OmopVocabularyWarning")
 def test_screen_omop_on_synthea() -> None:
     if not SYNTHEA.is_dir():
         pytest.skip(f"no Synthea27Nj sample at {SYNTHEA}")
@@ -276,7 +386,7 @@ def test_screen_omop_in_postgres_equals_the_reference(pg: Any, generated: Path) 
     from pg_tables import load
 
     cdm = pg.execute("SELECT current_schema()").fetchone()[0]
-    for name in ("person", "measurement", "condition_occurrence", "concept"):
+    for name in TABLES:
         pg.execute(f'DROP TABLE IF EXISTS "{name}"')
         load(pg, pl.read_parquet(generated / f"{name.upper()}.parquet"), name)
     expected = _reference(generated, "2025-06-01")
@@ -309,11 +419,11 @@ def test_omop_sql_for_every_dialect_parses() -> None:
 def test_the_guide_shows_the_sql_each_dialect_gets() -> None:
     import sqlglot
 
-    from liverfail_criteria.records.omop import _MEASUREMENTS, _render
+    from liverfail_criteria.records.omop import measurements_sql
 
     guide = (ROOT / "docs" / "guide" / "omop.md").read_text(encoding="utf-8")
     for dialect in ("duckdb", "postgres", "spark"):
-        text = _render(_MEASUREMENTS, dialect, "cdm")
+        text = measurements_sql(dialect, "cdm")
         pretty = sqlglot.parse_one(text, read=dialect).sql(dialect=dialect, pretty=True)
         assert f"```sql\n{pretty}\n```" in guide, dialect
 

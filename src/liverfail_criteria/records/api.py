@@ -385,6 +385,7 @@ def omop_sql(
     window_params: Mapping[str, object] | None = None,
     keep_record: bool = True,
     pretty: bool = True,
+    vocabulary: object = None,
 ) -> str:
     """One SQL query that derives the facts from OMOP tables and screens every person.
 
@@ -405,6 +406,11 @@ def omop_sql(
         window_params: the derivations' window parameters (``{"lab_lookback": "7 d"}``).
         keep_record: add the ``record`` column.
         pretty: indent the SQL.
+        vocabulary: the vocabulary tables the database has, of ``"concept"``,
+            ``"concept_relationship"``, ``"concept_ancestor"`` (default: all three).
+            The code sets are resolved through them (``Maps to``, descendants); without
+            ``concept`` the shipped concept list is read instead (decision
+            ``omop-vocabulary``). :func:`screen_omop` looks which the database has.
 
     Returns:
         The SQL text. The trend fact (progressive jaundice) is not compiled to SQL yet:
@@ -421,6 +427,7 @@ def omop_sql(
         window_params=window_params,
         keep_record=keep_record,
         pretty=pretty,
+        vocabulary=vocabulary,
     )
 
 

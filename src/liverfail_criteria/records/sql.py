@@ -206,17 +206,18 @@ def omop_sql(
     window_params: Mapping[str, object] | None = None,
     keep_record: bool = True,
     pretty: bool = True,
+    vocabulary: object = None,
 ) -> str:
     """See :func:`liverfail_criteria.omop_sql`."""
     import sqlglot
 
     from ..interpreters.sql.api import to_sql
     from ..interpreters.sql.dialect import dialect_for
-    from .omop import demographics_sql, events_sql
+    from .omop import VOCABULARY_TABLES, demographics_sql, events_sql
 
     name = dialect_for(dialect).name
     derived = derivations_sql(
-        events_sql("duckdb", cdm_schema),
+        events_sql("duckdb", cdm_schema, VOCABULARY_TABLES if vocabulary is None else vocabulary),
         demographics_sql("duckdb", cdm_schema),
         assessment_date,
         dialect=name,
@@ -247,6 +248,7 @@ def screen_omop(
 ) -> Any:
     """See :func:`liverfail_criteria.screen_omop`."""
     from ..errors import CriteriaInputError
+    from .omop import vocabulary_tables
 
     if engine == "duckdb":
         pl = require("polars", extra="duckdb", feature="lc.screen_omop")
@@ -255,14 +257,16 @@ def screen_omop(
 
         con, schema, owned = open_omop(source)
         try:
+            schema = cdm_schema if cdm_schema is not None else schema
             query = omop_sql(
                 ruleset,
                 dialect="duckdb",
-                cdm_schema=cdm_schema if cdm_schema is not None else schema,
+                cdm_schema=schema,
                 assessment_date=assessment_date,
                 params=params,
                 window_params=window_params,
                 pretty=False,
+                vocabulary=vocabulary_tables(lambda q: con.sql(q).fetchall(), schema),
             )
             results = con.sql(query).pl()
         finally:
@@ -274,14 +278,21 @@ def screen_omop(
 
         con, owned = connect(source)
         try:
+            schema = cdm_schema if cdm_schema is not None else "cdm"
+
+            def fetch(query: str) -> object:
+                with con.transaction():  # a savepoint: a missing table fails it alone
+                    return con.execute(query).fetchall()
+
             query = omop_sql(
                 ruleset,
                 dialect="postgres",
-                cdm_schema=cdm_schema if cdm_schema is not None else "cdm",
+                cdm_schema=schema,
                 assessment_date=assessment_date,
                 params=params,
                 window_params=window_params,
                 pretty=False,
+                vocabulary=vocabulary_tables(fetch, schema),
             )
             cursor = con.execute(f"SELECT * FROM ({query}) AS screened ORDER BY id")
             return to_polars(cursor, keep_record=True)
@@ -297,6 +308,7 @@ def screen_omop(
             params=params,
             window_params=window_params,
             pretty=False,
+            vocabulary=vocabulary_tables(lambda q: source.sql(q).take(1), cdm_schema),
         )
         return source.sql(query)
     raise CriteriaInputError("engine", engine, "'duckdb', 'postgres' or 'spark'")
