@@ -3,8 +3,9 @@
 Persons with total bilirubin around the trial's thresholds in mg/dL and umol/L (by
 unit concept, or by ``unit_source_value`` only, or with no unit at all), censored
 values (``operator_concept_id``), ties on one date, results after the assessment date,
-platelets, and conditions found four ways: cirrhosis coded as SNOMED with or without
-an ICD-10-CM source code (some ended), a descendant of cirrhosis found only through
+serial results rising around the progressive-jaundice threshold, platelets, and
+conditions found four ways: cirrhosis coded as SNOMED with or without an ICD-10-CM
+source code (some ended), a descendant of cirrhosis found only through
 ``concept_ancestor``, a WHO ICD-10 source code with no standard concept, and a
 standard concept found only because an ICD-10-CM code of a code set ``Maps to`` it
 (``concept_relationship``). Writes one Parquet file per table (``person``,
@@ -58,6 +59,13 @@ _WAYS = {
     "maps-to": (COMPRESSION, 0),
 }
 _SOURCE_TEXT = {45591453: "K74.69", WHO_K70_3: "K70.3"}
+#: Persons with serial bilirubin (days before the assessment, mg/dL): progressive
+#: jaundice is a rise of 17.1 umol/L a day; 1 mg/dL is 17.104 umol/L.
+_RISING = {
+    5: ((3, 3.0), (0, 10.0)),  # rising fast
+    6: ((2, 4.0), (0, 6.0)),  # 1 mg/dL a day: just at the threshold
+    7: ((2, 4.0), (1, 9.0), (0, 5.9)),  # earliest and latest: 0.95 mg/dL a day
+}
 _BILIRUBIN_MG = [4.9, 5.0, 5.1, 2.9, 3.0, 10.0, 17.1 / 17.104]
 _BILIRUBIN_UMOL = [84.99, 85.0, 85.53, 51.3, 171.0, 200.0]
 
@@ -84,7 +92,24 @@ def generate(n: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                 else dt.datetime(born.year, born.month, born.day),
             }
         )
-        for _ in range(rng.randrange(0, 5)):
+        for days_before, value in _RISING.get(pid, ()):
+            mid += 1
+            day = ASSESSMENT - dt.timedelta(days=days_before)
+            measurement.append(
+                {
+                    "measurement_id": mid,
+                    "person_id": pid,
+                    "measurement_concept_id": 3024128,
+                    "measurement_date": day,
+                    "measurement_datetime": None,
+                    "operator_concept_id": None,
+                    "value_as_number": value,
+                    "unit_concept_id": 8840,
+                    "unit_source_value": "mg/dL",
+                    "value_source_value": str(value),
+                }
+            )
+        for _ in range(0 if pid in _RISING else rng.randrange(0, 5)):
             mid += 1
             day = ASSESSMENT - dt.timedelta(days=rng.choice([0, 0, 1, 3, 7, 8, 30, -1]))
             mode = rng.choice(["mg", "umol", "source", "none"])

@@ -413,8 +413,7 @@ def omop_sql(
             ``omop-vocabulary``). :func:`screen_omop` looks which the database has.
 
     Returns:
-        The SQL text. The trend fact (progressive jaundice) is not compiled to SQL yet:
-        in the query it is unknown for every person.
+        The SQL text.
     """
     from .sql import omop_sql as _omop_sql
 

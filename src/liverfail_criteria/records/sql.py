@@ -7,8 +7,8 @@ lower bound and undated events allowed when the window has none), count one even
 source (the first coding by system and code), and take the latest (or earliest) by
 ``(time, source)``. The value is written as the polars derivation writes it: the
 comparator, the number, then the unit, or ``(no unit)`` for a dimensional fact without
-one. :class:`~.nodes.Trend` facts (progressive jaundice) are not compiled yet: their
-columns are NULL (unknown), never false.
+one. :class:`~.nodes.Trend` facts (progressive jaundice) compare the earliest and the
+latest exact value, as :func:`.frame._trend` does.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from ..dictionary import VARIABLES
 from ..extras import require
 from .catalog import DERIVATIONS
-from .nodes import Derive, Read, Take
+from .nodes import Derive, Read, Take, Trend
 from .schema import ICD10, ICD10_CM
 
 __all__ = ["derivations_sql"]
@@ -30,7 +30,7 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _codes(d: Derive) -> str:
+def _codes(d: Derive | Trend) -> str:
     parts = []
     for s in d.select.codes:
         hits = [f"e._ncode IN ({', '.join(_q(c) for c in sorted(s.exact()))})"]
@@ -47,8 +47,8 @@ def _in(column: str, allowed: tuple[str | None, ...]) -> str:
     return "(" + " OR ".join(terms) + ")" if terms else "FALSE"
 
 
-def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
-    """The CTE of one fact, its value expression and its source expression (on ``t``)."""
+def _selected(d: Derive | Trend, days: int | None) -> str:
+    """The selected events of a derivation in its window, one per source."""
     where = [f"e.kind = {_q(d.select.kind)}", _in("e.status", d.select.statuses), _codes(d)]
     if d.select.verifications is not None:
         where.append(_in("e.verification", d.select.verifications))
@@ -59,6 +59,58 @@ def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
             f"e._day IS NOT NULL AND e._day <= a._assessed "
             f"AND e._day >= a._assessed - INTERVAL {days} DAY"
         )
+    return f"""
+  SELECT * FROM (
+    SELECT e.*,
+      ROW_NUMBER() OVER (PARTITION BY e.patient_id, e.source ORDER BY e.system, e.code)
+        AS _coding
+    FROM _events AS e JOIN _assessed AS a ON a.patient_id = e.patient_id
+    WHERE {" AND ".join(where)}
+  ) AS s WHERE s._coding = 1"""
+
+
+def _trend(fact: str, d: Trend, days: int | None) -> tuple[list[str], str, str]:
+    """The CTEs of a trend fact, its value expression and its source expression.
+
+    As :func:`.frame._trend`: the exact (uncensored, dated) values in the value
+    fact's canonical unit, the earliest and the latest by ``(time, source)``; true
+    when the rise per day between their dates is at least ``min_daily_rise``, false
+    when not, unknown with fewer than two values or one date. A value is converted by
+    its unit's factor; the units are the spellings the value fact documents (its
+    ``UnitSpec.accepted``): a value in another spelling is not read here (the
+    screening lists it as invalid where it is the fact's value).
+    """
+    spec = VARIABLES[d.value_fact].value_type.unit
+    assert spec is not None
+    factors: dict[str, float] = {}
+    for u in spec.accepted:
+        try:
+            factors[u] = spec.convert(f"1 {u}", d.value_fact)[0]
+        except ValueError:
+            continue
+    factor = "CASE u.unit " + " ".join(f"WHEN {_q(u)} THEN {f!r}" for u, f in factors.items())
+    rows = f"""
+SELECT * FROM (
+  SELECT u.patient_id, u.source, u._day, u.value * ({factor} END) AS _v,
+    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.time ASC, u.source ASC) AS _first,
+    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.time DESC, u.source DESC) AS _last,
+    COUNT(*) OVER (PARTITION BY u.patient_id) AS _n
+  FROM ({_selected(d, days)}) AS u
+  WHERE u.time IS NOT NULL AND u.comparator IS NULL AND u.value IS NOT NULL
+    AND u.unit IN ({", ".join(_q(u) for u in factors)})
+) AS r"""
+    ends = f"""
+SELECT l.patient_id, l.source, f._v AS _v0, l._v AS _v1,
+  CAST(DATE_DIFF('day', f._day, l._day) AS DOUBLE) AS _days
+FROM f_{fact}_rows AS l JOIN f_{fact}_rows AS f ON f.patient_id = l.patient_id AND f._first = 1
+WHERE l._last = 1 AND l._n >= 2 AND l._day > f._day"""
+    t = f"f_{fact}"
+    value = f"({t}._v1 - {t}._v0) / {t}._days >= {d.min_daily_rise!r}"
+    return [f"{t}_rows AS ({rows})", f"{t} AS ({ends})"], value, f"{t}.source"
+
+
+def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
+    """The CTE of one fact, its value expression and its source expression (on ``t``)."""
     latest = d.take is not Take.EARLIEST
     order = (
         "u.time DESC NULLS LAST, u.source DESC"
@@ -70,14 +122,7 @@ SELECT * FROM (
   SELECT u.*,
     ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY {order}) AS _rank,
     COUNT(*) OVER (PARTITION BY u.patient_id) AS _count
-  FROM (
-    SELECT e.*,
-      ROW_NUMBER() OVER (PARTITION BY e.patient_id, e.source ORDER BY e.system, e.code)
-        AS _coding
-    FROM _events AS e JOIN _assessed AS a ON a.patient_id = e.patient_id
-    WHERE {" AND ".join(where)}
-  ) AS u
-  WHERE u._coding = 1
+  FROM ({_selected(d, days)}) AS u
 ) AS r WHERE r._rank = 1"""
     t = f"f_{fact}"
     if d.read is Read.VALUE:
@@ -157,14 +202,13 @@ def derivations_sql(
     ]
     joins = []
     for fact, d in DERIVATIONS.items():
-        if not isinstance(d, Derive):
-            columns += [
-                f"CAST(NULL AS BOOLEAN) AS {fact}",
-                f"CAST(NULL AS VARCHAR) AS {fact}_source",
-            ]
-            continue
-        cte, value, source = _fact(fact, d, d.window.resolve(windows or None))
-        ctes.append(f"f_{fact} AS ({cte})")
+        days = d.window.resolve(windows or None)
+        if isinstance(d, Trend):
+            trend, value, source = _trend(fact, d, days)
+            ctes += trend
+        else:
+            cte, value, source = _fact(fact, d, days)
+            ctes.append(f"f_{fact} AS ({cte})")
         joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = p.patient_id")
         columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
     text = (
