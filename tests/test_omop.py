@@ -392,6 +392,78 @@ def test_screen_omop_in_postgres_equals_the_reference(pg: Any, generated: Path) 
     assert [[e["field"] for e in r] for r in got["errors"].to_list()] == fields
 
 
+# -- an assessment date per person: the OHDSI cohort table -------------------------------
+
+COHORT_DAYS = ["2025-06-01", "2025-05-30", "2025-05-25"]
+
+
+def _cohort(persons: int) -> Any:
+    """Cohort 1: persons 1..persons on three dates (person 2 twice); cohort 2 decoys."""
+    rows = [(1, pid, dt.date.fromisoformat(COHORT_DAYS[pid % 3])) for pid in range(1, persons + 1)]
+    rows += [(1, 2, dt.date(2025, 6, 20)), (1, 9999, dt.date(2025, 6, 1))]  # later; no person
+    rows += [(2, pid, dt.date(2020, 1, 1)) for pid in range(1, persons + 1)]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "cohort_definition_id": pl.Int64,
+            "subject_id": pl.Int64,
+            "cohort_start_date": pl.Date,
+        },
+        orient="row",
+    )
+
+
+def _per_date_reference(source: Any, persons: int) -> Any:
+    """The Python reference, one date at a time: each person on their cohort date."""
+    parts = []
+    for i, day in enumerate(COHORT_DAYS):
+        ids = [str(pid) for pid in range(1, persons + 1) if pid % 3 == i]
+        parts.append(_reference(source, day).filter(pl.col("id").is_in(ids)))
+    return pl.concat(parts).sort("id")
+
+
+def test_a_cohort_table_gives_each_person_their_date(tmp_path: Path) -> None:
+    source = generate.write(tmp_path / "omop", 60, seed=9)
+    _cohort(40).write_parquet(source / "cohort.parquet")
+    expected = _per_date_reference(source, 40)
+    got = lc.screen_omop(source, cohort_table="cohort", cohort_definition_id=1)
+    assert got["id"].to_list() == sorted([*expected["id"].to_list(), "9999"])
+    stranger = got.filter(pl.col("id") == "9999")  # in the cohort, no person row: kept
+    assert "age" in stranger["missing"][0].to_list()
+    assert_same_screening(expected, got.filter(pl.col("id") != "9999"))
+    # The same dates as a mapping; and the dates in the result.
+    dates = {str(pid): COHORT_DAYS[pid % 3] for pid in range(1, 41)}
+    by_mapping = lc.screen_omop(source, assessment_date=dates)
+    assert_same_screening(expected, by_mapping)
+    record = by_mapping.filter(pl.col("id") == "2")["record"][0]
+    assert str(record["assessment_date"]) == COHORT_DAYS[2]  # the first entry, not the later
+    with pytest.raises(lc.CriteriaInputError, match="cohort_table"):
+        lc.omop_sql(cohort_table="cohort; DROP TABLE person")
+    with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
+        lc.omop_sql(cohort_table="cohort", assessment_date="2025-06-01")
+    with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
+        lc.omop_sql()
+
+
+def test_a_cohort_table_in_postgres(pg: Any, tmp_path: Path) -> None:
+    from pg_tables import load
+
+    source = generate.write(tmp_path / "omop", 40, seed=13)
+    cdm = pg.execute("SELECT current_schema()").fetchone()[0]
+    for name in TABLES:
+        pg.execute(f'DROP TABLE IF EXISTS "{name}"')
+        load(pg, pl.read_parquet(source / f"{name}.parquet"), name)
+    pg.execute('DROP TABLE IF EXISTS "cohort"')
+    load(pg, _cohort(30), "cohort")
+    expected = _per_date_reference(source, 30)
+    got = lc.screen_omop(
+        pg, engine="postgres", cdm_schema=cdm, cohort_table="cohort", cohort_definition_id=1
+    )
+    got = got.filter(pl.col("id") != "9999")
+    for column in ("id", "status", "groups", "missing", *NODES):
+        assert got[column].to_list() == expected[column].to_list(), column
+
+
 def test_omop_sql_for_every_dialect_parses() -> None:
     # The query nests deeper than sqlglot's recursive parser reaches under Python's
     # default limit (the databases run it: see the engine tests); issue 10's compact SQL
@@ -438,3 +510,11 @@ def test_the_command_line_screens_and_writes_omop(
     printed = capsys.readouterr().out
     assert printed.strip() == lc.omop_sql(dialect="postgres", assessment_date="2025-06-01")
     assert main(["sql", "--omop", "--dialect", "postgres"]) == 2
+    capsys.readouterr()
+    cohort = ["--cohort-table", "results.cohort", "--cohort-definition-id", "3"]
+    assert main(["sql", "--omop", "--dialect", "spark", *cohort]) == 0
+    printed = capsys.readouterr().out
+    assert printed.strip() == lc.omop_sql(
+        dialect="spark", cohort_table="results.cohort", cohort_definition_id=3
+    )
+    assert "results.cohort" in printed and "cohort_definition_id = 3" in printed

@@ -85,6 +85,11 @@ OMOP_DECISIONS: dict[str, str] = {
     "list (records.omop_concepts, ids checked against OHDSI's vocabulary) is read "
     "instead, with a warning; where the other two are, no mapping or descendant is "
     "found, with a warning: facts are then unknown more often, never guessed.",
+    "omop-cohort-date": "With an OHDSI cohort table, the persons screened are its subjects "
+    "(of one cohort_definition_id when given), each assessed on their first "
+    "cohort_start_date: a cohort's index date is its entry, and a person who entered "
+    "twice is screened once, at the first entry (an OHDSI 'first occurrence' cohort). A "
+    "subject with no person row is screened with unknown age and sex, never dropped.",
     "omop-birth-date": "birth_datetime's date, else year/month/day of birth when all "
     "three are given; a year alone is no birth date (age near a limit would be a guess).",
 }

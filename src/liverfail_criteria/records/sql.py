@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..dictionary import VARIABLES
+from ..errors import CriteriaInputError
 from ..extras import require
 from .catalog import DERIVATIONS
 from .nodes import Derive, Read, Take, Trend
 from .schema import ICD10, ICD10_CM
 
-__all__ = ["derivations_sql"]
+__all__ = ["assessed_sql", "derivations_sql"]
 
 
 def _q(text: str) -> str:
@@ -151,13 +152,88 @@ SELECT * FROM (
     return cte, value, source
 
 
+def _table_name(name: object, cdm_schema: str | None) -> str:
+    """A table name (``cohort`` or ``results.cohort``); unqualified, in the CDM schema."""
+    parts = name.split(".") if isinstance(name, str) else []
+    if not 1 <= len(parts) <= 2 or not all(p.replace("_", "").isalnum() for p in parts):
+        raise CriteriaInputError(
+            "cohort_table", name, "a table name (letters, digits, _; 'schema.table')"
+        )
+    assert isinstance(name, str)
+    return name if len(parts) == 2 or not cdm_schema else f"{cdm_schema}.{name}"
+
+
+def assessed_sql(
+    assessment_date: object = None,
+    *,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
+    cdm_schema: str | None = None,
+) -> str:
+    """The persons to screen and their dates: a SELECT of ``patient_id``, ``_assessed``.
+
+    Args:
+        assessment_date: one date for every person of ``_people`` (the demographics
+            relation), or a mapping of person id to date, or a two-column polars
+            DataFrame (person id, date): those persons, each on their date.
+        cohort_table: instead, an OHDSI cohort table (``subject_id``,
+            ``cohort_start_date``, ``cohort_definition_id``): its subjects, each on
+            their first ``cohort_start_date`` (decision ``omop-cohort-date``). An
+            unqualified name is read from the CDM schema.
+        cohort_definition_id: the cohort's id in that table, or ``None`` for every row.
+        cdm_schema: the schema of the CDM tables.
+    """
+    from .api import _date
+
+    if cohort_table is not None:
+        if assessment_date is not None:
+            raise CriteriaInputError(
+                "assessment_date", assessment_date, "no date with a cohort_table (it has them)"
+            )
+        where = ""
+        if cohort_definition_id is not None:
+            if isinstance(cohort_definition_id, bool) or not isinstance(cohort_definition_id, int):
+                raise CriteriaInputError(
+                    "cohort_definition_id", cohort_definition_id, "an integer cohort id"
+                )
+            where = f" WHERE c.cohort_definition_id = {cohort_definition_id}"
+        return (
+            "SELECT CAST(c.subject_id AS VARCHAR) AS patient_id, "
+            "MIN(CAST(c.cohort_start_date AS DATE)) AS _assessed "
+            f"FROM {_table_name(cohort_table, cdm_schema)} AS c{where} GROUP BY c.subject_id"
+        )
+    if assessment_date is None:
+        raise CriteriaInputError(
+            "assessment_date", None, "a date, a date per person, or a cohort_table"
+        )
+    if not isinstance(assessment_date, (str, dt.date, Mapping)) and hasattr(
+        assessment_date, "columns"
+    ):
+        frame: Any = assessment_date
+        cols = list(frame.columns)
+        if len(cols) != 2:
+            raise CriteriaInputError("assessment_date", cols, "a table of person id and date")
+        assessment_date = dict(zip(*(frame[c].to_list() for c in cols), strict=True))
+    if isinstance(assessment_date, Mapping):
+        if not assessment_date:
+            raise CriteriaInputError("assessment_date", "{}", "a date for at least one person")
+        rows = ", ".join(
+            f"({_q(str(k))}, CAST({_q(_date(v, f'assessment_date[{k!r}]').isoformat())} AS DATE))"
+            for k, v in assessment_date.items()
+        )
+        return f"SELECT v.patient_id, v._assessed FROM (VALUES {rows}) AS v(patient_id, _assessed)"
+    day = _date(assessment_date)
+    return f"SELECT patient_id, CAST({_q(day.isoformat())} AS DATE) AS _assessed FROM _people"
+
+
 def derivations_sql(
     events: str,
     people: str,
-    assessment_date: object,
+    assessment_date: object = None,
     *,
     dialect: str = "duckdb",
     params: Mapping[str, object] | None = None,
+    assessed: str | None = None,
 ) -> str:
     """One SELECT of every person's derived facts, from the event and people relations.
 
@@ -165,28 +241,31 @@ def derivations_sql(
         events: a SELECT of the event relation (such as :func:`.omop.events_sql`'s), in
             DuckDB's SQL; it is rendered for ``dialect`` with the rest.
         people: a SELECT of the demographics relation, likewise.
-        assessment_date: one date for every person.
+        assessment_date: one date for every person, or a date per person (see
+            :func:`assessed_sql`).
         dialect: ``"duckdb"``, ``"postgres"`` or ``"spark"``.
         params: window parameters (``{"lab_lookback": "7 d"}``).
+        assessed: instead of ``assessment_date``, a SELECT of the persons to screen
+            (``patient_id``, ``_assessed``), such as :func:`assessed_sql`'s.
 
     Returns:
-        The SQL: ``id``, ``assessment_date``, ``birth_date``, ``sex``, and per fact its
-        value and ``<fact>_source``, in the order of :func:`~.api.facts_table`.
+        The SQL, one row per person to screen: ``id``, ``assessment_date``,
+        ``birth_date``, ``sex``, and per fact its value and ``<fact>_source``, in the
+        order of :func:`~.api.facts_table`.
     """
     require("sqlglot", extra="sql", feature="derivations in SQL")
     from ..interpreters.sql.dialect import dialect_for
-    from .api import _date, window_days
+    from .api import window_days
     from .omop import to_dialect
 
     name = dialect_for(dialect).name
-    day = _date(assessment_date)
-    assert isinstance(day, dt.date)
+    if assessed is None:
+        assessed = assessed_sql(assessment_date)
     windows = window_days(params)
     ctes = [
         f"_events0 AS ({events})",
         f"_people AS ({people})",
-        "_assessed AS (SELECT patient_id, CAST("
-        f"{_q(day.isoformat())} AS DATE) AS _assessed FROM _people)",
+        f"_assessed AS ({assessed})",
         # Read once: each fact reads these rows (DuckDB and PostgreSQL would otherwise
         # run the event view once per fact: twice the time at 20,000 persons).
         f"_events AS {'' if name == 'spark' else 'MATERIALIZED '}"
@@ -195,7 +274,7 @@ def derivations_sql(
         "ELSE TRIM(e.code) END AS _ncode FROM _events0 AS e)",
     ]
     columns = [
-        "p.patient_id AS id",
+        "a.patient_id AS id",
         "a._assessed AS assessment_date",
         "p.birth_date AS birth_date",
         "CASE WHEN p.sex IN ('male', 'female') THEN p.sex END AS sex",
@@ -216,7 +295,8 @@ def derivations_sql(
         + ",\n".join(ctes)
         + "\nSELECT "
         + ",\n  ".join(columns)
-        + "\nFROM _people AS p JOIN _assessed AS a ON a.patient_id = p.patient_id\n"
+        # Every person to screen, with or without a person row (unknown age and sex).
+        + "\nFROM _assessed AS a LEFT JOIN _people AS p ON p.patient_id = a.patient_id\n"
         + "\n".join(joins)
     )
     return to_dialect(text, name)
@@ -245,12 +325,14 @@ def omop_sql(
     *,
     dialect: str = "duckdb",
     cdm_schema: str | None = "cdm",
-    assessment_date: object,
+    assessment_date: object = None,
     params: Mapping[str, object] | None = None,
     window_params: Mapping[str, object] | None = None,
     keep_record: bool = True,
     pretty: bool = True,
     vocabulary: object = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> str:
     """See :func:`liverfail_criteria.omop_sql`."""
     import sqlglot
@@ -263,9 +345,14 @@ def omop_sql(
     derived = derivations_sql(
         events_sql("duckdb", cdm_schema, VOCABULARY_TABLES if vocabulary is None else vocabulary),
         demographics_sql("duckdb", cdm_schema),
-        assessment_date,
         dialect=name,
         params=window_params,
+        assessed=assessed_sql(
+            assessment_date,
+            cohort_table=cohort_table,
+            cohort_definition_id=cohort_definition_id,
+            cdm_schema=cdm_schema,
+        ),
     )
     parsed: Any = sqlglot.parse_one(derived, read=name)
     table = parsed.subquery("derived")
@@ -284,15 +371,31 @@ def screen_omop(
     source: Any,
     ruleset: Any = None,
     *,
-    assessment_date: object,
+    assessment_date: object = None,
     engine: str = "duckdb",
     cdm_schema: str | None = None,
     params: Mapping[str, object] | None = None,
     window_params: Mapping[str, object] | None = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> Any:
     """See :func:`liverfail_criteria.screen_omop`."""
     from ..errors import CriteriaInputError
     from .omop import vocabulary_tables
+
+    def query(dialect: str, schema: str | None, fetch: Any) -> str:
+        return omop_sql(
+            ruleset,
+            dialect=dialect,
+            cdm_schema=schema,
+            assessment_date=assessment_date,
+            params=params,
+            window_params=window_params,
+            pretty=False,
+            vocabulary=vocabulary_tables(fetch, schema),
+            cohort_table=cohort_table,
+            cohort_definition_id=cohort_definition_id,
+        )
 
     if engine == "duckdb":
         pl = require("polars", extra="duckdb", feature="lc.screen_omop")
@@ -302,17 +405,7 @@ def screen_omop(
         con, schema, owned = open_omop(source)
         try:
             schema = cdm_schema if cdm_schema is not None else schema
-            query = omop_sql(
-                ruleset,
-                dialect="duckdb",
-                cdm_schema=schema,
-                assessment_date=assessment_date,
-                params=params,
-                window_params=window_params,
-                pretty=False,
-                vocabulary=vocabulary_tables(lambda q: con.sql(q).fetchall(), schema),
-            )
-            results = con.sql(query).pl()
+            results = con.sql(query("duckdb", schema, lambda q: con.sql(q).fetchall())).pl()
         finally:
             if owned:
                 con.close()
@@ -322,37 +415,17 @@ def screen_omop(
 
         con, owned = connect(source)
         try:
-            schema = cdm_schema if cdm_schema is not None else "cdm"
 
-            def fetch(query: str) -> object:
+            def fetch(text: str) -> object:
                 with con.transaction():  # a savepoint: a missing table fails it alone
-                    return con.execute(query).fetchall()
+                    return con.execute(text).fetchall()
 
-            query = omop_sql(
-                ruleset,
-                dialect="postgres",
-                cdm_schema=schema,
-                assessment_date=assessment_date,
-                params=params,
-                window_params=window_params,
-                pretty=False,
-                vocabulary=vocabulary_tables(fetch, schema),
-            )
-            cursor = con.execute(f"SELECT * FROM ({query}) AS screened ORDER BY id")
+            text = query("postgres", cdm_schema if cdm_schema is not None else "cdm", fetch)
+            cursor = con.execute(f"SELECT * FROM ({text}) AS screened ORDER BY id")
             return to_polars(cursor, keep_record=True)
         finally:
             if owned:
                 con.close()
     if engine == "spark":
-        query = omop_sql(
-            ruleset,
-            dialect="spark",
-            cdm_schema=cdm_schema,
-            assessment_date=assessment_date,
-            params=params,
-            window_params=window_params,
-            pretty=False,
-            vocabulary=vocabulary_tables(lambda q: source.sql(q).take(1), cdm_schema),
-        )
-        return source.sql(query)
+        return source.sql(query("spark", cdm_schema, lambda q: source.sql(q).take(1)))
     raise CriteriaInputError("engine", engine, "'duckdb', 'postgres' or 'spark'")
