@@ -195,12 +195,23 @@ def generate(n: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+#: Column types, so a column whose values are all null keeps its CDM type in Parquet.
 _TYPES = {
     "person_id": "Int64",
     "measurement_id": "Int64",
     "condition_occurrence_id": "Int64",
     "value_as_number": "Float64",
     "invalid_reason": "String",
+    "month_of_birth": "Int64",
+    "day_of_birth": "Int64",
+    "birth_datetime": "Datetime",
+    "measurement_datetime": "Datetime",
+    "operator_concept_id": "Int64",
+    "unit_source_value": "String",
+    "value_source_value": "String",
+    "condition_start_datetime": "Datetime",
+    "condition_end_date": "Date",
+    "condition_source_value": "String",
 }
 
 
