@@ -1,14 +1,16 @@
 """The derivations compiled to SQL over the event relation: one query, one row per person.
 
-The SQL twin of :func:`.frame.derive_frame` for :class:`~.nodes.Derive` nodes: select
-the events of a kind whose normalised code is in the code sets and whose statuses
-count, keep those in the window (``assessment - days <= date(time) <= assessment``; no
-lower bound and undated events allowed when the window has none), count one event per
-source (the first coding by system and code), and take the latest (or earliest) by
-``(time, source)``. The value is written as the polars derivation writes it: the
-comparator, the number, then the unit, or ``(no unit)`` for a dimensional fact without
-one. :class:`~.nodes.Trend` facts (progressive jaundice) compare the earliest and the
-latest exact value, as :func:`.frame._trend` does.
+The SQL twin of :func:`.frame.derive_frame`: the events are read once and matched to
+the facts whose code sets hold their normalised code (one equi-join, and the ICD-10
+categories by prefix); each fact keeps the events of its kind whose statuses count in
+its window (``assessment - days <= date(time) <= assessment``; no lower bound and
+undated events allowed when the window has none), one per source (the first coding by
+system and code); one ranking over (person, fact) gives the latest and earliest by
+``(time, source)``, and one aggregate per person puts every fact in one row. The value
+is written as the polars derivation writes it: the comparator, the number, then the
+unit, or ``(no unit)`` for a dimensional fact without one. :class:`~.nodes.Trend`
+facts (progressive jaundice) compare the earliest and the latest exact value, as
+:func:`.frame._trend` does.
 """
 
 from __future__ import annotations
@@ -31,15 +33,6 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _codes(d: Derive | Trend) -> str:
-    parts = []
-    for s in d.select.codes:
-        hits = [f"e._ncode IN ({', '.join(_q(c) for c in sorted(s.exact()))})"]
-        hits += [f"e._ncode LIKE {_q(p + '%')}" for p in s.prefixes()]
-        parts.append(f"(e.system = {_q(s.system)} AND ({' OR '.join(hits)}))")
-    return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
-
-
 def _in(column: str, allowed: tuple[str | None, ...]) -> str:
     values = [a for a in allowed if a is not None]
     terms = [f"{column} IN ({', '.join(_q(v) for v in values)})"] if values else []
@@ -48,39 +41,21 @@ def _in(column: str, allowed: tuple[str | None, ...]) -> str:
     return "(" + " OR ".join(terms) + ")" if terms else "FALSE"
 
 
-def _selected(d: Derive | Trend, days: int | None) -> str:
-    """The selected events of a derivation in its window, one per source."""
-    where = [f"e.kind = {_q(d.select.kind)}", _in("e.status", d.select.statuses), _codes(d)]
-    if d.select.verifications is not None:
-        where.append(_in("e.verification", d.select.verifications))
-    if days is None:
-        where.append("(e._day IS NULL OR e._day <= a._assessed)")
-    else:
-        where.append(
-            f"e._day IS NOT NULL AND e._day <= a._assessed "
-            f"AND e._day >= a._assessed - INTERVAL {days} DAY"
-        )
-    return f"""
-  SELECT * FROM (
-    SELECT e.*,
-      ROW_NUMBER() OVER (PARTITION BY e.patient_id, e.source ORDER BY e.system, e.code)
-        AS _coding
-    FROM _events AS e JOIN _assessed AS a ON a.patient_id = e.patient_id
-    WHERE {" AND ".join(where)}
-  ) AS s WHERE s._coding = 1"""
+def _code_rows() -> tuple[list[str], list[str]]:
+    """VALUES rows of (fact, system, code): the exact codes, and the category prefixes."""
+    exact: dict[str, None] = {}
+    prefixes: dict[str, None] = {}
+    for fact, d in DERIVATIONS.items():
+        for s in d.select.codes:
+            for code in sorted(s.exact()):
+                exact[f"({_q(fact)}, {_q(s.system)}, {_q(code)})"] = None
+            for prefix in s.prefixes():
+                prefixes[f"({_q(fact)}, {_q(s.system)}, {_q(prefix)})"] = None
+    return list(exact), list(prefixes)
 
 
-def _trend(fact: str, d: Trend, days: int | None) -> tuple[list[str], str, str]:
-    """The CTEs of a trend fact, its value expression and its source expression.
-
-    As :func:`.frame._trend`: the exact (uncensored, dated) values in the value
-    fact's canonical unit, the earliest and the latest by ``(time, source)``; true
-    when the rise per day between their dates is at least ``min_daily_rise``, false
-    when not, unknown with fewer than two values or one date. A value is converted by
-    its unit's factor; the units are the spellings the value fact documents (its
-    ``UnitSpec.accepted``): a value in another spelling is not read here (the
-    screening lists it as invalid where it is the fact's value).
-    """
+def _unit_factors(d: Trend) -> dict[str, float]:
+    """The value fact's documented unit spellings and their factors to its canonical unit."""
     spec = VARIABLES[d.value_fact].value_type.unit
     assert spec is not None
     factors: dict[str, float] = {}
@@ -89,67 +64,84 @@ def _trend(fact: str, d: Trend, days: int | None) -> tuple[list[str], str, str]:
             factors[u] = spec.convert(f"1 {u}", d.value_fact)[0]
         except ValueError:
             continue
-    factor = "CASE u.unit " + " ".join(f"WHEN {_q(u)} THEN {f!r}" for u, f in factors.items())
-    rows = f"""
-SELECT * FROM (
-  SELECT u.patient_id, u.source, u._day, u.value * ({factor} END) AS _v,
-    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.time ASC, u.source ASC) AS _first,
-    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.time DESC, u.source DESC) AS _last,
-    COUNT(*) OVER (PARTITION BY u.patient_id) AS _n
-  FROM ({_selected(d, days)}) AS u
-  WHERE u.time IS NOT NULL AND u.comparator IS NULL AND u.value IS NOT NULL
-    AND u.unit IN ({", ".join(_q(u) for u in factors)})
-) AS r"""
-    ends = f"""
-SELECT l.patient_id, l.source, f._v AS _v0, l._v AS _v1,
-  CAST(DATE_DIFF('day', f._day, l._day) AS DOUBLE) AS _days
-FROM f_{fact}_rows AS l JOIN f_{fact}_rows AS f ON f.patient_id = l.patient_id AND f._first = 1
-WHERE l._last = 1 AND l._n >= 2 AND l._day > f._day"""
-    t = f"f_{fact}"
-    value = f"({t}._v1 - {t}._v0) / {t}._days >= {d.min_daily_rise!r}"
-    return [f"{t}_rows AS ({rows})", f"{t} AS ({ends})"], value, f"{t}.source"
+    return factors
 
 
-def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
-    """The CTE of one fact, its value expression and its source expression (on ``t``)."""
-    latest = d.take is not Take.EARLIEST
-    order = (
-        "u.time DESC NULLS LAST, u.source DESC"
-        if latest
-        else "u.time ASC NULLS FIRST, u.source ASC"
-    )
-    cte = f"""
-SELECT * FROM (
-  SELECT u.*,
-    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY {order}) AS _rank,
-    COUNT(*) OVER (PARTITION BY u.patient_id) AS _count
-  FROM ({_selected(d, days)}) AS u
-) AS r WHERE r._rank = 1"""
-    t = f"f_{fact}"
+def _condition(d: Derive | Trend, days: int | None, assessed: str = "a._assessed") -> str:
+    """Whether a matched event ``m`` counts for the derivation (its codes matched).
+
+    ``assessed``: the assessment date, per person (``a._assessed``) or one constant.
+    """
+    where = [f"m.kind = {_q(d.select.kind)}", _in("m.status", d.select.statuses)]
+    if d.select.verifications is not None:
+        where.append(_in("m.verification", d.select.verifications))
+    if days is None:
+        where.append(f"(m._day IS NULL OR m._day <= {assessed})")
+    else:
+        where.append(
+            f"m._day IS NOT NULL AND m._day <= {assessed} "
+            f"AND m._day >= {assessed} - INTERVAL {days} DAY"
+        )
+    if isinstance(d, Trend):
+        # Exact values in a unit the trend converts, with a time (as .frame._trend).
+        units = ", ".join(_q(u) for u in _unit_factors(d))
+        where.append(
+            f"m.time IS NOT NULL AND m.comparator IS NULL AND m.value IS NOT NULL "
+            f"AND m.unit IN ({units})"
+        )
+    return " AND ".join(where)
+
+
+def _pick(fact: str, rank: str, expr: str) -> str:
+    """``expr`` of the fact's event ranked first by ``rank`` (one row per person)."""
+    return f"MAX(CASE WHEN r.fact = {_q(fact)} AND r.{rank} = 1 THEN {expr} END)"
+
+
+def _aggregates(fact: str, d: Derive | Trend) -> tuple[list[str], str, str]:
+    """The fact's aggregates over ``_ranked`` (``r``), its value and its source (on ``f``)."""
+    if isinstance(d, Trend):
+        factor = "CASE r.unit " + " ".join(
+            f"WHEN {_q(u)} THEN {f!r}" for u, f in _unit_factors(d).items()
+        )
+        parts = [
+            f"{_pick(fact, '_first', f'r.value * ({factor} END)')} AS {fact}__v0",
+            f"{_pick(fact, '_last', f'r.value * ({factor} END)')} AS {fact}__v1",
+            f"{_pick(fact, '_first', 'r._day')} AS {fact}__d0",
+            f"{_pick(fact, '_last', 'r._day')} AS {fact}__d1",
+            f"{_pick(fact, '_last', 'r.source')} AS {fact}__source",
+        ]
+        known = f"f.{fact}__d1 > f.{fact}__d0"  # two values on different dates
+        days = f"CAST(DATE_DIFF('day', f.{fact}__d0, f.{fact}__d1) AS DOUBLE)"
+        rise = f"(f.{fact}__v1 - f.{fact}__v0) / {days} >= {d.min_daily_rise!r}"
+        value = f"CASE WHEN {known} THEN {rise} END"
+        return parts, value, f"CASE WHEN {known} THEN f.{fact}__source END"
+    rank = "_first" if d.take is Take.EARLIEST else "_last"
+    parts = [f"{_pick(fact, rank, 'r.source')} AS {fact}__source"]
+    source = f"f.{fact}__source"
     if d.read is Read.VALUE:
         spec = VARIABLES[fact].value_type.unit
         no_unit = "" if spec is not None and spec.bare_number else " (no unit)"
-        number = f"CAST({t}.value AS VARCHAR)"
         text = (
-            f"CASE WHEN {t}.value IS NULL THEN {t}.value_text "
-            f"ELSE COALESCE({t}.comparator, '') || {number} END"
+            "CASE WHEN r.value IS NULL THEN r.value_text "
+            "ELSE COALESCE(r.comparator, '') || CAST(r.value AS VARCHAR) END"
         )
-        value = (
-            f"CASE WHEN {t}.value IS NULL THEN {text} "
-            f"WHEN {t}.unit IS NULL THEN {text} || '{no_unit}' "
-            f"ELSE {text} || ' ' || {t}.unit END"
+        written = (
+            f"CASE WHEN r.value IS NULL THEN {text} "
+            f"WHEN r.unit IS NULL THEN {text} || '{no_unit}' "
+            f"ELSE {text} || ' ' || r.unit END"
         )
-        source = f"{t}.source"
+        parts.append(f"{_pick(fact, rank, written)} AS {fact}__value")
+        value = f"f.{fact}__value"
     elif d.read is Read.DATE:
-        value = f"{t}._day"
-        source = f"CASE WHEN {t}._day IS NOT NULL THEN {t}.source END"
+        parts.append(f"{_pick(fact, rank, 'r._day')} AS {fact}__value")
+        value = f"f.{fact}__value"
+        source = f"CASE WHEN f.{fact}__value IS NOT NULL THEN f.{fact}__source END"
     elif d.read is Read.PRESENT:
-        value = f"CASE WHEN {t}.patient_id IS NOT NULL THEN TRUE END"
-        source = f"{t}.source"
+        value = f"CASE WHEN f.{fact}__source IS NOT NULL THEN TRUE END"
     else:
-        value = f"CAST({t}._count AS DOUBLE)"
-        source = f"{t}.source"
-    return cte, value, source
+        parts.append(f"{_pick(fact, rank, 'r._n')} AS {fact}__value")
+        value = f"CAST(f.{fact}__value AS DOUBLE)"
+    return parts, value, source
 
 
 def _table_name(name: object, cdm_schema: str | None) -> str:
@@ -226,6 +218,15 @@ def assessed_sql(
     return f"SELECT patient_id, CAST({_q(day.isoformat())} AS DATE) AS _assessed FROM _people"
 
 
+def _one_day(assessment_date: object) -> dt.date | None:
+    """The one date of ``assessment_date``, or ``None`` when it gives a date per person."""
+    from .api import _date
+
+    if isinstance(assessment_date, (str, dt.date)):
+        return _date(assessment_date)
+    return None
+
+
 def derivations_sql(
     events: str,
     people: str,
@@ -259,19 +260,52 @@ def derivations_sql(
     from .omop import to_dialect
 
     name = dialect_for(dialect).name
+    one_day = _one_day(assessment_date) if assessed is None else None
     if assessed is None:
         assessed = assessed_sql(assessment_date)
     windows = window_days(params)
+    exact, prefixes = _code_rows()
+    # One date for everyone: the windows are constants, and the events are filtered
+    # before any join (a join on the person first costs most of the derivation).
+    day = "a._assessed" if one_day is None else f"CAST({_q(one_day.isoformat())} AS DATE)"
+    conditions = " ".join(
+        f"WHEN {_q(fact)} THEN {_condition(d, d.window.resolve(windows or None), day)}"
+        for fact, d in DERIVATIONS.items()
+    )
+    persons = "JOIN _assessed AS a ON a.patient_id = m.patient_id " if one_day is None else ""
     ctes = [
         f"_events0 AS ({events})",
         f"_people AS ({people})",
         f"_assessed AS ({assessed})",
-        # Read once: each fact reads these rows (DuckDB and PostgreSQL would otherwise
-        # run the event view once per fact: twice the time at 20,000 persons).
-        f"_events AS {'' if name == 'spark' else 'MATERIALIZED '}"
-        "(SELECT e.*, CAST(e.time AS DATE) AS _day, CASE WHEN e.system IN "
+        "_events AS (SELECT e.*, CAST(e.time AS DATE) AS _day, CASE WHEN e.system IN "
         f"({_q(ICD10)}, {_q(ICD10_CM)}) THEN UPPER(REPLACE(TRIM(e.code), '.', '')) "
         "ELSE TRIM(e.code) END AS _ncode FROM _events0 AS e)",
+        # The events read once, matched to the facts whose codes they carry: the exact
+        # codes by an equi-join, the ICD-10 categories by prefix.
+        "_matched AS ("
+        f"SELECT c.fact, e.* FROM _events AS e JOIN (VALUES {', '.join(exact)}) "
+        "AS c(fact, system, code) ON c.system = e.system AND c.code = e._ncode"
+        + (
+            "\nUNION ALL\nSELECT c.fact, e.* FROM _events AS e "
+            f"JOIN (VALUES {', '.join(prefixes)}) AS c(fact, system, prefix) "
+            "ON c.system = e.system AND e._ncode LIKE c.prefix || '%'"
+            if prefixes
+            else ""
+        )
+        + ")",
+        # Of those, the events each fact counts (status, verification, window), one
+        # per source: its first coding by system and code.
+        "_counted AS (SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER (PARTITION BY "
+        "m.patient_id, m.fact, m.source ORDER BY m.system, m.code) AS _coding "
+        f"FROM _matched AS m {persons}"
+        f"WHERE CASE m.fact {conditions} ELSE FALSE END) AS s WHERE s._coding = 1)",
+        # One ranking for every fact: latest by (time, source), and the count; the
+        # earliest is the reverse rank (a source counts once, so (time, source) has no
+        # ties: ascending with nulls first is exactly descending with nulls last, reversed).
+        "_ranked AS (SELECT r.*, r._n - r._last + 1 AS _first FROM (SELECT c.*, "
+        "ROW_NUMBER() OVER (PARTITION BY c.patient_id, c.fact "
+        "ORDER BY c.time DESC NULLS LAST, c.source DESC) AS _last, "
+        "COUNT(*) OVER (PARTITION BY c.patient_id, c.fact) AS _n FROM _counted AS c) AS r)",
     ]
     columns = [
         "a.patient_id AS id",
@@ -279,25 +313,25 @@ def derivations_sql(
         "p.birth_date AS birth_date",
         "CASE WHEN p.sex IN ('male', 'female') THEN p.sex END AS sex",
     ]
-    joins = []
+    aggregates = []
     for fact, d in DERIVATIONS.items():
-        days = d.window.resolve(windows or None)
-        if isinstance(d, Trend):
-            trend, value, source = _trend(fact, d, days)
-            ctes += trend
-        else:
-            cte, value, source = _fact(fact, d, days)
-            ctes.append(f"f_{fact} AS ({cte})")
-        joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = p.patient_id")
+        parts, value, source = _aggregates(fact, d)
+        aggregates += parts
         columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
+    # Every fact of a person in one row: one pass over the ranked events.
+    ctes.append(
+        "_facts AS (SELECT r.patient_id, "
+        + ", ".join(aggregates)
+        + " FROM _ranked AS r WHERE r._last = 1 OR r._first = 1 GROUP BY r.patient_id)"
+    )
     text = (
         "WITH "
         + ",\n".join(ctes)
         + "\nSELECT "
         + ",\n  ".join(columns)
         # Every person to screen, with or without a person row (unknown age and sex).
-        + "\nFROM _assessed AS a LEFT JOIN _people AS p ON p.patient_id = a.patient_id\n"
-        + "\n".join(joins)
+        + "\nFROM _assessed AS a LEFT JOIN _people AS p ON p.patient_id = a.patient_id"
+        + "\nLEFT JOIN _facts AS f ON f.patient_id = a.patient_id"
     )
     return to_dialect(text, name)
 
@@ -345,9 +379,12 @@ def omop_sql(
     derived = derivations_sql(
         events_sql("duckdb", cdm_schema, VOCABULARY_TABLES if vocabulary is None else vocabulary),
         demographics_sql("duckdb", cdm_schema),
+        assessment_date if cohort_table is None else None,
         dialect=name,
         params=window_params,
-        assessed=assessed_sql(
+        assessed=None
+        if cohort_table is None and _one_day(assessment_date) is not None
+        else assessed_sql(
             assessment_date,
             cohort_table=cohort_table,
             cohort_definition_id=cohort_definition_id,
@@ -427,5 +464,9 @@ def screen_omop(
             if owned:
                 con.close()
     if engine == "spark":
-        return source.sql(query("spark", cdm_schema, lambda q: source.sql(q).take(1)))
+        from ..interpreters.sql.spark import exclude_collapse_project
+
+        text = query("spark", cdm_schema, lambda q: source.sql(q).take(1))
+        exclude_collapse_project(source)  # as screen_spark: the stages plan in seconds
+        return source.sql(text)
     raise CriteriaInputError("engine", engine, "'duckdb', 'postgres' or 'spark'")
