@@ -16,6 +16,8 @@ The criteria are plain data (:mod:`liverfail_criteria.dsl`); the trial's ruleset
 
 from __future__ import annotations
 
+from typing import Any
+
 from .cohort import explain_row, funnel, missingness, screen
 from .dictionary import VARIABLES, variable
 from .dsl import (
@@ -56,9 +58,19 @@ from .trial import (
     PARAMETERS,
     TRIAL,
 )
-from .units import UnitSpec, ureg
+from .units import UnitSpec
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # ``lc.ureg``, the pint registry, is made (and pint imported) on first access.
+    if name == "ureg":
+        from .units import registry
+
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ACLF",
