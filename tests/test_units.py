@@ -150,8 +150,12 @@ def test_the_shipped_factor_table_is_what_pint_computes() -> None:
     from liverfail_criteria.units import factors, maketable
 
     assert maketable.factor_table() == factors.FACTORS
+    defined = maketable.specs_defined()
+    for fact in [*lc.VARIABLES.values(), *lc.PARAMETERS.values()]:
+        unit = fact.type.unit
+        assert unit is None or any(unit is s for s in defined), fact.name
     for (key, expression), factor in factors.FACTORS.items():
-        spec = next(s for s in maketable._specs() if s.table_key == key)
+        spec = next(s for s in maketable.specs_defined() if s.table_key == key)
         assert spec.pint_factor(expression) == factor, (key, expression)
 
 

@@ -11,18 +11,15 @@ import json
 
 from . import UnitSpec
 
-__all__ = ["factor_table", "module_text"]
+__all__ = ["factor_table", "module_text", "specs_defined"]
 
 
-def _specs() -> list[UnitSpec]:
-    from ..dictionary import VARIABLES
-    from ..trial import PARAMETERS
+def specs_defined() -> list[UnitSpec]:
+    """The unit specifications of :mod:`.specs`, which every fact and parameter uses."""
     from . import specs
 
     found = [getattr(specs, name) for name in specs.__all__]
-    found += [v.type.unit for v in VARIABLES.values()]
-    found += [p.type.unit for p in PARAMETERS.values()]
-    return list(dict.fromkeys(s for s in found if isinstance(s, UnitSpec)))
+    return [s for s in found if isinstance(s, UnitSpec)]
 
 
 def factor_table() -> dict[tuple[str, str], float]:
@@ -34,7 +31,7 @@ def factor_table() -> dict[tuple[str, str], float]:
     """
     from .spelling import to_pint
 
-    all_specs = _specs()
+    all_specs = specs_defined()
     canonicals = [s.canonical for s in all_specs]
     table: dict[tuple[str, str], float] = {}
     for spec in all_specs:

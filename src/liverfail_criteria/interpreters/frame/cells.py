@@ -22,7 +22,6 @@ from typing import Any
 
 import attrs
 
-from ...cohort.plan import FactColumn, Plan, UnitTable
 from ...dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
     IMPLIED_FALSE_FOR_MALE,
@@ -33,6 +32,7 @@ from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE, ISO_DATE_TEXT
 from ...errors import CriteriaInputError
 from ...units import NUMBER_TEXT
+from ..plan import FactColumn, Plan, UnitTable
 from .numeric import quantise_columns
 
 __all__ = [

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ...cohort.plan import FactColumn, Plan, UnitTable
 from ...dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
     IMPLIED_FALSE_FOR_MALE,
@@ -28,6 +27,7 @@ from ...dictionary import (
 from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE
 from ...errors import CriteriaInputError
+from ..plan import FactColumn, Plan, UnitTable
 from .dialect import ANY, SqlDialect
 from .frame import Frame, ref, source_column
 from .numeric import quantise_stages, round_half_even

@@ -33,7 +33,7 @@ import attrs
 
 from ..dsl import Kind, Ruleset, Variable
 from ..errors import CriteriaInputError, DefinitionError, did_you_mean
-from ..interpreters.facts import Native, resolve_params, ruleset_variables
+from .facts import Native, resolve_params, ruleset_variables
 
 __all__ = [
     "OUTPUT_COLUMNS",
