@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -95,16 +96,22 @@ class Engine:
         node: str,
         params: object = None,
     ) -> list[object]:
-        """The outcome (an ``lc.Outcome``) of criterion or ruleset ``node`` for each record.
+        """The outcome (an ``lc.Outcome``) of criterion or ruleset ``node`` for each record."""
+        return [r[node] for r in self.all_outcomes(ruleset, records, params)]
+
+    def all_outcomes(
+        self, ruleset: Any, records: list[dict[str, object]], params: object = None
+    ) -> list[dict[str, Any]]:
+        """Each record's outcome of every criterion and ruleset, by id.
 
         A table engine must read every cell: a cell it reports invalid is a failure.
         """
         import liverfail_criteria as lc
 
+        ids = [n.id for n in (*ruleset.rulesets(), *ruleset.criteria())]
         if self.name == "reference":
-            return [
-                lc.evaluate(r, ruleset, params=params).tree.find(node).outcome for r in records
-            ]
+            trees = [lc.evaluate(r, ruleset, params=params).tree for r in records]
+            return [{i: tree.find(i).outcome for i in ids} for tree in trees]
         results = lc.screen(
             records_table(records),
             ruleset,
@@ -113,10 +120,9 @@ class Engine:
             keep_record=False,
             engine=self.name,
         )
-        assert results["errors"].list.len().sum() == 0, results.filter(
-            results["errors"].list.len() > 0
-        )["errors"].to_list()[:3]
-        return [lc.Outcome.of(v) for v in results[node].to_list()]
+        invalid = results.filter(results["errors"].list.len() > 0)["errors"].to_list()
+        assert not invalid, invalid[:3]
+        return [{i: lc.Outcome.of(row[i]) for i in ids} for row in results.iter_rows(named=True)]
 
 
 ENGINES = ("reference", "polars", "duckdb")
