@@ -172,6 +172,8 @@ PARAMS = [
     {"total_bilirubin_uln": "17.1 umol/L"},
     {"total_bilirubin_uln": "1 mg/dL", "aclf_coagulopathy_inclusive": True},
     {"clf_require_coagulopathy": True, "clf_platelet_threshold": "150 10*9/L"},
+    {"clf_require_coagulopathy": False, "aclf_onset_days_before_diagnosis": "3 d"},
+    {"aclf_onset_days_before_diagnosis": "72 h", "aclf_coagulopathy_inclusive": True},
 ]
 BOOLEAN_FACTS = [n for n, v in lc.VARIABLES.items() if v.type.kind is Kind.BOOLEAN]
 

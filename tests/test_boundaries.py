@@ -889,36 +889,53 @@ def test_age_from_dates_named_examples(
 # -- date windows: ACLF onset 0 to 28 days, drug abuse 0 to 365 days ---------------------
 
 
-def onset_outcome(diagnosed: dt.date, days: int, path: str, grade: int = 1) -> lc.Outcome:
+def onset_outcome(
+    diagnosed: dt.date, days: int, path: str, grade: int = 1, before: str | None = None
+) -> lc.Outcome:
+    """aclf.complications with one complication's onset ``days`` after the diagnosis.
+
+    The other complication is recorded as never developed. On the encephalopathy path
+    the current grade varies: an onset date implies encephalopathy, so a grade 0 (it
+    resolved) counts as well as a grade ≥ 1.
+    """
     onset = (diagnosed + dt.timedelta(days=days)).isoformat()
     record: dict[str, object] = {**ACLF_PATIENT, "diagnosis_date": diagnosed.isoformat()}
     if path == "ascites":
-        record.update(ascites=True, ascites_onset_date=onset, hepatic_encephalopathy_grade=0)
+        record.update(
+            ascites=None,
+            ascites_onset_date=onset,
+            hepatic_encephalopathy_grade=0,
+            hepatic_encephalopathy=False,
+        )
     else:
         record.update(
             ascites=False,
             ascites_onset_date=None,
+            hepatic_encephalopathy=None,
             hepatic_encephalopathy_grade=grade,
             hepatic_encephalopathy_onset_date=onset,
         )
-    return lc.evaluate(record, lc.ACLF).tree.find("aclf.complications").outcome
+    params = {} if before is None else {"aclf_onset_days_before_diagnosis": before}
+    return lc.evaluate(record, lc.ACLF, params=params).tree.find("aclf.complications").outcome
 
 
 @settings(max_examples=200)
 @given(
     diagnosed=st.dates(_FIRST_DATE, dt.date(2100, 11, 30)),
-    days=st.integers(-3, 31),
+    days=st.integers(-10, 31),
     path=st.sampled_from(["ascites", "encephalopathy"]),
     grade=st.integers(0, 4),
+    before=st.integers(0, 7),
 )
-def test_aclf_onset_window(diagnosed: dt.date, days: int, path: str, grade: int) -> None:
-    """Ascites or HE (grade ≥ 1) 0 to 28 days after the diagnosis, both ends included."""
+def test_aclf_onset_window(
+    diagnosed: dt.date, days: int, path: str, grade: int, before: int
+) -> None:
+    """An onset -before to 28 days after the diagnosis, both ends included, whatever the
+    current grade (an onset date is enough: it implies the complication)."""
     assume(diagnosed + dt.timedelta(days=days) >= _FIRST_DATE)
-    in_window = 0 <= days <= 28
-    present = path == "ascites" or grade >= 1
-    assert onset_outcome(diagnosed, days, path, grade) is (
-        MET if in_window and present else NOT_MET
-    )
+    in_window = -before <= days <= 28
+    outcome = onset_outcome(diagnosed, days, path, grade, f"{before} d")
+    assert outcome is (MET if in_window else NOT_MET)
 
 
 @pytest.mark.parametrize("path", ["ascites", "encephalopathy"])
@@ -930,6 +947,32 @@ def test_aclf_onset_window_edges(
     diagnosed: str, days: int, expected: lc.Outcome, path: str
 ) -> None:
     assert onset_outcome(dt.date.fromisoformat(diagnosed), days, path) is expected
+
+
+@pytest.mark.parametrize("path", ["ascites", "encephalopathy"])
+@pytest.mark.parametrize(
+    ("before", "days", "expected"),
+    [
+        ("3 d", -4, NOT_MET),
+        ("3 d", -3, MET),
+        ("3 d", -1, MET),
+        ("3 d", 0, MET),
+        ("3 d", 28, MET),
+        ("3 d", 29, NOT_MET),
+        ("72 h", -3, MET),
+        ("72 h", -4, NOT_MET),
+        ("1 wk", -7, MET),
+        ("1 wk", -8, NOT_MET),
+        ("0 d", -1, NOT_MET),
+        ("0 d", 0, MET),
+    ],
+)
+def test_aclf_onset_days_before_diagnosis_edges(
+    before: str, days: int, expected: lc.Outcome, path: str
+) -> None:
+    """The parameter moves the window's start, in any unit of time; not its end."""
+    diagnosed = dt.date(2024, 3, 1)
+    assert onset_outcome(diagnosed, days, path, before=before) is expected
 
 
 def drug_abuse_outcome(assessed: dt.date, days_ago: int, **extra: object) -> lc.Outcome | None:

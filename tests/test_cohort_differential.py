@@ -39,6 +39,10 @@ CROSS_FACTS = {
     "sex",
     "pregnant",
     "lactating",
+    "ascites",
+    "refractory_ascites",
+    "hepatic_encephalopathy",
+    "hepatic_encephalopathy_grade",
 }
 NODES = [*lc.ELIGIBILITY.rulesets(), *lc.ELIGIBILITY.criteria()]
 

@@ -32,6 +32,8 @@ CLF_PATIENT: dict[str, Any] = {
     "total_bilirubin_uln": 17.1,
     "total_bilirubin_uln_unit": "umol/L",
     "hepatic_encephalopathy_grade": 1,
+    "inr": 1.7,
+    "coagulopathy_other_cause": False,
     "standard_treatment_duration": 5.0,
     "improved_on_treatment": False,
 }
@@ -267,13 +269,15 @@ def test_explain_row_is_the_reference_result() -> None:
 
 
 def test_explain_row_of_a_derived_table_checks_its_settings() -> None:
-    results = lc.screen(frame(CLF_PATIENT), units=UNITS, params={"clf_require_coagulopathy": True})
+    optional = {"clf_require_coagulopathy": False}  # not the default
+    mild = {**CLF_PATIENT, "inr": 1.1}  # no coagulopathy: the setting decides
+    results = lc.screen(frame(mild), units=UNITS, params=optional)
     copy = results.filter(pl.col("id") == "A")  # a new table: settings are not known
     with pytest.raises(lc.CriteriaInputError, match="screened with"):
         lc.explain_row(copy, 0)
-    again = lc.explain_row(copy, 0, params={"clf_require_coagulopathy": True})
+    again = lc.explain_row(copy, 0, params=optional)
     assert again.status.value == copy["status"][0]
-    assert again.tree.find("clf.coagulopathy").gating is True
+    assert again.tree.find("clf.coagulopathy").gating is False
     with pytest.raises(lc.CriteriaInputError, match="a row number"):
         lc.explain_row(results, 5)
     with pytest.raises(lc.CriteriaInputError, match="keep_record"):

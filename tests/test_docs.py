@@ -285,9 +285,12 @@ def test_informational_and_switchable_criteria_say_so() -> None:
     clf = GENERATED["clf.md"]
     assert "**Informational**: evaluated and shown, never counted." in _section(clf, "clf.albumin")
     coagulopathy = _section(clf, "clf.coagulopathy")
-    assert "**Informational by default**; **gating** when the parameter " in coagulopathy
-    assert "`clf_require_coagulopathy` is true (default false)" in coagulopathy
+    assert "**Gating by default**; **informational** when the parameter " in coagulopathy
+    assert "`clf_require_coagulopathy` is false (default true)" in coagulopathy
     assert "**inclusive**: exactly 40 % satisfies it" in coagulopathy
+    assert "coagulopathy_other_cause" in coagulopathy
+    aclf = _section(GENERATED["aclf.md"], "aclf.coagulopathy")
+    assert "INR ≥ 1.5 or PTA ≤ 40 % when the parameter `aclf_coagulopathy_inclusive`" in aclf
 
 
 def test_an_exclusion_says_that_it_excludes() -> None:
@@ -422,7 +425,13 @@ def test_the_trial_page_shows_the_registry_arms_and_follow_up() -> None:
     assert "[NCT05727722](https://clinicaltrials.gov/study/NCT05727722)" in page
     for dose in ("0.15", "0.5", "1.5", "4.5"):
         assert f"| {dose} × 10⁹ cells | 1 | 60 days |" in page
-    assert "Days 1, 3, 7, 14, 28 and 60 after the infusion." in page
+    source = (
+        " (source: [ClinicalTrials.gov registry record NCT05727722]"
+        "(https://clinicaltrials.gov/study/NCT05727722))"
+    )
+    assert f"Days 1, 3, 7, 14, 28 and 60 after the infusion{source}." in page
+    assert f"{lc.TRIAL.sponsor}{source}" in page
+    assert f"{lc.TRIAL.phase}{source}" in page
     for condition in lc.TRIAL.conditions:
         assert f"- {condition}" in page
 
@@ -538,7 +547,8 @@ def test_coalesce_reads_or_if_not_recorded_and_parameters_name_their_default() -
         "platelet count below the parameter clf_platelet_threshold (default 100 ×10⁹/L)"
     )
     assert default_text(lc.PARAMETERS["total_bilirubin_uln"]) == "no default"
-    assert default_text(lc.PARAMETERS["clf_require_coagulopathy"]) == "default false"
+    assert default_text(lc.PARAMETERS["clf_require_coagulopathy"]) == "default true"
+    assert default_text(lc.PARAMETERS["aclf_coagulopathy_inclusive"]) == "default false"
 
 
 def test_clinical_is_a_style_of_describe() -> None:

@@ -79,6 +79,7 @@ def test_both_groups_and_groups_despite_exclusion() -> None:
         "cirrhosis": True,
         "hepatic_decompensation": True,
         "total_bilirubin": "150 umol/L",
+        "coagulopathy_other_cause": False,
     }
     result = lc.evaluate(both)
     assert result.groups == {"CLF", "ACLF"}
@@ -119,13 +120,11 @@ def test_uln_from_the_record_else_the_parameter_else_unknown() -> None:
     assert lower.threshold is not None and lower.threshold.value == 17.1  # record wins
 
 
-def test_informational_items_never_gate_unless_asked() -> None:
+def test_informational_items_never_gate_and_the_coagulopathy_gates_by_default() -> None:
     record = {
         **CLF_PATIENT,
         "albumin": "40 g/L",
         "platelets": "250 10*9/L",
-        "inr": 1.0,
-        "prothrombin_activity": "95 %",
         "refractory_ascites": False,
         "portal_hypertension": False,
     }
@@ -135,13 +134,44 @@ def test_informational_items_never_gate_unless_asked() -> None:
     assert {n.id for n in info} == {
         "clf.albumin",
         "clf.platelets",
-        "clf.coagulopathy",
         "clf.ascites_portal_hypertension",
     }
     assert all(n.outcome is lc.Outcome.NOT_MET for n in info)
-    required = lc.evaluate(record, lc.CLF, params={"clf_require_coagulopathy": True})
-    assert required.status is lc.Eligibility.INELIGIBLE
-    assert required.tree.find("clf.coagulopathy").gating
+    assert result.tree.find("clf.coagulopathy").gating
+    # The issue's case: bilirubin 3 × ULN, INR 1.2, PTA 70 % is not liver failure.
+    mild = {**record, "total_bilirubin": "51.3 umol/L", "inr": 1.2, "prothrombin_activity": "70 %"}
+    result = lc.evaluate(mild, lc.CLF)
+    assert result.status is lc.Eligibility.INELIGIBLE
+    assert result.tree.find("clf.coagulopathy").outcome is lc.Outcome.NOT_MET
+    optional = lc.evaluate(mild, lc.CLF, params={"clf_require_coagulopathy": False})
+    assert optional.status is lc.Eligibility.ELIGIBLE
+    assert not optional.tree.find("clf.coagulopathy").gating
+
+
+@pytest.mark.parametrize(
+    ("inr", "pta", "other", "expected"),
+    [
+        (1.5, None, False, lc.Outcome.MET),  # INR ≥ 1.5: inclusive, as written
+        (1.49, "95 %", False, lc.Outcome.NOT_MET),
+        (None, "40 %", False, lc.Outcome.MET),  # PTA ≤ 40 %: inclusive
+        (1.0, "40.1 %", False, lc.Outcome.NOT_MET),
+        (1.8, "30 %", True, lc.Outcome.NOT_MET),  # explained by another cause
+        (1.8, None, None, lc.Outcome.UNKNOWN),  # the cause not recorded: unknown
+        (1.2, "70 %", None, lc.Outcome.NOT_MET),  # no coagulopathy: the cause is moot
+        (1.2, "70 %", True, lc.Outcome.NOT_MET),
+    ],
+)
+def test_clf_coagulopathy_other_causes_excluded(
+    inr: float | None, pta: str | None, other: bool | None, expected: lc.Outcome
+) -> None:
+    record = {**CLF_PATIENT, "inr": inr, "prothrombin_activity": pta}
+    record["coagulopathy_other_cause"] = other
+    result = lc.evaluate(record, lc.CLF)
+    assert result.tree.find("clf.coagulopathy").outcome is expected
+    if expected is lc.Outcome.UNKNOWN:
+        assert result.missing == ("coagulopathy_other_cause",)
+        assumed = lc.evaluate(record, lc.CLF, assume_absent={"coagulopathy_other_cause"})
+        assert assumed.status is lc.Eligibility.ELIGIBLE
 
 
 def test_clf_encephalopathy_grade_three_fails() -> None:
@@ -155,10 +185,146 @@ def test_aclf_window_and_absence_of_complications() -> None:
     assert result.tree.find("aclf.complications").outcome is lc.Outcome.NOT_MET
     he = {
         **record,
+        "hepatic_encephalopathy": None,
         "hepatic_encephalopathy_grade": 2,
         "hepatic_encephalopathy_onset_date": "2026-02-20",
     }
     assert lc.evaluate(he, lc.ACLF).status is lc.Eligibility.ELIGIBLE
+
+
+def _complications(record: dict[str, object], **params: object) -> lc.Node:
+    return lc.evaluate(record, lc.ACLF, params=params).tree.find("aclf.complications")
+
+
+def _leaf(node: lc.Node, name: str) -> lc.Node:
+    found = [n for n in node.walk() if n.kind == "fact" and n.title == name]
+    assert found, name
+    return found[0]
+
+
+def test_an_onset_date_alone_meets_its_branch_and_marks_the_finding_implied() -> None:
+    """The issue's first case: ascites 4 days after the diagnosis, no ascites value."""
+    record = {**ACLF_PATIENT, "ascites": None, "ascites_onset_date": "2026-02-05"}
+    node = _complications(record)
+    assert node.outcome is lc.Outcome.MET
+    (fact,) = _leaf(node, "ascites").observed.facts  # type: ignore[union-attr]
+    assert (fact.name, fact.value, fact.source) == ("ascites", True, lc.Source.IMPLIED)
+    assert "ascites_onset_date" in _leaf(node, "ascites").observed.text  # type: ignore[union-attr]
+
+
+def test_resolved_encephalopathy_in_the_window_meets_the_criterion() -> None:
+    """The issue's second case: grade II HE from day 5, grade 0 now on lactulose."""
+    record = {
+        **ACLF_PATIENT,
+        "ascites": False,
+        "ascites_onset_date": None,
+        "hepatic_encephalopathy": None,
+        "hepatic_encephalopathy_grade": 0,
+        "hepatic_encephalopathy_onset_date": "2026-02-06",
+    }
+    assert _complications(record).outcome is lc.Outcome.MET
+    assert lc.evaluate(record, lc.ACLF).status is lc.Eligibility.ELIGIBLE
+    # Without the onset date, grade 0 now says nothing about the past: unknown.
+    undated = {**record, "hepatic_encephalopathy_onset_date": None}
+    assert _complications(undated).outcome is lc.Outcome.UNKNOWN
+    assert "hepatic_encephalopathy" in lc.evaluate(undated, lc.ACLF).missing
+    never = {**undated, "hepatic_encephalopathy": False}
+    assert _complications(never).outcome is lc.Outcome.NOT_MET
+
+
+@pytest.mark.parametrize(
+    ("given", "implied", "premise"),
+    [
+        ({"refractory_ascites": True}, "ascites", "refractory_ascites"),
+        ({"ascites_onset_date": "2026-02-03"}, "ascites", "ascites_onset_date"),
+        ({"hepatic_encephalopathy_grade": 1}, "hepatic_encephalopathy", "grade"),
+        ({"hepatic_encephalopathy_grade": 4}, "hepatic_encephalopathy", "grade"),
+        (
+            {"hepatic_encephalopathy_onset_date": "2026-02-03"},
+            "hepatic_encephalopathy",
+            "hepatic_encephalopathy_onset_date",
+        ),
+    ],
+)
+def test_each_implication_marks_the_implied_value(
+    given: dict[str, object], implied: str, premise: str
+) -> None:
+    result = lc.evaluate(given, lc.ACLF)
+    node = _leaf(result.tree.find("aclf.complications"), implied)
+    assert node.outcome is lc.Outcome.MET
+    (fact,) = node.observed.facts  # type: ignore[union-attr]
+    assert fact.source is lc.Source.IMPLIED
+    assert premise in node.observed.text  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("given", "not_implied"),
+    [
+        ({"refractory_ascites": False}, "ascites"),
+        ({"hepatic_encephalopathy_grade": 0}, "hepatic_encephalopathy"),
+    ],
+)
+def test_the_other_side_of_each_implication_implies_nothing(
+    given: dict[str, object], not_implied: str
+) -> None:
+    result = lc.evaluate(given, lc.ACLF)
+    assert not_implied in result.missing
+    node = _leaf(result.tree.find("aclf.complications"), not_implied)
+    assert node.outcome is lc.Outcome.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "other"),
+    [
+        ({"ascites": False, "ascites_onset_date": "2026-02-03"}, "ascites", "ascites_onset_date"),
+        ({"ascites": False, "refractory_ascites": True}, "ascites", "refractory_ascites"),
+        (
+            {"hepatic_encephalopathy": False, "hepatic_encephalopathy_onset_date": "2026-02-03"},
+            "hepatic_encephalopathy",
+            "hepatic_encephalopathy_onset_date",
+        ),
+        (
+            {"hepatic_encephalopathy": False, "hepatic_encephalopathy_grade": 1},
+            "hepatic_encephalopathy",
+            "hepatic_encephalopathy_grade",
+        ),
+        (
+            {"hepatic_encephalopathy": False, "hepatic_encephalopathy_grade": 3},
+            "hepatic_encephalopathy",
+            "hepatic_encephalopathy_grade",
+        ),
+    ],
+)
+def test_a_complication_said_never_to_have_developed_and_dated_is_refused(
+    record: dict[str, object], field: str, other: str
+) -> None:
+    with pytest.raises(lc.CriteriaInputError) as caught:
+        lc.evaluate({"diagnosis_date": "2026-02-01", **record})
+    assert caught.value.field == field
+    assert other in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"ascites": True, "ascites_onset_date": "2026-02-03", "refractory_ascites": True},
+        {"ascites": False, "refractory_ascites": False},
+        {"hepatic_encephalopathy": False, "hepatic_encephalopathy_grade": 0},
+        {"hepatic_encephalopathy": True, "hepatic_encephalopathy_grade": 0},
+        {"hepatic_encephalopathy": True, "hepatic_encephalopathy_grade": 2},
+    ],
+)
+def test_agreeing_facts_are_accepted(record: dict[str, object]) -> None:
+    lc.evaluate({"diagnosis_date": "2026-02-01", **record})
+
+
+def test_aclf_coagulopathy_title_follows_its_parameter() -> None:
+    strict = lc.evaluate(ACLF_PATIENT, lc.ACLF).tree.find("aclf.coagulopathy")
+    assert strict.title == "Coagulation disorder: INR > 1.5 or PTA < 40 %"
+    inclusive = lc.evaluate(
+        ACLF_PATIENT, lc.ACLF, params={"aclf_coagulopathy_inclusive": True}
+    ).tree.find("aclf.coagulopathy")
+    assert inclusive.title == "Coagulation disorder: INR ≥ 1.5 or PTA ≤ 40 %"
 
 
 def test_drug_abuse_from_flag_or_date() -> None:

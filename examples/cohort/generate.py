@@ -170,6 +170,7 @@ CLF_ROW: dict[str, Any] = {
     "platelets": (88, "10*9/L"),
     "inr": 1.6,
     "prothrombin_activity": (45, "%"),
+    "coagulopathy_other_cause": False,
     "refractory_ascites": False,
     "portal_hypertension": True,
     "ascites": True,
@@ -197,6 +198,7 @@ ACLF_ROW: dict[str, Any] = {
     "inr": 2.1,
     "prothrombin_activity": (32, "%"),
     "ascites": True,
+    "hepatic_encephalopathy": False,
     "hepatic_encephalopathy_grade": 0,
     "fatigue": True,
     "anorexia": True,
@@ -219,6 +221,8 @@ BOTH_ROW: dict[str, Any] = {
     "total_bilirubin": (120, "umol/L"),
     "portal_hypertension": True,
     "refractory_ascites": True,
+    "coagulopathy_other_cause": False,
+    "hepatic_encephalopathy": None,
     "hepatic_encephalopathy_grade": 1,
     "hepatic_encephalopathy_onset_date": "2025-09-20",
 }
@@ -281,7 +285,7 @@ def _cases() -> list[Case]:
               total_bilirubin=(9.99, "mg/dL"), total_bilirubin_uln=(17.104, "umol/L")),
         _case("bilirubin just below 10 x ULN", "ELIGIBLE CLF", clf,
               total_bilirubin=(170.9, "umol/L")),
-        # -- coagulopathy: ACLF strict, CLF inclusive (and informational) ------------------
+        # -- coagulopathy: ACLF strict, CLF inclusive and required ------------------------
         _case("ACLF INR exactly 1.5, PTA 45 %", "INELIGIBLE", aclf, inr=1.5,
               prothrombin_activity=(45, "%")),
         _case("ACLF INR 1.51", "ELIGIBLE ACLF", aclf, inr=1.51, prothrombin_activity=None),
@@ -290,10 +294,18 @@ def _cases() -> list[Case]:
         _case("ACLF PTA 39 %", "ELIGIBLE ACLF", aclf, inr=None, prothrombin_activity=(39, "%")),
         _case("ACLF INR exactly 1.5 and PTA exactly 40 %", "INELIGIBLE", aclf, inr=1.5,
               prothrombin_activity=(40, "%")),
-        _case("CLF INR exactly 1.5 (informational, met)", "ELIGIBLE CLF", clf, inr=1.5,
+        _case("CLF INR exactly 1.5 (required, met)", "ELIGIBLE CLF", clf, inr=1.5,
               prothrombin_activity=None, nodes={"clf.coagulopathy": met}),
-        _case("CLF PTA exactly 40 % (informational, met)", "ELIGIBLE CLF", clf, inr=None,
+        _case("CLF PTA exactly 40 % (required, met)", "ELIGIBLE CLF", clf, inr=None,
               prothrombin_activity=(40, "%"), nodes={"clf.coagulopathy": met}),
+        _case("CLF INR 1.49 and PTA 41 % (required, not met)", "INELIGIBLE", clf, inr=1.49,
+              prothrombin_activity=(41, "%"), nodes={"clf.coagulopathy": not_met}),
+        _case("CLF INR 1.2, PTA 70 %: decompensated cirrhosis, not CLF", "INELIGIBLE", clf,
+              inr=1.2, prothrombin_activity=(70, "%")),
+        _case("CLF coagulopathy explained by another cause", "INELIGIBLE", clf,
+              coagulopathy_other_cause=True, nodes={"clf.coagulopathy": not_met}),
+        _case("CLF coagulopathy, other causes not recorded", "UNDETERMINED", clf,
+              coagulopathy_other_cause=None, nodes={"clf.coagulopathy": "UNKNOWN"}),
         _case("CLF albumin exactly 35 g/L (informational, not met)", "ELIGIBLE CLF", clf,
               albumin=(35, "g/L"), nodes={"clf.albumin": not_met}),
         _case("CLF albumin 3.4 g/dL (informational, met)", "ELIGIBLE CLF", clf,
@@ -375,13 +387,27 @@ def _cases() -> list[Case]:
               ascites_onset_date="2025-08-31"),
         _case("encephalopathy onset on the diagnosis date", "ELIGIBLE ACLF", aclf,
               ascites=False, ascites_onset_date=None, hepatic_encephalopathy_grade=1,
-              hepatic_encephalopathy_onset_date="2025-09-01"),
+              hepatic_encephalopathy=None, hepatic_encephalopathy_onset_date="2025-09-01"),
         _case("encephalopathy onset exactly 28 days after diagnosis", "ELIGIBLE ACLF", aclf,
               ascites=False, ascites_onset_date=None, hepatic_encephalopathy_grade=2,
-              hepatic_encephalopathy_onset_date="2025-09-29"),
+              hepatic_encephalopathy=True, hepatic_encephalopathy_onset_date="2025-09-29"),
         _case("encephalopathy onset 29 days after diagnosis", "INELIGIBLE", aclf,
               ascites=False, ascites_onset_date=None, hepatic_encephalopathy_grade=2,
-              hepatic_encephalopathy_onset_date="2025-09-30"),
+              hepatic_encephalopathy=None, hepatic_encephalopathy_onset_date="2025-09-30"),
+        _case("ascites onset date without an ascites value", "ELIGIBLE ACLF", aclf,
+              ascites=None, ascites_onset_date="2025-09-05"),
+        _case("refractory ascites with an onset date, ascites not given", "ELIGIBLE ACLF",
+              aclf, ascites=None, refractory_ascites=True),
+        _case("encephalopathy from day 5, resolved to grade 0", "ELIGIBLE ACLF", aclf,
+              ascites=False, ascites_onset_date=None, hepatic_encephalopathy=None,
+              hepatic_encephalopathy_grade=0, hepatic_encephalopathy_onset_date="2025-09-06"),
+        _case("encephalopathy developed, not dated", "UNDETERMINED", aclf,
+              ascites=False, ascites_onset_date=None, hepatic_encephalopathy=True),
+        _case("current grade 0, encephalopathy history not recorded", "UNDETERMINED", aclf,
+              ascites=False, ascites_onset_date=None, hepatic_encephalopathy=None),
+        _case("neither complication ever developed", "INELIGIBLE", aclf,
+              ascites=False, ascites_onset_date=None, hepatic_encephalopathy=False,
+              nodes={"aclf.complications": not_met}),
         # -- exclusion: drug abuse within 365 days -----------------------------------------
         _case("last drug abuse exactly 365 days before", "INELIGIBLE CLF", clf,
               drug_abuse_past_year=None, last_drug_abuse_date="2024-09-15",
@@ -444,6 +470,10 @@ def _cases() -> list[Case]:
         _case("platelets without a unit", "ERROR platelets", clf, platelets=(88, None)),
         _case("PaO2/FiO2 contradicts PaO2 and FiO2", "ERROR pao2_fio2_ratio", clf,
               pao2_fio2_ratio=(300, "mm[Hg]"), pao2=(60, "mm[Hg]"), fio2=0.21),
+        _case("no ascites ever, yet an ascites onset date", "ERROR ascites", aclf,
+              ascites=False),
+        _case("no encephalopathy ever, yet grade 2 now", "ERROR hepatic_encephalopathy", aclf,
+              hepatic_encephalopathy=False, hepatic_encephalopathy_grade=2),
     ]
     # fmt: on
 
@@ -590,7 +620,7 @@ def liver_disease(df: pl.DataFrame, rng: random.Random) -> pl.DataFrame:
         "cirrhosis decomp lab tb_mix tb alb1 alb2 alb3 plt1 plt2 plt3 plt_low plt_low_v"
         " inr1 inr2 inr3 pta1 pta2 pta3 coag he ascites refractory portal fatigue anorexia"
         " vomiting distension jaundice dx dx_days asc_u asc_v he_u he_v asc_nodx asc_nodx_v"
-        " he_nodx he_nodx_v",
+        " he_nodx he_nodx_v he_past coag_other",
     )
     profile = pl.col("_profile")
     acute = profile.is_in(["aclf", "both"])
@@ -680,9 +710,17 @@ def liver_disease(df: pl.DataFrame, rng: random.Random) -> pl.DataFrame:
     pta = 100 / (1 + 1.3 * (pl.col("_inr") - 1)) + 4 * _normal("pta")
     dx, assessed = pl.col("_dx"), pl.col("assessment_date")
     diagnosis = assessed - _days(dx)
-    ascites, he = pl.col("ascites"), pl.col("hepatic_encephalopathy_grade") >= 1
+    ascites = pl.col("ascites")
+    # Encephalopathy in this illness: current (grade ≥ 1), or past and resolved.
+    he = (pl.col("hepatic_encephalopathy_grade") >= 1) | (
+        _u("he_past") < _by_profile({"clf": 0.1, "aclf": 0.2, "both": 0.2, "other": 0.03})
+    )
     coag = _u("coag")
     df = df.with_columns(
+        hepatic_encephalopathy=he,
+        # An INR raised by a vitamin K antagonist, cholestasis or DIC.
+        coagulopathy_other_cause=_u("coag_other")
+        < _by_profile({"clf": 0.05, "aclf": 0.03, "both": 0.03, "other": 0.12}),
         # Which of INR and PTA the laboratory reported.
         inr=pl.when(coag < 0.88).then(pl.col("_inr")),
         _pta=pl.when((coag < 0.55) | ((coag >= 0.88) & (coag < 0.96))).then(
@@ -786,6 +824,8 @@ _MISSING = {
     "portal_hypertension": 0.2,
     "ascites": 0.04,
     "hepatic_encephalopathy_grade": 0.04,
+    "hepatic_encephalopathy": 0.3,
+    "coagulopathy_other_cause": 0.25,
     "fatigue": 0.05,
     "anorexia": 0.12,
     "vomiting": 0.12,

@@ -8,6 +8,9 @@ gives the fact's type, canonical unit, plausible range and LOINC codes.
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import Literal
+
+import attrs
 
 from .dsl.types import BOOLEAN, DATE, Kind, ValueType
 from .dsl.variable import Variable
@@ -15,10 +18,14 @@ from .units import UnitSpec, specs
 
 __all__ = [
     "DRUG_ABUSE_WINDOW_DAYS",
+    "IMPLICATIONS",
     "IMPLIED_FALSE_FOR_MALE",
     "NOT_AFTER_ASSESSMENT",
     "PAO2_FIO2_TOLERANCE_MMHG",
     "VARIABLES",
+    "Implication",
+    "implication_groups",
+    "premise_expected",
     "variable",
 ]
 
@@ -158,14 +165,26 @@ _DECLARED = (
     _flag(
         "ascites",
         "Ascites",
-        "Ascites present. false records that the patient has no ascites, so the ACLF "
-        "ascites onset window is not met.",
+        "The patient has developed ascites, now or earlier in this illness. false records "
+        "that ascites never developed, so the ACLF ascites branch is not met. Implied "
+        "true by an ascites_onset_date or by refractory_ascites = true; false with either "
+        "is refused as a contradiction.",
+    ),
+    _flag(
+        "hepatic_encephalopathy",
+        "Hepatic encephalopathy (ever in this illness)",
+        "The patient has developed hepatic encephalopathy in this illness, whether or not "
+        "it has resolved. false records that it never developed, so the ACLF "
+        "encephalopathy branch is not met. Implied true by a "
+        "hepatic_encephalopathy_onset_date or by a current grade of 1 or more; false "
+        "with either is refused as a contradiction.",
     ),
     Variable(
         "hepatic_encephalopathy_grade",
         ValueType(Kind.ORDINAL, levels=(0, 4)),
         "Hepatic encephalopathy grade",
-        "West Haven grade, 0 (none) to 4.",
+        "Current West Haven grade, 0 (none now) to 4. Grade 0 does not say that "
+        "encephalopathy never occurred: record hepatic_encephalopathy for that.",
     ),
     _flag("fatigue", "Obvious fatigue", "Obvious fatigue."),
     _flag("anorexia", "Anorexia", "Anorexia."),
@@ -177,11 +196,15 @@ _DECLARED = (
         "ACLF diagnosis date",
         "Date acute-on-chronic liver failure was diagnosed.",
     ),
-    _date("ascites_onset_date", "Ascites onset date", "Date ascites appeared."),
+    _date(
+        "ascites_onset_date",
+        "Ascites onset date",
+        "Date ascites appeared. Implies ascites = true.",
+    ),
     _date(
         "hepatic_encephalopathy_onset_date",
         "Hepatic encephalopathy onset date",
-        "Date hepatic encephalopathy appeared.",
+        "Date hepatic encephalopathy appeared. Implies hepatic_encephalopathy = true.",
     ),
     Variable(
         "standard_treatment_duration",
@@ -210,6 +233,14 @@ _DECLARED = (
         "hypoxemia_uncorrectable",
         "Hypoxemia uncorrectable",
         "The low oxygenation index cannot be corrected.",
+    ),
+    _flag(
+        "coagulopathy_other_cause",
+        "Coagulopathy explained by another cause",
+        "The raised INR or low PTA is explained by a cause other than liver failure, such "
+        "as a vitamin K antagonist, vitamin K deficiency from cholestasis or "
+        "malabsorption, or DIC. When true, the CLF coagulopathy item is not met; when "
+        "unknown and the coagulopathy would decide it, the item is UNKNOWN.",
     ),
     _flag("dic", "Disseminated intravascular coagulation", "DIC."),
     _flag("active_hemorrhage", "Active hemorrhage", "Active hemorrhage."),
@@ -264,8 +295,101 @@ DRUG_ABUSE_WINDOW_DAYS = 365
 #: closely (reported ratios are rounded to whole mmHg, or to 0.1 kPa = 0.75 mmHg).
 PAO2_FIO2_TOLERANCE_MMHG = 1.0
 
+
+@attrs.frozen
+class Implication:
+    """A fact known from another: when ``premise`` passes ``test``, ``fact`` is ``value``.
+
+    A record that gives ``fact`` the other value is a contradiction: the reference
+    interpreter refuses it, the engines leave out the cells of both facts and report
+    them, as for every check across facts.
+
+    Attributes:
+        premise: the fact the implication reads.
+        test: ``"equals"`` (the premise is ``operand``), ``"true"`` (it is true),
+            ``"given"`` (it is recorded at all, as an onset date) or ``"at_least"``
+            (it is ``operand`` or more, as a grade).
+        operand: the value ``"equals"`` and ``"at_least"`` compare with.
+        fact: the true/false fact implied.
+        value: what ``fact`` is known to be.
+    """
+
+    premise: str
+    test: Literal["equals", "true", "given", "at_least"]
+    operand: str | int | None
+    fact: str
+    value: bool
+
+    def holds(self, premise: object) -> bool:
+        """Whether a recorded (canonical, not None) premise value implies the fact."""
+        if self.test == "equals":
+            return premise == self.operand
+        if self.test == "true":
+            return premise is True
+        if self.test == "given":
+            return True
+        assert isinstance(self.operand, int)
+        return isinstance(premise, int) and premise >= self.operand
+
+    @property
+    def reason(self) -> str:
+        """Why the fact is known, as error messages say it (``"sex is 'male'"``)."""
+        if self.test == "equals":
+            return f"{self.premise} is {self.operand!r}"
+        if self.test == "true":
+            return f"{self.premise} is true"
+        if self.test == "given":
+            return f"{self.premise} is given"
+        return f"{self.premise} is {self.operand} or more"
+
+    @property
+    def note(self) -> str:
+        """How the evaluation tree marks the implied value (``"implied: sex is male"``)."""
+        return "implied: " + self.reason.replace("'", "")
+
+    @property
+    def expected(self) -> str:
+        """What a record may give for ``fact``, for a contradiction's error."""
+        return f"{'true' if self.value else 'false'} or nothing, since {self.reason}"
+
+
+#: Facts known from other facts, in the order they are applied (the first that holds
+#: marks the value). A man is not pregnant; an onset date or refractory ascites says
+#: ascites developed; an onset date or a current grade ≥ 1 says encephalopathy did.
+IMPLICATIONS: tuple[Implication, ...] = (
+    Implication("sex", "equals", "male", "pregnant", False),
+    Implication("sex", "equals", "male", "lactating", False),
+    Implication("ascites_onset_date", "given", None, "ascites", True),
+    Implication("refractory_ascites", "true", None, "ascites", True),
+    Implication(
+        "hepatic_encephalopathy_onset_date", "given", None, "hepatic_encephalopathy", True
+    ),
+    Implication("hepatic_encephalopathy_grade", "at_least", 1, "hepatic_encephalopathy", True),
+)
+
 #: Facts that are known to be false when ``sex`` is ``"male"``.
-IMPLIED_FALSE_FOR_MALE: tuple[str, ...] = ("pregnant", "lactating")
+IMPLIED_FALSE_FOR_MALE: tuple[str, ...] = tuple(
+    i.fact for i in IMPLICATIONS if i.premise == "sex" and i.operand == "male"
+)
+
+
+def implication_groups() -> tuple[tuple[Implication, ...], ...]:
+    """The implications grouped by premise and test, in order (``sex = male``: two facts).
+
+    A contradiction leaves out the premise's cell once per group, with an error that
+    names every fact of the group.
+    """
+    groups: dict[tuple[str, str, object], list[Implication]] = {}
+    for i in IMPLICATIONS:
+        groups.setdefault((i.premise, i.test, i.operand), []).append(i)
+    return tuple(tuple(g) for g in groups.values())
+
+
+def premise_expected(group: tuple[Implication, ...]) -> str:
+    """What a record may give for a group's premise, for a contradiction's error."""
+    premise = group[0].premise
+    article = "an" if premise[0] in "aeiou" else "a"
+    return f"{article} {premise} that agrees with " + " and ".join(i.fact for i in group)
 
 
 def variable(name: str) -> Variable:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Literal
 
 import attrs
@@ -67,6 +67,9 @@ class Criterion(Expr):
         gating: ``True`` if the criterion decides its ruleset's outcome; ``False`` if it
             is informational (evaluated and shown, never gating); or a boolean
             :class:`Parameter` that chooses.
+        title_when: ``(parameter, title)``: the title to show instead when that boolean
+            parameter is true (a rule whose thresholds a parameter changes says so in
+            its title).
     """
 
     id: str
@@ -75,9 +78,20 @@ class Criterion(Expr):
     expr: Expr
     decisions: tuple[Decision, ...] = attrs.field(default=(), converter=_decisions)
     gating: bool | Parameter = attrs.field(default=True, validator=_check_gating)
+    title_when: tuple[Parameter, str] | None = None
 
     def __attrs_post_init__(self) -> None:
         _require_boolean(self.expr, f"criterion {self.id!r}")
+        if self.title_when is not None and self.title_when[0].type.kind is not Kind.BOOLEAN:
+            raise DefinitionError(f"criterion {self.id!r}: title_when needs a boolean parameter")
+
+    def title_for(self, params: Mapping[str, object]) -> str:
+        """The title with these parameter values (canonical, by name) in force."""
+        if self.title_when is not None:
+            parameter, title = self.title_when
+            if bool(params.get(parameter.name, parameter.default)):
+                return title
+        return self.title
 
     @property
     def type(self) -> ValueType:

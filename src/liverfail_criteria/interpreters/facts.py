@@ -2,8 +2,9 @@
 
 The reference interpreter's input boundary. A record's facts become ``Known`` pairs of
 the canonical value and the :class:`~liverfail_criteria.result.Value` that shows it;
-the implications of ``sex = "male"``, the caller's closed-world assumptions and the
-checks across facts (dates, contradictions) are applied here, before any criterion.
+the implications between facts (``sex = "male"``, an onset date), the caller's
+closed-world assumptions and the checks across facts (dates, contradictions) are
+applied here, before any criterion.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
-    IMPLIED_FALSE_FOR_MALE,
+    IMPLICATIONS,
     NOT_AFTER_ASSESSMENT,
     PAO2_FIO2_TOLERANCE_MMHG,
     VARIABLES,
@@ -43,7 +44,7 @@ Known = tuple[Native, Value]  # a fact's canonical value, and how to show it
 Facts = dict[str, Known]
 RESERVED_KEYS = frozenset({"id"})
 # Facts read from true/false values are the same every time: made once, then shared.
-_BOOLEAN_FACTS: dict[tuple[str, bool, str], Known] = {}
+_BOOLEAN_FACTS: dict[tuple[str, bool, str, str | None], Known] = {}
 _RECORDED_TRUE: dict[str, Known] = {}  # the same, for the commonest lookup: by name alone
 _RECORDED_FALSE: dict[str, Known] = {}
 # Facts read from texts, whole numbers and dates, by the variable (held, so its id is
@@ -99,7 +100,7 @@ def unit_symbol(expr: Expr) -> str | None:
 
 def _shared_known(name: str, value: bool, source: Source, note: str | None = None) -> Known:
     """The Known of a true/false fact: there are few, so each is made once and shared."""
-    key = (name, value, source.value)
+    key = (name, value, source.value, note)
     known = _BOOLEAN_FACTS.get(key)
     if known is None:
         given = "true" if value else "false"
@@ -159,6 +160,24 @@ def _check_consistency(facts: Facts, record: Mapping[str, object]) -> None:
             )
 
 
+def _apply_implications(facts: Facts, variables: Mapping[str, Variable]) -> None:
+    """Fill in the facts other facts imply; refuse a record that contradicts one.
+
+    See :data:`~liverfail_criteria.dictionary.IMPLICATIONS`: the first implication that
+    holds marks the value (the tree shows it as implied, and why).
+    """
+    for implication in IMPLICATIONS:
+        name = implication.fact
+        premise = facts.get(implication.premise)
+        if name not in variables or premise is None or not implication.holds(premise[0]):
+            continue
+        current = facts.get(name)
+        if current is None:
+            facts[name] = _shared_known(name, implication.value, Source.IMPLIED, implication.note)
+        elif current[0] is not implication.value:
+            raise CriteriaInputError(name, current[0], implication.expected)
+
+
 # -- reading input ---------------------------------------------------------------------
 
 
@@ -169,7 +188,7 @@ def read_record(
 ) -> tuple[Facts, str | None]:
     """Parse and check a record; return its facts in canonical form, and its ``id``.
 
-    Applies the implications of ``sex = "male"`` and the caller's closed-world
+    Applies the implications between facts and the caller's closed-world
     assumptions. Raises :class:`CriteriaInputError` for anything it cannot use.
     """
     if not isinstance(record, Mapping):
@@ -217,16 +236,7 @@ def read_record(
                     name, record[name], f"a date on or before assessment_date ({assessed[0]})"
                 )
     _check_consistency(facts, record)
-    sex = facts.get("sex")
-    if sex is not None and sex[0] == "male":
-        for name in IMPLIED_FALSE_FOR_MALE:
-            if name not in variables:
-                continue
-            current = facts.get(name)
-            if current is not None and current[0] is True:
-                raise CriteriaInputError(name, True, "false or nothing, since sex is 'male'")
-            if current is None:
-                facts[name] = _shared_known(name, False, Source.IMPLIED, "implied: sex is male")
+    _apply_implications(facts, variables)
     for name in assume_absent:
         var = variables.get(name)
         if var is None or var.type.kind is not Kind.BOOLEAN:

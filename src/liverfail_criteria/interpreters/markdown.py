@@ -428,6 +428,11 @@ class Site:
             return "**Informational**: evaluated and shown, never counted."
         if isinstance(criterion.gating, Parameter):
             p = criterion.gating
+            if p.default:
+                return (
+                    "**Gating by default**; **informational** when the parameter "
+                    f"{_code(p.name)} is false ({escape(default_text(p))})."
+                )
             return (
                 "**Informational by default**; **gating** when the parameter "
                 f"{_code(p.name)} is true ({escape(default_text(p))})."
@@ -442,6 +447,8 @@ class Site:
         if criterion.gating is False:
             return "informational"
         if isinstance(criterion.gating, Parameter):
+            if criterion.gating.default:
+                return "gating by default; a parameter can make it informational"
             return "informational by default; a parameter can make it gating"
         return "gating"
 
@@ -487,6 +494,14 @@ class Site:
             )
         if criterion.decisions:
             entries.append(("Decisions", self._decision_links(criterion.decisions, here)))
+        if criterion.title_when is not None:
+            parameter, title = criterion.title_when
+            entries.append(
+                (
+                    "Title",
+                    f"{escape(title)} when the parameter {_code(parameter.name)} is true",
+                )
+            )
         heading = f"### {escape(criterion.title)} {{ #{criterion.id} }}"
         card = _card(
             "lc-card lc-criterion",
@@ -768,6 +783,13 @@ class Site:
         registry = f"[{trial.registry_id}]({REGISTRY_URL.format(trial.registry_id)})"
         *first, last = (str(d) for d in trial.follow_up_visits_days)
         visits = f"{', '.join(first)} and {last}" if first else last
+        # Facts the protocol text does not give: each cites the registry record.
+        cited = (
+            f" (source: [{escape(trial.registry_source)}]"
+            f"({REGISTRY_URL.format(trial.registry_id)}))"
+            if trial.registry_source
+            else ""
+        )
         parts = [
             "# The trial",
             self.generated_note(),
@@ -776,10 +798,10 @@ class Site:
                 [
                     ("Title", escape(trial.title)),
                     ("Registry", registry),
-                    ("Sponsor", escape(trial.sponsor)),
-                    ("Design", escape(trial.phase)),
+                    ("Sponsor", escape(trial.sponsor) + cited),
+                    ("Design", escape(trial.phase) + cited),
                     ("Conditions", _bullets(escape(c) for c in trial.conditions)),
-                    ("Follow-up visits", f"Days {visits} after the infusion."),
+                    ("Follow-up visits", f"Days {visits} after the infusion{cited}."),
                 ],
             ),
             "## Arms and doses",

@@ -131,7 +131,8 @@ class _Compiler:
     def _criterion(self, c: Criterion) -> NodeFn:
         inner = self.node(c.expr, f"{c.id}.0")
         gating = self.gates(c)
-        id, title = c.id, c.title
+        id = c.id
+        title = c.title_for({name: value for name, (value, _) in self.params.items()})
 
         def criterion(facts: Facts) -> Node:
             child = inner(facts)

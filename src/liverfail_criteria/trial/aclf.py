@@ -10,8 +10,12 @@ from .common import age, body_weight, treatment
 __all__ = ["ACLF"]
 
 
-def _within_28_days_after_diagnosis(onset: str) -> AllOf:
-    return days_between(V["diagnosis_date"], V[onset]).between("0 d", "28 d")
+def _in_window(onset: str) -> AllOf:
+    """The onset 28 days after diagnosis at the latest, and not earlier than allowed."""
+    return all_of(
+        days_between(V[onset], V["diagnosis_date"]) <= d.ACLF_ONSET_DAYS_BEFORE_DIAGNOSIS,
+        days_between(V["diagnosis_date"], V[onset]) <= "28 d",
+    )
 
 
 _INR, _PTA = V["inr"], V["prothrombin_activity"]
@@ -39,13 +43,13 @@ ACLF = Ruleset(
             "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after "
             "being diagnosed",
             any_of(
-                all_of(V["ascites"], _within_28_days_after_diagnosis("ascites_onset_date")),
+                all_of(V["ascites"], _in_window("ascites_onset_date")),
                 all_of(
-                    V["hepatic_encephalopathy_grade"] >= 1,
-                    _within_28_days_after_diagnosis("hepatic_encephalopathy_onset_date"),
+                    V["hepatic_encephalopathy"],
+                    _in_window("hepatic_encephalopathy_onset_date"),
                 ),
             ),
-            decisions=(d.ACLF_ONSET_WINDOW,),
+            decisions=(d.ACLF_COMPLICATION_DEVELOPED, d.ACLF_ONSET_WINDOW),
         ),
         Criterion(
             "aclf.jaundice",
@@ -64,6 +68,10 @@ ACLF = Ruleset(
                 any_of(_INR > 1.5, _PTA < "40 %"),
             ),
             decisions=(d.ACLF_COAGULOPATHY,),
+            title_when=(
+                d.ACLF_COAGULOPATHY_INCLUSIVE,
+                "Coagulation disorder: INR ≥ 1.5 or PTA ≤ 40 %",
+            ),
         ),
         treatment("aclf"),
     ),

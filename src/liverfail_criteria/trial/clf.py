@@ -51,11 +51,14 @@ CLF = Ruleset(
         ),
         Criterion(
             "clf.coagulopathy",
-            "PTA ≤ 40 % or INR ≥ 1.5",
+            "PTA ≤ 40 % or INR ≥ 1.5, other causes excluded",
             "prothrombin activity (PTA)≤40% (or international normalized ratio (INR)≥1.5), "
             "other reasons excluded",
-            any_of(V["prothrombin_activity"] <= "40 %", V["inr"] >= 1.5),
-            decisions=(d.CLF_WITH_OR_WITHOUT,),
+            all_of(
+                any_of(V["prothrombin_activity"] <= "40 %", V["inr"] >= 1.5),
+                ~V["coagulopathy_other_cause"],
+            ),
+            decisions=(d.CLF_COAGULOPATHY,),
             gating=d.CLF_REQUIRE_COAGULOPATHY,
         ),
         Criterion(

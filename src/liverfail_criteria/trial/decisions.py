@@ -15,6 +15,7 @@ from ..units import specs
 
 __all__ = [
     "ACLF_COAGULOPATHY_INCLUSIVE",
+    "ACLF_ONSET_DAYS_BEFORE_DIAGNOSIS",
     "CLF_PLATELET_THRESHOLD",
     "CLF_REQUIRE_COAGULOPATHY",
     "DECISIONS",
@@ -34,8 +35,10 @@ TOTAL_BILIRUBIN_ULN = Parameter(
 CLF_REQUIRE_COAGULOPATHY = Parameter(
     "clf_require_coagulopathy",
     BOOLEAN,
-    "Make the CLF coagulopathy item (PTA ≤ 40 % or INR ≥ 1.5) required instead of informational.",
-    default=False,
+    "Require the CLF coagulopathy item (PTA ≤ 40 % or INR ≥ 1.5, not explained by "
+    "another cause). Set false to make it informational, reading 'with or without' as "
+    "qualifying the coagulopathy too.",
+    default=True,
 )
 CLF_PLATELET_THRESHOLD = Parameter(
     "clf_platelet_threshold",
@@ -49,6 +52,15 @@ ACLF_COAGULOPATHY_INCLUSIVE = Parameter(
     "Read the ACLF coagulopathy thresholds as inclusive (INR ≥ 1.5 or PTA ≤ 40 %), as "
     "the CLF group writes them, instead of strict as the ACLF text writes them.",
     default=False,
+)
+
+ACLF_ONSET_DAYS_BEFORE_DIAGNOSIS = Parameter(
+    "aclf_onset_days_before_diagnosis",
+    ValueType(Kind.QUANTITY, unit=specs.DAYS),
+    "How many days before diagnosis_date an ascites or encephalopathy onset still "
+    "counts for the ACLF complications criterion (the window is this many days before "
+    "the diagnosis to 28 days after it, both ends inclusive).",
+    default="0 d",
 )
 
 # -- decisions -----------------------------------------------------------------------
@@ -121,14 +133,35 @@ CLF_WITH_OR_WITHOUT = Decision(
     "With or without significantly decreased platelet (PLT) value, prothrombin activity "
     "(PTA)≤40% (or international normalized ratio (INR)≥1.5), other reasons excluded; "
     "With or without refractory ascites or portal hypertension",
-    "Low albumin, decreased platelets, coagulopathy (PTA ≤ 40 % or INR ≥ 1.5, "
-    "inclusive as written) and refractory ascites or portal hypertension are evaluated "
-    "and shown but do not gate. 'Other reasons excluded' (coagulopathy from "
-    "anticoagulants or other non-hepatic causes) is left to the clinician: no fact "
-    "encodes it.",
+    "Low albumin, decreased platelets, and refractory ascites or portal hypertension "
+    "are evaluated and shown but do not gate. The coagulopathy in the same sentence as "
+    "the platelets is not one of them: see clf-coagulopathy-required.",
     "'With or without' means the group admits patients either way.",
-    "Require the coagulopathy item, reading the PTA/INR clause as a requirement of its "
-    "own: set clf_require_coagulopathy.",
+    "None: each of these items is optional in every reading.",
+)
+CLF_COAGULOPATHY = Decision(
+    "clf-coagulopathy-required",
+    "CLF requires the coagulopathy, PTA ≤ 40 % or INR ≥ 1.5, not explained by another cause",
+    "With or without significantly decreased platelet (PLT) value, prothrombin activity "
+    "(PTA)≤40% (or international normalized ratio (INR)≥1.5), other reasons excluded",
+    "The CLF group requires PTA ≤ 40 % or INR ≥ 1.5 (inclusive, as written) and "
+    "coagulopathy_other_cause = false. A coagulopathy explained by another cause (a "
+    "vitamin K antagonist, vitamin K deficiency, DIC) does not count. When the "
+    "coagulopathy would meet the item and coagulopathy_other_cause is not recorded, the "
+    "item is UNKNOWN and the fact is listed as missing; it is not assumed absent (a "
+    "site that rules other causes out for every patient can pass "
+    "assume_absent={'coagulopathy_other_cause'}, and the tree marks it). PTA > 40 % "
+    "and INR < 1.5 fail the item whatever the cause.",
+    "The sentence renders item 3 of the chronic liver failure definition of the Chinese "
+    "2018 guideline for liver failure ('platelets markedly decreased, PTA ≤ 40 % (or "
+    "INR ≥ 1.5), other causes excluded'): the coagulopathy is what defines liver "
+    "failure in a cirrhotic; 'with or without' qualifies the platelets. A cirrhotic "
+    "with bilirubin 3 × ULN, INR 1.2 and PTA 70 % has decompensated cirrhosis, not "
+    "chronic liver failure. 'Other reasons excluded' is part of the same definition: an "
+    "INR raised by warfarin measures the drug, not the liver's synthetic failure, so "
+    "the reason is a recorded fact, and a missing one is unknown like any other fact.",
+    "Read 'with or without' as qualifying the coagulopathy too, so that it is "
+    "informational: set clf_require_coagulopathy = false.",
     CLF_REQUIRE_COAGULOPATHY,
 )
 CLF_PLATELETS = Decision(
@@ -177,17 +210,41 @@ ACLF_SYMPTOMS = Decision(
     "'Such as' lists examples; one accompanying symptom suffices.",
     "All three symptoms.",
 )
+ACLF_COMPLICATION_DEVELOPED = Decision(
+    "aclf-complication-developed",
+    "A complication that developed in the window counts, whether or not it persists",
+    "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after being diagnosed",
+    "Each branch asks whether the complication developed, not whether it is present at "
+    "assessment: ascites (developed ascites, now or earlier in this illness) with "
+    "ascites_onset_date in the window, or hepatic_encephalopathy (developed "
+    "encephalopathy in this illness) with hepatic_encephalopathy_onset_date in the "
+    "window. An onset date implies the finding (marked implied in the tree), so the "
+    "date alone is enough; refractory_ascites implies ascites; a current "
+    "hepatic_encephalopathy_grade ≥ 1 implies hepatic_encephalopathy. ascites = false "
+    "or hepatic_encephalopathy = false makes its branch NOT MET. A record that says a "
+    "complication never developed and also gives its onset date, refractory ascites or a "
+    "current grade ≥ 1 is refused (evaluate) or has the cells of both facts left out and "
+    "reported (screen, SQL). A current grade 0 says nothing about the past.",
+    "'Complicated with ... within 4 weeks' dates an event. Encephalopathy that began on "
+    "day 5 and resolved on lactulose was a complication of this illness; reading the "
+    "current grade would make the patient ineligible for responding to standard care.",
+    "Require the complication to be present at assessment as well.",
+)
 ACLF_ONSET_WINDOW = Decision(
     "aclf-onset-window",
     "Ascites or encephalopathy starting 0 to 28 days after the diagnosis",
     "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after being diagnosed",
-    "Met if ascites is present with ascites_onset_date 0 to 28 days (inclusive) after "
-    "diagnosis_date, or hepatic_encephalopathy_grade ≥ 1 with "
-    "hepatic_encephalopathy_onset_date in the same window. ascites = false or grade 0 "
-    "records the complication's absence.",
-    "'Within 4 weeks after' counts 28 days from the day of diagnosis, both ends "
-    "included; a complication that began before the diagnosis does not count.",
-    "Complications present at any time, or a window that includes earlier onset.",
+    "The onset date is 0 to 28 days after diagnosis_date, both ends inclusive. The "
+    "parameter aclf_onset_days_before_diagnosis (default 0 days) extends the window to "
+    "start that many days before the diagnosis.",
+    "'Within 4 weeks after being diagnosed' counts 28 days from the day of diagnosis, "
+    "both ends included, as written. A hepatologist would add that APASL counts the 4 "
+    "weeks from the acute insult, and that ascites or encephalopathy is often what "
+    "brings the patient in, days before the formal diagnosis of ACLF; the protocol's "
+    "words do not admit that by default, so the parameter is there for sites that do.",
+    "Count complications noticed shortly before the diagnosis, as APASL counts from the "
+    "acute insult: set aclf_onset_days_before_diagnosis (for example '7 d').",
+    ACLF_ONSET_DAYS_BEFORE_DIAGNOSIS,
 )
 ACLF_JAUNDICE = Decision(
     "aclf-jaundice",
@@ -201,8 +258,14 @@ ACLF_COAGULOPATHY = Decision(
     "aclf-coagulopathy-strict",
     "ACLF coagulopathy thresholds are strict, as written",
     "Coagulation disorders, INR>1.5 or PTA<40%",
-    "INR > 1.5 or PTA < 40 %, although the CLF group writes ≤ 40 % and ≥ 1.5.",
-    "The ACLF text writes strict inequalities; the encoded rule follows the text.",
+    "INR > 1.5 or PTA < 40 %, although the CLF group writes ≤ 40 % and ≥ 1.5; the "
+    "criterion's title follows the parameter. Unlike the CLF item, no 'other cause' "
+    "fact stops the coagulopathy from counting.",
+    "The ACLF text writes strict inequalities; the encoded rule follows the text. The "
+    "ACLF text has no 'other reasons excluded': the group is defined by acute jaundice "
+    "(bilirubin ≥ 85 µmol/L) with ascites or encephalopathy, where a coagulopathy is "
+    "the expected consequence of the acute hepatic insult; DIC is an exclusion of its "
+    "own, and an anticoagulated patient is left to the clinician's exclusion.",
     "Inclusive thresholds as in the CLF group: set aclf_coagulopathy_inclusive.",
     ACLF_COAGULOPATHY_INCLUSIVE,
 )
@@ -240,7 +303,9 @@ MALE_NOT_PREGNANT = Decision(
     "Men are known not to be pregnant or lactating",
     "Combined with pregnancy or lactation",
     "For sex = 'male', pregnant and lactating are known false (marked as implied in the "
-    "tree). A record that says a man is pregnant or lactating is refused as an error.",
+    "tree). A record that says a man is pregnant or lactating is refused as an error. "
+    "The same rule of implication (dictionary.IMPLICATIONS) marks the facts an ACLF "
+    "onset date implies.",
     "Otherwise every male record would stay UNDETERMINED for want of a pregnancy test.",
     "None.",
 )
@@ -274,11 +339,13 @@ DECISIONS: tuple[Decision, ...] = (
     CLF_BILIRUBIN_STRICT,
     CLF_ALBUMIN_UNIT,
     CLF_WITH_OR_WITHOUT,
+    CLF_COAGULOPATHY,
     CLF_PLATELETS,
     CLF_ENCEPHALOPATHY,
     TREATMENT,
     ACLF_PREAMBLE,
     ACLF_SYMPTOMS,
+    ACLF_COMPLICATION_DEVELOPED,
     ACLF_ONSET_WINDOW,
     ACLF_JAUNDICE,
     ACLF_COAGULOPATHY,

@@ -42,7 +42,12 @@ class Arm:
 
 @attrs.frozen
 class Trial:
-    """The trial whose eligibility criteria this library encodes."""
+    """The trial whose eligibility criteria this library encodes.
+
+    Attributes:
+        registry_source: where the facts that the protocol text does not give (the
+            sponsor, the phase and design, the follow-up visit days) come from.
+    """
 
     title: str
     registry_id: str
@@ -51,6 +56,7 @@ class Trial:
     conditions: tuple[str, ...]
     arms: tuple[Arm, ...]
     follow_up_visits_days: tuple[int, ...]
+    registry_source: str = ""
 
 
 def _arm(n: int, billions_of_cells: float) -> Arm:
@@ -71,4 +77,5 @@ TRIAL = Trial(
     conditions=("Acute-On-Chronic Liver Failure", "Chronic Liver Failure"),
     arms=(_arm(1, 0.15), _arm(2, 0.5), _arm(3, 1.5), _arm(4, 4.5)),
     follow_up_visits_days=(1, 3, 7, 14, 28, 60),
+    registry_source="ClinicalTrials.gov registry record NCT05727722",
 )

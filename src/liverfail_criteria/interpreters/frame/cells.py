@@ -24,9 +24,12 @@ import attrs
 
 from ...dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
-    IMPLIED_FALSE_FOR_MALE,
+    IMPLICATIONS,
     NOT_AFTER_ASSESSMENT,
     PAO2_FIO2_TOLERANCE_MMHG,
+    Implication,
+    implication_groups,
+    premise_expected,
 )
 from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE, ISO_DATE_TEXT
@@ -528,18 +531,51 @@ def _check_consistency(checks: _Checks) -> None:
         )
         for name in ("pao2_fio2_ratio", "pao2", "fio2"):
             checks.clear(name, wrong, _pre(name).cast(pl.String), why)
-    if checks.has("sex"):
-        male = _fact("sex") == "male"
-        flags = [n for n in IMPLIED_FALSE_FOR_MALE if checks.has(n)]
-        contradicted = [male & _fact(n).fill_null(False) for n in flags]
-        for name, wrong in zip(flags, contradicted, strict=True):
-            checks.clear(name, wrong, pl.lit("true"), "false or nothing, since sex is 'male'")
+    _check_implications(checks)
+
+
+def _premise(i: Implication) -> Any:
+    """Where implication ``i``'s premise holds (false where the premise is missing)."""
+    import polars as pl
+
+    premise = _fact(i.premise)
+    if i.test == "equals":
+        return (premise == pl.lit(i.operand)).fill_null(False)
+    if i.test == "true":
+        return premise.fill_null(False)
+    if i.test == "given":
+        return premise.is_not_null()
+    return (premise >= pl.lit(i.operand)).fill_null(False)
+
+
+def _premise_shown(i: Implication) -> Any:
+    import polars as pl
+
+    if i.test == "equals":
+        return pl.lit(str(i.operand))
+    if i.test == "true":
+        return pl.lit("true")
+    return _pre(i.premise).cast(pl.String)
+
+
+def _check_implications(checks: _Checks) -> None:
+    """A fact given the value its premise rules out: the cells of both are left out."""
+    import polars as pl
+
+    for group in implication_groups():
+        if not checks.has(group[0].premise):
+            continue
+        found = [i for i in group if checks.has(i.fact)]
+        contradicted = [_premise(i) & (_fact(i.fact) == (not i.value)) for i in found]
+        for i, wrong in zip(found, contradicted, strict=True):
+            shown = pl.lit("false" if i.value else "true")
+            checks.clear(i.fact, wrong, shown, i.expected)
         if contradicted:
             checks.clear(
-                "sex",
+                group[0].premise,
                 pl.any_horizontal(contradicted),
-                pl.lit("male"),
-                "a sex that agrees with " + " and ".join(flags),
+                _premise_shown(group[0]),
+                premise_expected(tuple(found)),
             )
 
 
@@ -649,8 +685,7 @@ _CHECKED = (
     "pao2_fio2_ratio",
     "pao2",
     "fio2",
-    "sex",
-    *IMPLIED_FALSE_FOR_MALE,
+    *{n: None for i in IMPLICATIONS for n in (i.premise, i.fact)},
 )
 
 
@@ -690,7 +725,7 @@ def _absent_facts(plan: Plan) -> dict[str, Any]:
 def _implied(
     plan: Plan, assume_absent: Iterable[str], flags: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
-    """Facts implied by ``sex = "male"`` and the caller's closed-world assumptions.
+    """Facts implied by other facts and by the caller's closed-world assumptions.
 
     A fact whose cell was invalid is not assumed absent: an unreadable value is not
     the absence of a record.
@@ -698,14 +733,13 @@ def _implied(
     import polars as pl
 
     out: dict[str, Any] = {}
-    if "sex" in {f.name for f in plan.facts}:
-        male = (_fact("sex") == "male").fill_null(False)
-        for name in IMPLIED_FALSE_FOR_MALE:
-            if name in plan.variables:
-                current = _fact(name)
-                out[fact_column(name)] = (
-                    pl.when(current.is_null() & male).then(False).otherwise(current)
-                )
+    present = {f.name for f in plan.facts}
+    for i in IMPLICATIONS:
+        if i.premise in present and i.fact in plan.variables:
+            current = out.get(fact_column(i.fact), _fact(i.fact))
+            out[fact_column(i.fact)] = (
+                pl.when(current.is_null() & _premise(i)).then(i.value).otherwise(current)
+            )
     for name in assume_absent:
         current = out.get(fact_column(name), _fact(name))
         own = [pl.col(c) for c in flags.get(name, ())]

@@ -20,9 +20,12 @@ from typing import Any
 
 from ...dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
-    IMPLIED_FALSE_FOR_MALE,
+    IMPLICATIONS,
     NOT_AFTER_ASSESSMENT,
     PAO2_FIO2_TOLERANCE_MMHG,
+    Implication,
+    implication_groups,
+    premise_expected,
 )
 from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE
@@ -596,19 +599,50 @@ def _check_consistency(checks: _Checks) -> None:
         )
         for name in ("pao2_fio2_ratio", "pao2", "fio2"):
             checks.clear(name, wrong.copy(), text(fact_ref(name), "number"), why.copy())
-    if checks.has("sex"):
-        male = eq(fact_ref("sex"), lit("male"))
-        flags = [n for n in IMPLIED_FALSE_FOR_MALE if checks.has(n)]
-        contradicted = [and_(male.copy(), coalesce(fact_ref(n), lit(False))) for n in flags]
-        for name, wrong in zip(flags, contradicted, strict=True):
-            checks.clear(name, wrong, lit("true"), "false or nothing, since sex is 'male'")
-        if contradicted:
-            checks.clear(
-                "sex",
-                or_(*[c.copy() for c in contradicted]),
-                lit("male"),
-                "a sex that agrees with " + " and ".join(flags),
-            )
+    _check_implications(checks)
+
+
+def _premise(i: Implication) -> Any:
+    """Where implication ``i``'s premise holds (false where the premise is missing)."""
+    premise = fact_ref(i.premise)
+    if i.test == "equals":
+        return coalesce(eq(premise, lit(i.operand)), lit(False))
+    if i.test == "true":
+        return coalesce(premise, lit(False))
+    if i.test == "given":
+        return is_not_null(premise)
+    return coalesce(ge(premise, lit(i.operand)), lit(False))
+
+
+def _check_implications(checks: _Checks) -> None:
+    """A fact given the value its premise rules out: the cells of both are left out."""
+    d = checks.reader.d
+    for group in implication_groups():
+        first = group[0]
+        if not checks.has(first.premise):
+            continue
+        found = [i for i in group if checks.has(i.fact)]
+        contradicted = [
+            and_(_premise(i), coalesce(eq(fact_ref(i.fact), lit(not i.value)), lit(False)))
+            for i in found
+        ]
+        for i, wrong in zip(found, contradicted, strict=True):
+            checks.clear(i.fact, wrong, lit("false" if i.value else "true"), i.expected)
+        if not contradicted:
+            continue
+        if first.test == "equals":
+            shown = lit(str(first.operand))
+        elif first.test == "true":
+            shown = lit("true")
+        else:
+            kind = "date" if first.test == "given" else "integer"
+            shown = d.to_text(fact_ref(first.premise), kind)
+        checks.clear(
+            first.premise,
+            or_(*[c.copy() for c in contradicted]),
+            shown,
+            premise_expected(tuple(found)),
+        )
 
 
 def read_cells(
@@ -713,7 +747,7 @@ def _null_like_given(reader: _Reader, name: str) -> Any:
 def _implied(
     reader: _Reader, assume_absent: Iterable[str], error_columns: list[ErrorColumn]
 ) -> dict[str, Any]:
-    """Facts implied by ``sex = "male"`` and the caller's closed-world assumptions.
+    """Facts implied by other facts and by the caller's closed-world assumptions.
 
     A fact whose cell was invalid is not assumed absent: an unreadable value is not
     the absence of a record.
@@ -726,14 +760,13 @@ def _implied(
         conds = [is_not_null(ref(c)) for c, field in error_columns if field == name]
         return coalesce(or_(*conds), lit(False)) if conds else lit(False)
 
-    if "sex" in present:
-        male = coalesce(eq(fact_ref("sex"), lit("male")), lit(False))
-        for name in IMPLIED_FALSE_FOR_MALE:
-            if name not in plan.variables:
-                continue
-            out[f"fact.{name}"] = case(
-                [(and_(is_null(fact_ref(name)), male.copy()), lit(False))], fact_ref(name)
-            )
+    for i in IMPLICATIONS:
+        if i.premise not in present or i.fact not in plan.variables:
+            continue
+        current = out.get(f"fact.{i.fact}", fact_ref(i.fact))
+        out[f"fact.{i.fact}"] = case(
+            [(and_(is_null(current), _premise(i)), lit(i.value))], _copy(current)
+        )
     for name in assume_absent:
         current = out.get(f"fact.{name}", fact_ref(name))
         out[f"fact.{name}"] = case(
