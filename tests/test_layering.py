@@ -26,7 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"result", "render", "serialize"}),
     frozenset({"interpreters"}),
     frozenset({"cohort"}),
-    frozenset({"cli", "__main__", ""}),  # "": the package's __init__
+    frozenset({"cli", "__main__", "sql", ""}),  # "": the package's __init__
 )
 LEVEL = {part: i for i, layer in enumerate(LAYERS) for part in layer}
 
