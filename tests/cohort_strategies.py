@@ -23,7 +23,9 @@ from liverfail_criteria.dsl import Compare, Constant, Kind, Variable
 pl: Any = None  # set by the tests, after importorskip
 
 BASE = dt.date(2025, 6, 1)
-BAD_UNITS = ("mgdl", "kPa", "umol", "", None, "10*9")
+# Refused everywhere, or for most facts: "mm hg" and "k/ul" are misspelt (case), and
+# "G/L" is a count where a mass concentration is expected (albumin), "d" an age in days.
+BAD_UNITS = ("mgdl", "kPa", "umol", "", None, "10*9", "mm hg", "k/ul", "G/L", "d")
 _INTEGER = re.compile(r"^\s*[+-]?\d+(?:\.0*)?\s*$")
 
 
@@ -48,7 +50,10 @@ def _interesting(variable: Variable) -> list[float]:
     values = thresholds(variable.name)
     if variable.plausible is not None:
         lo, hi = variable.plausible
-        values += [lo, hi, hi * 1.5, -1.0]
+        # Both sides of each edge; and values off by a likely unit mistake (a factor
+        # of 1000, 17.1, 10, 7.5, 100), which are refused with a suggestion.
+        values += [lo, hi, lo - 0.001, hi + 0.001, hi * 1.5, -1.0, lo / 1000, hi * 1000]
+        values += [lo / 17.104, hi * 17.104, lo / 10, lo / 7.5, lo / 100]
     extra = {
         "total_bilirubin": [17.1, 20.0, 171.0, 200.0, 85.0, 84.99],
         "total_bilirubin_uln": [17.1, 20.0, 21.0],

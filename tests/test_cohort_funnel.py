@@ -90,7 +90,12 @@ def test_random_funnels_add_up(case: dict[str, Any]) -> None:
 def test_a_funnel_for_one_group(results: Any) -> None:
     clf_only = lc.screen(EXAMPLE, lc.CLF, units=UNITS)
     funnel = lc.funnel(clf_only)
-    gating = [c.id for c in lc.CLF.criteria() if c.gating is True]
+    # gating: always, or by a parameter whose default is true (clf.coagulopathy)
+    gating = [
+        c.id
+        for c in lc.CLF.criteria()
+        if c.gating is True or (not isinstance(c.gating, bool) and c.gating.default is True)
+    ]
     assert funnel.table["id"].to_list() == gating
     check_adds_up(funnel, clf_only)
 

@@ -620,3 +620,15 @@ def test_the_renderer_does_not_need_mkdocs() -> None:
             if isinstance(node, ast.ImportFrom) and node.level == 0
         }
         assert not {"mkdocs", "mkdocstrings", "material"} & imported
+
+
+def test_the_dictionary_shows_each_range_with_its_reason() -> None:
+    page = unescape(GENERATED["dictionary.md"])
+    for v in lc.VARIABLES.values():
+        if v.plausible is not None:
+            assert v.plausible_reason in page, v.name
+    decisions = unescape(GENERATED["decisions.md"])
+    for p in lc.PARAMETERS.values():
+        if p.plausible is not None:
+            low, high = p.plausible
+            assert f"{low:g} to {high:g}" in decisions, p.name

@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import liverfail_criteria as lc
+from liverfail_criteria.dictionary import IMPLICATIONS
 from records import ACLF_PATIENT, CLF_PATIENT
 
 V = lc.VARIABLES
@@ -192,6 +193,10 @@ def valid_records(draw: st.DrawFn) -> dict[str, object]:
     if "assessment_date" in record:  # events are dated on or before the assessment
         dates = [_as_date(v) for k, v in record.items() if V[k].type.kind is Kind.DATE]
         record["assessment_date"] = max(dates)
+    for i in IMPLICATIONS:  # a fact its premise implies is left to the implication
+        given = record.get(i.premise)
+        if given is not None and i.fact in record and i.holds(V[i.premise].parse(given)[0]):
+            del record[i.fact]
     return record
 
 

@@ -98,8 +98,8 @@ def test_a_spelling_the_query_was_not_built_for_is_an_invalid_cell() -> None:
     frame = pl.DataFrame(
         {
             "id": ["a", "b"],
-            "total_bilirubin": [5.0, 85.0],
-            "total_bilirubin_unit": ["mg/dl", "umol/L"],
+            "total_bilirubin": [0.085, 85.0],
+            "total_bilirubin_unit": ["mmol/l", "umol/L"],  # read, but not a documented one
         }
     )
     con.register("t", frame.to_arrow())
@@ -114,7 +114,7 @@ def test_a_spelling_the_query_was_not_built_for_is_an_invalid_cell() -> None:
         table="t",
         schema=schema,
         keep_record=False,
-        unit_spellings={"total_bilirubin": ["mg/dl", "umol/L"]},
+        unit_spellings={"total_bilirubin": ["mmol/l", "umol/L"]},
     )
     rows = con.execute(text).fetchall()
     assert rows[0][4] == [] and rows[1][4] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pint
 import pytest
 
@@ -29,6 +30,19 @@ SPELLINGS = [
     (specs.PLATELETS, "150 x10^9/L", 150.0),
     (specs.PLATELETS, "150 ×10⁹/L", 150.0),
     (specs.PLATELETS, "150 × 10^9/L", 150.0),
+    # Laboratory spellings from China, Europe and the US, each meaning what it says.
+    (specs.PLATELETS, "150 G/L", 150.0),  # giga per litre
+    (specs.PLATELETS, "150 10^9/L", 150.0),
+    (specs.PLATELETS, "150 K/uL", 150.0),  # thousands per microlitre
+    (specs.PLATELETS, "150 K/µL", 150.0),
+    (specs.PLATELETS, "150 x10^3/uL", 150.0),
+    (specs.PRESSURE, "200 mm Hg", 200.0),
+    (specs.BILIRUBIN, "85 μmol/L", 85.0),  # Greek mu, U+03BC
+    (specs.BILIRUBIN, "85 \u00b5mol/L", 85.0),  # micro sign, U+00B5
+    (specs.BILIRUBIN, "85 umol/l", 85.0),
+    (specs.BILIRUBIN, "5 mg/dl", 85.52),
+    (specs.MASS_CONCENTRATION, "3.5 g/dl", 35.0),
+    (specs.YEARS, "630 months", 52.5),
     (specs.PERCENT, "40 %", 40.0),
     (specs.PERCENT, "40%", 40.0),
     (specs.PRESSURE, "200 mm[Hg]", 200.0),
@@ -87,6 +101,45 @@ def test_fhir_quantity_mapping() -> None:
 
 
 @pytest.mark.parametrize(
+    ("quantity", "expected"),
+    [
+        ({"value": 5, "unit": "mg/dL", "code": "mg/dL"}, 85.52),
+        ({"value": 5, "unit": "mg/dl", "code": "mg/dL"}, 85.52),  # the same unit
+        ({"value": 85, "unit": "µmol/L", "code": "umol/L"}, 85.0),
+        ({"value": 85, "unit": "μmol/l", "code": "umol/L", "system": lc.units.UCUM_SYSTEM}, 85.0),
+        ({"value": 150, "unit": "G/L", "code": "10*9/L"}, 150.0),
+        ({"value": 150, "unit": "K/uL", "code": "10*9/L"}, 150.0),
+    ],
+)
+def test_fhir_unit_text_that_agrees_with_its_code(quantity: object, expected: float) -> None:
+    spec = specs.PLATELETS if quantity["code"] == "10*9/L" else specs.BILIRUBIN  # type: ignore[index]
+    assert spec.convert(quantity, "b")[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("quantity", "fragment"),
+    [
+        ({"value": 5, "unit": "mg/dL", "code": "umol/L"}, "'mg/dL' does not mean 'umol/L'"),
+        ({"value": 85, "unit": "umol/L", "code": "mg/dL"}, "the code counts"),
+        ({"value": 85, "unit": "mmol/L", "code": "umol/L"}, "does not mean"),
+        ({"value": 85, "unit": "micromoles", "code": "umol/L"}, "does not mean"),
+        ({"value": 85, "unit": "umol/L", "code": "furlong"}, "a unit such as"),
+        ({"value": 85, "unit": "umol/L", "code": "umol/L", "system": "http://loinc.org"}, "UCUM"),
+        ({"value": 85, "unit": "umol/L", "code": 3}, "as strings"),
+    ],
+)
+def test_fhir_unit_text_that_disagrees_with_its_code_is_refused(
+    quantity: object, fragment: str
+) -> None:
+    with pytest.raises(lc.CriteriaInputError, match=fragment) as info:
+        specs.BILIRUBIN.convert(quantity, "total_bilirubin")
+    assert info.value.field == "total_bilirubin"
+    # and through evaluate, as a record value
+    with pytest.raises(lc.CriteriaInputError, match=fragment):
+        lc.evaluate({"total_bilirubin": quantity})
+
+
+@pytest.mark.parametrize(
     ("spec", "text", "fragment"),
     [
         (specs.BILIRUBIN, "85", "a unit after the number"),
@@ -96,6 +149,21 @@ def test_fhir_quantity_mapping() -> None:
         (specs.PLATELETS, "150 2/L", "a unit such as"),
         (specs.PERCENT, "forty %", "a number with a unit"),
         (specs.PRESSURE, "1,5 kPa", "a unit such as"),
+        # Case matters: grams per litre is no count, giga per litre no mass.
+        (
+            specs.PLATELETS,
+            "150 g/L",
+            "mass concentration \\(units are case-sensitive: write 'G/L'",
+        ),
+        (specs.MASS_CONCENTRATION, "35 G/L", "count per volume \\(units are case-sensitive"),
+        (specs.PLATELETS, "150 k/uL", "a unit such as"),
+        (specs.PLATELETS, "150 KuL", "a unit such as"),
+        (specs.PRESSURE, "200 mm  Hg", "a unit such as"),
+        (specs.PRESSURE, "200 mmhg", "a unit such as"),
+        # An age in days or weeks is no number of completed years for every birth date.
+        (specs.YEARS, "6574 d", "give birth_date"),
+        (specs.YEARS, "939 wk", "give birth_date"),
+        (specs.YEARS, "157776 h", "give birth_date"),
     ],
 )
 def test_bad_units_are_errors(spec: lc.UnitSpec, text: str, fragment: str) -> None:
@@ -166,7 +234,7 @@ def test_the_table_and_pint_give_one_factor(spec: lc.UnitSpec) -> None:
     if not isinstance(spec, lc.UnitSpec):
         return
     for spelling in spec.accepted:
-        fresh = lc.UnitSpec(spec.canonical, spec.symbol, spec.accepted, spec.alternates)
+        fresh = attrs.evolve(spec)  # the same specification, its cache empty
         assert fresh._known_factor(spelling) is not None, spelling
         assert fresh.factor(spelling) == spec.pint_factor(spelling), spelling
 

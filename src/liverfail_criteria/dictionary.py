@@ -48,10 +48,13 @@ _DECLARED = (
         "age",
         _quantity(specs.YEARS),
         "Age",
-        "Age at the assessment date. Given as a duration ('52 years', '52 a'); the "
-        "criteria count completed years. Give age, or birth_date with assessment_date.",
+        "Age at the assessment date, in years or months ('52 years', '52 a', '630 mo'); "
+        "the criteria count completed years. An age in days or weeks is refused (it is "
+        "not a number of completed years for every birth date): give age, or birth_date "
+        "with assessment_date.",
         plausible=(0, 130),
         loinc=("30525-0",),
+        plausible_reason="Birth to beyond the oldest verified human age (122 years).",
     ),
     _date("birth_date", "Date of birth", "Used with assessment_date when age is not given."),
     Variable(
@@ -68,6 +71,10 @@ _DECLARED = (
         "Body weight at screening.",
         plausible=(1, 400),
         loinc=("29463-7",),
+        plausible_reason="From a newborn's weight to beyond the weight hospital scales "
+        "measure (a record of a child is ineligible by age, not refused). Catches a weight "
+        "written in grams as kilograms ('70000 kg': 70000 g was meant), and the reverse, "
+        "and pounds written as kilograms above 400 kg.",
     ),
     _date(
         "assessment_date",
@@ -90,6 +97,11 @@ _DECLARED = (
         "Serum total bilirubin. mg/dL is converted at 17.104 µmol/L per mg/dL.",
         plausible=(0, 1500),
         loinc=("14631-6", "1975-2"),
+        plausible_reason="0 (a result below the detection limit) to 1500 µmol/L "
+        "(88 mg/dL), above the highest values reported in adults (liver failure with "
+        "haemolysis or sickle-cell hepatopathy, 50 to 80 mg/dL). A value in µmol/L "
+        "written as mg/dL above 88 is refused with the suggestion; below that the two "
+        "readings are both possible and cannot be told apart.",
     ),
     Variable(
         "total_bilirubin_uln",
@@ -97,23 +109,38 @@ _DECLARED = (
         "ULN of total bilirubin",
         "The upper limit of normal of the laboratory that measured total_bilirubin. "
         "If absent, the parameter total_bilirubin_uln is used; there is no built-in ULN.",
-        plausible=(1, 100),
+        plausible=(10, 40),
+        plausible_reason="Laboratories set the upper limit of normal of total bilirubin "
+        "from 17.1 µmol/L (1.0 mg/dL) to 21 µmol/L (1.2 mg/dL) in most of Europe and the "
+        "US, and 17.1 to 26 µmol/L in China (some older ranges up to 34.2 µmol/L, "
+        "2 mg/dL). 10 to 40 µmol/L (0.58 to 2.3 mg/dL) holds them all; a ULN written in "
+        "mg/dL as µmol/L ('1.2 umol/L') falls below it and is refused.",
     ),
     Variable(
         "albumin",
         _quantity(specs.MASS_CONCENTRATION),
         "Serum albumin",
         "Serum albumin.",
-        plausible=(0, 80),
+        plausible=(10, 70),
         loinc=("1751-7",),
+        plausible_reason="Below 10 g/L (1 g/dL) albumin is reported only in congenital "
+        "analbuminaemia; above 70 g/L not even in haemoconcentration (normal 35 to "
+        "52 g/L). g/dL values (1.5 to 5.5) written as g/L fall below the range and "
+        "g/L values written as g/dL above it: both are refused with the suggestion.",
     ),
     Variable(
         "platelets",
         _quantity(specs.PLATELETS),
         "Platelet count",
-        "Platelets in blood.",
-        plausible=(0, 3000),
+        "Platelets in blood. '150 G/L', '150 10*9/L', '150 K/uL' and '150000 /uL' are "
+        "the same count.",
+        plausible=(1, 3000),
         loinc=("777-3", "26515-7"),
+        plausible_reason="Automated counters report whole ×10⁹/L down to 1 (below it, "
+        "'<1'), and counts above 3000 ×10⁹/L are not seen even in essential "
+        "thrombocythaemia. A count per µL written as ×10³/µL ('150000 10*3/uL') lies "
+        "above the range, and one in ×10³/µL written per µL ('15 /uL', read as "
+        "0.015 ×10⁹/L) below it: both are refused with the suggestion.",
     ),
     Variable(
         "inr",
@@ -122,6 +149,9 @@ _DECLARED = (
         "International normalised ratio of prothrombin time; a plain number.",
         plausible=(0.5, 25),
         loinc=("6301-6", "34714-6"),
+        plausible_reason="A normal INR is 0.8 to 1.2; coagulometers report up to about "
+        "10 to 20 before 'unclottable'. 25 leaves room; a prothrombin time in seconds "
+        "(11 to 15 s, a plausible INR) cannot be told from an INR by its number.",
     ),
     Variable(
         "prothrombin_activity",
@@ -129,8 +159,12 @@ _DECLARED = (
         "Prothrombin activity (PTA)",
         "Prothrombin time activity (Quick value), in percent of normal. Write the "
         "percent sign: a bare number is refused.",
-        plausible=(0, 200),
+        plausible=(2, 200),
         loinc=("5894-1",),
+        plausible_reason="The Quick calibration curve ends near 5 to 10 % (below it "
+        "laboratories report '<5 %' or '<10 %'), and activity above 150 % is rare. From "
+        "2 % keeps every reported value while refusing a fraction written with the "
+        "percent sign ('0.35 %', for 35 %).",
     ),
     Variable(
         "pao2_fio2_ratio",
@@ -138,16 +172,24 @@ _DECLARED = (
         "PaO2/FiO2 ratio",
         "Oxygenation index (Horowitz index) with its unit: '250 mmHg' or '33.3 kPa'. "
         "If absent, it is derived from pao2 and fio2.",
-        plausible=(0, 800),
+        plausible=(20, 700),
         loinc=("50984-4",),
+        plausible_reason="A PaO2 of at most 700 mmHg breathing pure oxygen at sea "
+        "level bounds the ratio at 700 mmHg; below 20 mmHg (2.7 kPa) no patient is "
+        "measured alive. A ratio in kPa written as mmHg below 20 is refused with the "
+        "suggestion (higher kPa ratios, 20 to 93, are also plausible mmHg ratios).",
     ),
     Variable(
         "pao2",
         _quantity(specs.PRESSURE),
         "PaO2",
         "Arterial partial pressure of oxygen.",
-        plausible=(0, 800),
+        plausible=(15, 700),
         loinc=("2703-7",),
+        plausible_reason="Breathing pure oxygen at sea level the alveolar PO2 is at "
+        "most about 670 mmHg; the lowest arterial PO2 measured in living people is "
+        "about 19 mmHg (climbers near the summit of Everest). A PaO2 in kPa (usually "
+        "4 to 14) written as mmHg falls below 15 and is refused with the suggestion.",
     ),
     Variable(
         "fio2",
@@ -158,6 +200,8 @@ _DECLARED = (
         plausible=(0.21, 1.0),
         loinc=("3150-0",),
         hint="a plain number is a fraction; write a percentage as '40 %'",
+        plausible_reason="Room air (0.21) to pure oxygen (1.0). A percentage written "
+        "without its sign ('40') is refused with the suggestion '40 %'.",
     ),
     # -- findings ----------------------------------------------------------------------
     _flag("refractory_ascites", "Refractory ascites", "Ascites refractory to treatment."),
@@ -212,6 +256,7 @@ _DECLARED = (
         "Standard treatment duration",
         "How long regular clinical treatment has been given ('4 d', '96 h').",
         plausible=(0, 3650),
+        plausible_reason="From none to ten years of treatment for the current illness.",
     ),
     _flag(
         "improved_on_treatment",

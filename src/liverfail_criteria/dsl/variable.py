@@ -51,14 +51,17 @@ def parse_value(
     kind = value_type.kind
     if kind is Kind.QUANTITY:
         assert value_type.unit is not None
-        magnitude, given = value_type.unit.convert(raw, field)
+        spec = value_type.unit
+        magnitude, written, given = spec.read(raw, field)
         if plausible is not None and not plausible[0] <= magnitude <= plausible[1]:
-            unit = value_type.unit.symbol
-            shown = f"{_fmt(magnitude)} {unit}".strip()
+            unit = spec.symbol
+            shown = f"{magnitude:.12g} {unit}".strip()  # every digit the library keeps
+            suggestion = spec.suggestion(written, *plausible)
             expected = (
                 f"a value from {_fmt(plausible[0])} to {_fmt(plausible[1])} {unit}".rstrip()
                 + f" (it is {shown}{' after conversion' if given != shown else ''})"
                 + (f"; {hint}" if hint else "")
+                + (f"; {suggestion}" if suggestion else "")
             )
             raise CriteriaInputError(field, raw, expected)
         return magnitude, given
@@ -100,7 +103,7 @@ def _parse_date(raw: object, field: str) -> dt.date:
 
 
 def _check_plausible(
-    instance: Variable, attribute: object, value: tuple[float, float] | None
+    instance: Variable | Parameter, attribute: object, value: tuple[float, float] | None
 ) -> None:
     if value is None:
         return
@@ -121,9 +124,12 @@ class Variable(Expr):
         label: a short name for people (``"Total bilirubin"``).
         description: what the fact means and how to record it.
         plausible: for a quantity, the inclusive range of values (canonical unit)
-            accepted as real; anything outside is an input error.
+            accepted as real; anything outside is an input error, with a suggestion
+            of the likely unit mistake (the unit specification's ``mistakes``).
         loinc: the LOINC codes of the observation, where they exist.
         hint: advice added to the error for an out-of-range value.
+        plausible_reason: why the plausible range is what it is (physiology, and
+            the units laboratories report), for the data dictionary.
     """
 
     name: str
@@ -133,6 +139,7 @@ class Variable(Expr):
     plausible: tuple[float, float] | None = attrs.field(default=None, validator=_check_plausible)
     loinc: tuple[str, ...] = ()
     hint: str = ""
+    plausible_reason: str = ""
 
     @property
     def type(self) -> ValueType:
@@ -156,12 +163,17 @@ class Parameter(Expr):
         value_type: its type.
         description: what it controls, for the documentation.
         default: the raw default (``None`` for no value: then it is missing).
+        plausible: for a quantity, the inclusive range of values (canonical unit) a
+            caller may set, checked as a fact's plausible range is.
+        plausible_reason: why the range is what it is, for the documentation.
     """
 
     name: str
     value_type: ValueType
     description: str
     default: object = None
+    plausible: tuple[float, float] | None = attrs.field(default=None, validator=_check_plausible)
+    plausible_reason: str = ""
 
     def __attrs_post_init__(self) -> None:
         if self.default is not None:
@@ -174,7 +186,7 @@ class Parameter(Expr):
 
     def parse(self, raw: object) -> tuple[Native, str]:
         """Parse and check a value given for this parameter."""
-        return parse_value(raw, self.value_type, self.name)
+        return parse_value(raw, self.value_type, self.name, self.plausible)
 
     def __repr__(self) -> str:
         return f"Parameter({self.name!r}, {self.value_type})"

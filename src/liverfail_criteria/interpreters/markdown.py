@@ -169,7 +169,15 @@ def _value_type_text(variable: Variable | Parameter) -> str:
 def _spellings(unit: UnitSpec) -> str:
     """The spellings a unit accepts, and how other units and bare numbers are treated."""
     text = ", ".join(_code(a) for a in unit.accepted)
-    text += " only" if unit.closed else ", or any other unit of the same dimension"
+    if unit.closed:
+        text += " only"
+    elif unit.whole_of is not None:
+        per = 1 / unit.whole_of
+        step = f"1/{per:.0f}" if abs(per - round(per)) < 1e-9 else _number(unit.whole_of)
+        text += f", or any other unit that is a whole number of {step}"
+        text += f" {escape(unit.symbol)} ({escape(unit.refused)})" if unit.refused else ""
+    else:
+        text += ", or any other unit of the same dimension"
     for reference, factor in unit.alternates:
         text += (
             f"; units of the dimension of {_code(reference)} convert at "
@@ -628,9 +636,16 @@ class Site:
                 name = f'<span id="parameter-{p.name}"></span>{_code(p.name)}'
             else:
                 name = f"[{_code(p.name)}]({self.parameter_href(p, here)})"
+            accepted = ""
+            if p.plausible is not None:
+                unit = p.value_type.unit
+                symbol = f" {unit.symbol}" if unit is not None and unit.symbol else ""
+                low, high = (_number(x) for x in p.plausible)
+                accepted = f"; {low} to {high}{escape(symbol, table=True)}"
             rows.append(
                 (
-                    f"{name}<br>{_value_type_text(p)}; {escape(default_text(p), table=True)}",
+                    f"{name}<br>{_value_type_text(p)}; {escape(default_text(p), table=True)}"
+                    f"{accepted}",
                     escape(p.description, table=True),
                     decision or "—",
                 )
@@ -767,9 +782,12 @@ class Site:
                 (
                     "Plausible range",
                     f"{low} to {high}{' ' + escape(unit.symbol) if unit.symbol else ''} "
-                    "(a value outside is refused as an input error)",
+                    "(a value outside is refused as an input error, with the likely "
+                    "unit mistake where one fits)",
                 )
             )
+            if v.plausible_reason:
+                items.append(("Why this range", escape(v.plausible_reason)))
         items.append(("LOINC", _loinc_links(v.loinc) if v.loinc else "none"))
         items.append(("Description", escape(v.description)))
         items.append(("Read by", read_by))

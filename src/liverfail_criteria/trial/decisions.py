@@ -8,6 +8,7 @@ reading this library takes.
 
 from __future__ import annotations
 
+from ..dictionary import VARIABLES
 from ..dsl.rules import Decision
 from ..dsl.types import BOOLEAN, Kind, ValueType
 from ..dsl.variable import Parameter
@@ -31,6 +32,8 @@ TOTAL_BILIRUBIN_ULN = Parameter(
     "when a record carries no total_bilirubin_uln of its own. No default: without "
     "either, the CLF bilirubin criterion is UNKNOWN.",
     default=None,
+    plausible=VARIABLES["total_bilirubin_uln"].plausible,
+    plausible_reason=VARIABLES["total_bilirubin_uln"].plausible_reason,
 )
 CLF_REQUIRE_COAGULOPATHY = Parameter(
     "clf_require_coagulopathy",
@@ -45,6 +48,9 @@ CLF_PLATELET_THRESHOLD = Parameter(
     ValueType(Kind.QUANTITY, unit=specs.PLATELETS),
     "Below this count the CLF item 'significantly decreased platelet value' is shown as met.",
     default="100 10*9/L",
+    plausible=VARIABLES["platelets"].plausible,
+    plausible_reason="A threshold is compared with counts, so it must be a count a "
+    "laboratory could report: " + VARIABLES["platelets"].plausible_reason,
 )
 ACLF_COAGULOPATHY_INCLUSIVE = Parameter(
     "aclf_coagulopathy_inclusive",
@@ -61,6 +67,10 @@ ACLF_ONSET_DAYS_BEFORE_DIAGNOSIS = Parameter(
     "counts for the ACLF complications criterion (the window is this many days before "
     "the diagnosis to 28 days after it, both ends inclusive).",
     default="0 d",
+    plausible=(0, 28),
+    plausible_reason="From none to the 4 weeks the protocol's own window spans (APASL "
+    "counts 4 weeks from the acute insult); a negative number of days, or more than 4 "
+    "weeks before the diagnosis, is no reading of 'within 4 weeks after being diagnosed'.",
 )
 
 # -- decisions -----------------------------------------------------------------------
@@ -72,13 +82,49 @@ AGE = Decision(
     "Eligible from the 18th birthday until the day before the 66th: 18 ≤ age < 66 "
     "years, which is 18 to 65 in completed years. From birth_date, age is counted in "
     "calendar years at the assessment date (a 29 February birthday falls on 1 March in "
-    "common years); an age given as a duration counts years "
-    "of 365.25 days (UCUM's 'a'). A record whose age disagrees with its birth_date "
-    "and assessment_date is refused.",
+    "common years); an age given in years or months counts years of 365.25 days "
+    "(UCUM's 'a'), and an age in days or weeks is refused (see age-duration-units). A "
+    "record whose age disagrees with its birth_date and assessment_date is refused.",
     "'Between 18 to 65 years old' names both ends as ages a person is; a 65-year-old "
     "is 65 until their 66th birthday.",
     "Exclusive ends, or 65 as an exact duration (age ≤ 65.0 years), which would "
     "exclude patients aged 65 and a few days.",
+)
+AGE_DURATION_UNITS = Decision(
+    "age-duration-units",
+    "An age is given in years or months, not days or weeks",
+    "Aged between 18 to 65 years old",
+    "age is accepted in years ('52 a', '52 years') or months ('630 mo'), counted in "
+    "completed years (months ÷ 12). An age given in days, weeks or hours is refused, "
+    "with the advice to give birth_date with assessment_date, or the age in years.",
+    "Completed years depend on the calendar, not on a number of days: '6574 d' is "
+    "18 years for a person whose 18 years held 5 leap days and 17 years and 364 days "
+    "for one whose held 4, so the same record would be eligible or not depending on a "
+    "birth date it does not hold. Completed months convert to completed years exactly "
+    "(12 to a year); days and weeks do not. A record that has the birth date can give "
+    "it, and one that has only an age in days almost always came from one.",
+    "Accept a number of days only where every possible birth date gives the same "
+    "completed years (all but about two days around each birthday), or count years of "
+    "365.25 days as UCUM's 'a' does: both give an answer a clinician cannot check "
+    "against the patient's birthday.",
+)
+PLAUSIBLE_VALUES = Decision(
+    "implausible-values-refused",
+    "Values no laboratory reports are refused, with the likely unit mistake",
+    "Body weight>40kg; Aged between 18 to 65 years old",
+    "Every quantity, here and in every other criterion, has a plausible range (the "
+    "data dictionary gives each with its "
+    "reason); a value outside it is refused, naming the unit it was probably meant in "
+    "where the same number in a commonly confused unit is plausible ('15 /uL' "
+    "platelets: 15 ×10³/µL was probably meant). Parameters get the same checks "
+    "(total_bilirubin_uln from 10 to 40 µmol/L). A FHIR Quantity's UCUM code is its "
+    "unit, and a unit text that does not mean the same is refused.",
+    "A value in the wrong unit is read as a real, usually extreme, result: '15 /uL' "
+    "platelets are 0.015 ×10⁹/L, a silent severe thrombocytopenia that would exclude "
+    "the patient. The library cannot know which unit was meant, so it refuses rather "
+    "than guesses, and says what the likely mistake is.",
+    "Convert the value in the likely unit silently (a guess that is sometimes wrong), "
+    "or accept every value of the right dimension (today's silent misreadings).",
 )
 BODY_WEIGHT = Decision(
     "body-weight-strict",
@@ -333,6 +379,8 @@ EXCLUSION_FACTS = Decision(
 #: Every interpretation decision, in protocol order.
 DECISIONS: tuple[Decision, ...] = (
     AGE,
+    AGE_DURATION_UNITS,
+    PLAUSIBLE_VALUES,
     BODY_WEIGHT,
     CLF_BACKGROUND,
     BILIRUBIN_ULN,

@@ -44,6 +44,8 @@ __all__ = [
     "NUMBER_TEXT",
     "QUANTISE_RANGE",
     "SIGNIFICANT_DIGITS",
+    "UCUM_SYSTEM",
+    "Mistake",
     "UnitSpec",
     "quantise",
     "split_quantity_text",
@@ -149,6 +151,35 @@ def _describe_dimension(q: Any) -> str:
     return _DIMENSION_NAMES.get(dims, dims)
 
 
+#: The FHIR ``system`` of a Quantity whose ``code`` is a UCUM code.
+UCUM_SYSTEM = "http://unitsofmeasure.org"
+
+
+@attrs.frozen
+class Mistake:
+    """A unit a value is often written in by mistake, and the suggestion to show.
+
+    A value outside its plausible range whose number, read in this unit, would be
+    plausible is refused with :attr:`text` (``"{}"`` is the number as written).
+
+    Attributes:
+        unit: the unit the number was probably meant in, as the measurement's unit
+            specification reads it (``"10*3/uL"``), or ``None`` with :attr:`factor`.
+        text: the suggestion, with ``{}`` for the number as written
+            (``"{} ×10³/µL was probably meant"``).
+        factor: how many canonical units one of this unit is, when it is no unit the
+            specification reads (a fraction written where a percentage is expected).
+    """
+
+    unit: str | None
+    text: str
+    factor: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.unit is None) == (self.factor is None) or self.text.count("{}") != 1:
+            raise ValueError(f"a mistake needs a unit or a factor, and one {{}}: {self!r}")
+
+
 @attrs.frozen
 class UnitSpec:
     """How one kind of measurement is written, and how it converts to its canonical unit.
@@ -166,6 +197,12 @@ class UnitSpec:
         closed: accept only the spellings in :attr:`accepted` (up to UCUM
             annotations), not every unit of the same dimension: an INR is no
             percentage, and a percentage is not written as a plain fraction.
+        refused: for a closed specification, or one with :attr:`whole_of`, why other
+            units of the dimension are refused (added to the error).
+        whole_of: accept only units that are a whole number of this many canonical
+            units (an age: whole months, 1/12 of a year; not days or weeks).
+        mistakes: the units a value of this kind is often written in by mistake, in
+            the order they are suggested (see :meth:`suggestion`).
     """
 
     canonical: str
@@ -174,6 +211,9 @@ class UnitSpec:
     alternates: tuple[tuple[str, float], ...] = ()
     bare_number: bool = False
     closed: bool = False
+    refused: str = ""
+    whole_of: float | None = None
+    mistakes: tuple[Mistake, ...] = ()
     _factors: dict[str, float] = attrs.field(
         factory=dict, init=False, repr=False, eq=False, hash=False
     )
@@ -193,11 +233,16 @@ class UnitSpec:
         except KeyError:
             pass
         if self.closed and not self._is_accepted(unit_text):
-            raise CriteriaInputError(field, unit_text, f"one of the units {self._examples()}")
+            why = f"; {self.refused}" if self.refused else ""
+            raise CriteriaInputError(field, unit_text, f"one of the units {self._examples()}{why}")
         known = self._known_factor(unit_text)
-        if known is not None:
-            self._factors[unit_text] = known
-            return known
+        if known is None:
+            known = self._pint_factor(unit_text, field)
+        self._factors[unit_text] = known
+        return known
+
+    def _pint_factor(self, unit_text: str, field: str | None) -> float:
+        """The factor of ``unit_text`` computed by pint, with every check of :meth:`factor`."""
         import pint
 
         try:
@@ -218,21 +263,32 @@ class UnitSpec:
                 field,
                 unit_text,
                 f"a unit of {_describe_dimension(_parse(self.canonical))} such as "
-                f"{self._examples()}; {unit_text!r} is a unit of {_describe_dimension(q)}",
+                f"{self._examples()}; {unit_text!r} is a unit of {_describe_dimension(q)}"
+                + self._case_note(unit_text),
             )
         if not (math.isfinite(f) and f > 0):
             raise CriteriaInputError(field, unit_text, f"a unit such as {self._examples()}")
-        f = float(f"{f:.15g}")  # drop pint's own float noise (10.000000000000002 → 10)
-        self._factors[unit_text] = f
-        return f
+        if self.whole_of is not None:
+            whole = f / self.whole_of
+            if round(whole) < 1 or abs(whole - round(whole)) > 1e-9 * whole:
+                why = f"; {self.refused}" if self.refused else ""
+                raise CriteriaInputError(
+                    field, unit_text, f"a unit such as {self._examples()}{why}"
+                )
+        return float(f"{f:.15g}")  # drop pint's own float noise (10.000000000000002 → 10)
 
     @property
     def table_key(self) -> str:
         """This specification's key in the table of factors :data:`.factors.FACTORS`.
 
-        Its canonical unit and any cross-dimension factors (``"umol/L|mg/dL=17.104"``).
+        Its canonical unit, any cross-dimension factors (``"umol/L|mg/dL=17.104"``) and
+        any whole-unit rule: what, beside the spelling, decides a factor and whether it
+        is accepted (a closed specification's list is checked before the table).
         """
-        return "|".join([self.canonical, *(f"{r}={k!r}" for r, k in self.alternates)])
+        parts = [self.canonical, *(f"{r}={k!r}" for r, k in self.alternates)]
+        if self.whole_of is not None:
+            parts.append(f"whole_of={self.whole_of!r}")
+        return "|".join(parts)
 
     def _known_factor(self, unit_text: str) -> float | None:
         """The factor of ``unit_text`` from the shipped table, without pint (or None)."""
@@ -245,11 +301,39 @@ class UnitSpec:
     def pint_factor(self, unit_text: str) -> float | None:
         """The factor of ``unit_text`` computed by pint, as :meth:`factor` keeps it.
 
-        ``None`` for a spelling of another dimension; pint's error for one it cannot
-        read. This is how the table :data:`.factors.FACTORS` is computed and checked.
+        ``None`` for a spelling :meth:`factor` refuses. This is how the table
+        :data:`.factors.FACTORS` is computed and checked.
         """
-        f = self._factor_from(_parse(unit_text))
-        return None if f is None else float(f"{f:.15g}")
+        try:
+            return self._pint_factor(unit_text, None)
+        except CriteriaInputError:
+            return None
+
+    def _case_note(self, unit_text: str) -> str:
+        """A note for a spelling that is an accepted one but for upper and lower case."""
+        for a in self.accepted:
+            if a != unit_text and a.lower() == unit_text.strip().lower():
+                return f" (units are case-sensitive: write {a!r})"
+        return ""
+
+    def mistake_factors(self) -> tuple[tuple[float, str], ...]:
+        """The :attr:`mistakes` as pairs of a factor to the canonical unit and the text."""
+        return tuple(
+            (m.factor if m.factor is not None else self.factor(m.unit or ""), m.text)
+            for m in self.mistakes
+        )
+
+    def suggestion(self, number: float, low: float, high: float) -> str | None:
+        """What a value outside ``low`` to ``high`` was probably meant to be, if anything.
+
+        ``number`` is the number as written; the first of :attr:`mistakes` in whose
+        unit it is a value from ``low`` to ``high`` (canonical unit, inclusive, the
+        plain product compared, as every engine compares it) gives the suggestion.
+        """
+        for factor, text in self.mistake_factors():
+            if low <= number * factor <= high:
+                return text.replace("{}", f"{number:.12g}")
+        return None
 
     def _is_accepted(self, unit_text: str) -> bool:
         try:
@@ -275,9 +359,17 @@ class UnitSpec:
 
         Accepts a string with a unit (``"5 mg/dL"``), a pint quantity (of this
         library's registry or another), a mapping ``{"value": 5, "unit": "mg/dL"}``
-        (FHIR Quantity's ``code`` is read as the unit too), or a plain number when
-        :attr:`bare_number` is set. Returns the canonical magnitude and the value as
-        given, for display.
+        (a FHIR Quantity: where ``code`` is given it is the unit, and ``unit`` must
+        mean the same), or a plain number when :attr:`bare_number` is set. Returns the
+        canonical magnitude and the value as given, for display.
+        """
+        converted, _, original = self.read(value, field)
+        return converted, original
+
+    def read(self, value: object, field: str | None = None) -> tuple[float, float, str]:
+        """Like :meth:`convert`, also returning the number as written (in its own unit).
+
+        Returns the canonical magnitude, the number as written, and the value as given.
         """
         if isinstance(value, str):
             m = _NUMBER.match(value)
@@ -293,18 +385,18 @@ class UnitSpec:
             if factor is not None:
                 converted = quantise(magnitude * factor)
                 if math.isfinite(converted):
-                    return converted, original
+                    return converted, magnitude, original
         elif _is_quantity(value):
             q: Any = value
             magnitude = _finite_number(q.magnitude, field, value)
             unit_text = str(q.units)
             original = f"{q.magnitude:g} {q.units:~}"
         elif isinstance(value, Mapping):
-            unit_text = value.get("unit") or value.get("code")
             if set(value) - {"value", "unit", "code", "system"} or "value" not in value:
                 raise CriteriaInputError(
                     field, value, "a mapping with 'value' and 'unit' (or a FHIR 'code')"
                 )
+            unit_text = self._mapping_unit(value, field)
             magnitude = _finite_number(value["value"], field, value)
             original = f"{value['value']} {unit_text or ''}".strip()
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -316,12 +408,12 @@ class UnitSpec:
                     f"a quantity with a unit, such as '{value} {self.accepted[0]}' "
                     "(a bare number is ambiguous for a dimensional fact)",
                 )
-            return quantise(magnitude), f"{value}"
+            return quantise(magnitude), magnitude, f"{value}"
         else:
             raise CriteriaInputError(field, value, f"a quantity such as '85 {self.accepted[0]}'")
         if not unit_text:
             if self.bare_number:
-                return quantise(magnitude), original
+                return quantise(magnitude), magnitude, original
             raise CriteriaInputError(
                 field, value, f"a unit after the number, such as {self._examples()}"
             )
@@ -334,7 +426,44 @@ class UnitSpec:
         converted = quantise(magnitude * factor)
         if not math.isfinite(converted):
             raise CriteriaInputError(field, value, "a finite value")
-        return converted, original
+        return converted, magnitude, original
+
+    def _mapping_unit(self, value: Mapping[str, Any], field: str | None) -> object:
+        """The unit of a FHIR-style mapping: its UCUM ``code``, checked against ``unit``.
+
+        Where both are given, the code counts and the unit text must mean the same
+        unit (the same factor to the canonical unit); a ``system`` other than UCUM's
+        is refused, since its code is then no UCUM code.
+        """
+        unit, code, system = value.get("unit"), value.get("code"), value.get("system")
+        if system is not None and system != UCUM_SYSTEM:
+            raise CriteriaInputError(
+                field, value, f"a UCUM code: 'system' {UCUM_SYSTEM!r} or no 'system'"
+            )
+        if not code or not unit:
+            return unit or code
+        for text in (code, unit):
+            if not isinstance(text, str):
+                raise CriteriaInputError(field, value, "the unit and the code as strings")
+        assert isinstance(code, str)
+        assert isinstance(unit, str)
+        if unit.strip() != code.strip():
+            try:
+                counted = self.factor(code, field)
+            except CriteriaInputError as exc:
+                raise CriteriaInputError(field, value, exc.expected) from None
+            try:
+                agree = self.factor(unit, field) == counted
+            except CriteriaInputError:
+                agree = False
+            if not agree:
+                raise CriteriaInputError(
+                    field,
+                    value,
+                    f"a 'unit' that means the same as its UCUM 'code' {code!r} "
+                    f"(the code counts, and {unit!r} does not mean {code!r})",
+                )
+        return code
 
 
 def _finite_number(x: object, field: str | None, given: object) -> float:

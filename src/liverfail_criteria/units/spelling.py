@@ -19,6 +19,15 @@ _TOKENS = {
     "[lb_av]": "lb",
     "cmm": "mm**3",
 }
+# Whole spellings that laboratory systems print, each meaning what it says: "G/L" is
+# giga (10⁹) per litre in China and Europe, "K/uL" thousands per microlitre in the US,
+# "mm Hg" the millimetre of mercury. Matched as the whole unit text only, and case
+# matters ("g/L" is grams per litre; "K" alone would be the kelvin).
+_WHOLE = {
+    "G/L": "1e9/L",
+    "K/uL": "1e3/uL",
+    "mm Hg": "mmHg",
+}
 # "10*9", "10^9", "x10^9", "× 10⁹" as a power-of-ten factor ("10E9" is refused).
 _POWER_OF_TEN = re.compile(r"(?:(?<![\w.])[x×]\s*|(?<![\w.]))10\s*(?:\*\*|\*|\^)\s*([+-]?\d+)")
 _ANNOTATION = re.compile(r"\{[^{}]*\}")
@@ -38,6 +47,7 @@ def to_pint(text: str) -> str:
     """
     s = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group(0).translate(_SUPERSCRIPTS), text.strip())
     s = s.replace("μ", "u").replace("µ", "u").replace("·", "*").replace("⋅", "*")
+    s = _WHOLE.get(s, s)
     for token, name in _TOKENS.items():
         s = s.replace(token, name)
     s = _ANNOTATION.sub("", s).strip()  # UCUM annotations are unity: "{INR}", "{cells}/uL"

@@ -244,13 +244,16 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
         symbol = spec.symbol
         outside = present & ((converted < lo) | (converted > hi))
         expected = expected.when(outside).then(
-            pl.format(
-                f"a value from {_fmt(lo)} to {_fmt(hi)} {symbol}".rstrip()
-                + " (it is {}"
-                + f" {symbol}".rstrip()
-                + " after conversion)"
-                + (f"; {variable.hint}" if variable.hint else ""),
-                converted.cast(pl.String),
+            pl.concat_str(
+                pl.format(
+                    f"a value from {_fmt(lo)} to {_fmt(hi)} {symbol}".rstrip()
+                    + " (it is {}"
+                    + f" {symbol}".rstrip()
+                    + " after conversion)"
+                    + (f"; {variable.hint}" if variable.hint else ""),
+                    converted.cast(pl.String),
+                ),
+                _suggestion(spec, lo, hi, number),
             )
         )
     expected = expected.otherwise(pl.lit(None, dtype=pl.String))
@@ -282,6 +285,26 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
         },
         _error(name, shown, expected, flag),
     )
+
+
+def _suggestion(spec: Any, lo: float, hi: float, number: Any) -> Any:
+    """The likely unit mistake of a value outside its range, as the reference gives it.
+
+    The first of the unit specification's mistakes in whose unit the number as written
+    is a value from ``lo`` to ``hi`` (the plain product, as the reference compares it);
+    an empty text if none.
+    """
+    import polars as pl
+
+    chosen: Any = None
+    for factor, text in spec.mistake_factors():
+        product = number * factor
+        fits = (product >= lo) & (product <= hi)
+        said = pl.format("; " + text, number.cast(pl.String))
+        chosen = pl.when(fits).then(said) if chosen is None else chosen.when(fits).then(said)
+    if chosen is None:
+        return pl.lit("")
+    return chosen.otherwise(pl.lit(""))
 
 
 def _outside(variable: Any, converted: Any) -> Any:

@@ -48,6 +48,7 @@ from .ops import (
     le,
     lit,
     lt,
+    mul,
     ne,
     not_,
     or_,
@@ -277,9 +278,33 @@ class _Reader:
             head = f"a value from {_fmt(lo)} to {_fmt(hi)} {symbol}".rstrip() + " (it is "
             tail = f" {symbol}".rstrip() + " after conversion)"
             tail += f"; {variable.hint}" if variable.hint else ""
-            message = concat(lit(head), d.to_text(converted.copy(), "number"), lit(tail))
+            message = concat(
+                lit(head),
+                d.to_text(converted.copy(), "number"),
+                lit(tail),
+                self.suggestion(spec, lo, hi, number),
+            )
             branches.append((outside, message))
         return {f"expected.{name}": case(branches)}
+
+    def suggestion(self, spec: Any, lo: float, hi: float, number: Any) -> Any:
+        """The likely unit mistake of a value outside its range, as the reference gives it.
+
+        The first of the unit specification's mistakes in whose unit the number as
+        written is a value from ``lo`` to ``hi`` (the plain product, as the reference
+        compares it); an empty text if none.
+        """
+        d = self.d
+        branches: list[tuple[Any, Any]] = []
+        for factor, text in spec.mistake_factors():
+            product = mul(number.copy(), d.double(factor))
+            fits = and_(ge(product, d.double(lo)), le(product.copy(), d.double(hi)))
+            head, tail = ("; " + text).split("{}")
+            said = concat(lit(head), d.to_text(number.copy(), "number"), lit(tail))
+            branches.append((fits, said))
+        if not branches:
+            return lit("")
+        return case(branches, lit(""))
 
     def quantity_shown(self, fact: FactColumn) -> Any:
         """A quantity's cell as an error shows it: the value, and its unit if separate."""
