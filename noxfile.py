@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -12,11 +14,21 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = ["3.11", "3.12", "3.13"]
 
 
+def _examples(session: nox.Session) -> dict[str, str]:
+    """Hypothesis's profile: in CI, the first Python runs the full ``ci`` profile (300
+    derandomized examples a test); the other Pythons and the core alone run ``ci-quick``
+    (the same derandomized generator, 100 examples), so CI stays within its time."""
+    if not os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE"):
+        return {}
+    first = session.name == f"tests-{PYTHONS[0]}"
+    return {} if first else {"HYPOTHESIS_PROFILE": "ci-quick"}
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Install the package with its extras (not editable, as users get it); run the tests."""
     session.install(".[cohort,duckdb]", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *session.posargs, env=_examples(session))
 
 
 @nox.session(python="3.11")
@@ -26,11 +38,38 @@ def tests_spark(session: nox.Session) -> None:
     session.run("pytest", "-q", "tests/test_sql_spark.py", *session.posargs)
 
 
+#: The tests that need a PostgreSQL server (they skip without LIVERFAIL_PG_DSN elsewhere).
+POSTGRES_TESTS = ["tests/test_sql_postgres.py", "tests/test_omop.py"]
+
+
+@nox.session(python="3.11")
+def tests_postgres(session: nox.Session) -> None:
+    """The SQL on a real PostgreSQL server (Debian's packages): a minute or two.
+
+    Uses the server that LIVERFAIL_PG_DSN names (``eval "$(.ci/postgres.sh start)"``);
+    without one, starts one with ``.ci/postgres.sh`` and stops it afterwards. A server
+    that cannot be reached fails the tests: here they never skip.
+    """
+    session.install(".[cohort,duckdb,postgres]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    env = {"LIVERFAIL_PG_REQUIRED": "1"}
+    started = not os.environ.get("LIVERFAIL_PG_DSN")
+    if started:
+        out = session.run(".ci/postgres.sh", "start", external=True, silent=True)
+        # (the output may hold the server's messages too: take the export line)
+        line = next(x for x in str(out).splitlines() if x.startswith("export LIVERFAIL_PG_DSN="))
+        env["LIVERFAIL_PG_DSN"] = line.split("=", 1)[1].strip("'")
+    try:
+        session.run("pytest", "-q", *POSTGRES_TESTS, *session.posargs, env=env)
+    finally:
+        if started:
+            session.run(".ci/postgres.sh", "stop", external=True)
+
+
 @nox.session(python="3.11")
 def tests_core(session: nox.Session) -> None:
     """The core alone (attrs and pint, no extras): it works, and extras fail clearly."""
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", "-q", *session.posargs)
+    session.run("pytest", "-q", *session.posargs, env=_examples(session))
 
 
 @nox.session(python="3.11")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,15 @@ settings.register_profile(
     "ci",
     deadline=None,
     max_examples=300,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# CI's other runs (the later Pythons, the core alone): the same derandomized examples as
+# ``ci``, but the first hundred; the first Python runs the full ``ci`` profile.
+settings.register_profile(
+    "ci-quick",
+    deadline=None,
+    max_examples=100,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -137,3 +147,46 @@ def engine(request: pytest.FixtureRequest) -> Engine:
         pytest.importorskip("duckdb")
         pytest.importorskip("sqlglot")
     return Engine(request.param)
+
+
+#: Where the PostgreSQL tests find their server: a libpq connection string, which
+#: ``eval "$(.ci/postgres.sh start)"`` exports (CI does; ``nox -s tests_postgres``).
+PG_DSN = "LIVERFAIL_PG_DSN"
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """The PostgreSQL server's connection string; the test is skipped without one.
+
+    Where ``LIVERFAIL_PG_REQUIRED`` is set (the ``tests_postgres`` nox session), a
+    missing server fails the test instead: CI must run these tests, not skip them.
+    """
+    pytest.importorskip("psycopg")
+    dsn = os.environ.get(PG_DSN)
+    if not dsn:
+        reason = (
+            f"no PostgreSQL server: {PG_DSN} is not set "
+            '(start one with eval "$(.ci/postgres.sh start)")'
+        )
+        if os.environ.get("LIVERFAIL_PG_REQUIRED"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return dsn
+
+
+@pytest.fixture(scope="module")
+def pg(pg_dsn: str) -> Iterator[Any]:
+    """A connection (autocommit) whose search path is a new schema, one per test module."""
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_dsn, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {schema}")
+        con.execute(f"SET search_path TO {schema}")
+        con.execute("SET statement_timeout = '300s'")  # a hang fails, not stalls CI
+        try:
+            yield con
+        finally:
+            con.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -86,7 +86,7 @@ def test_batches_give_the_same_result_as_one_pass() -> None:
         (["screen", str(EXAMPLE), *UNITS, "--units", "inr"], "expected FACT=VALUE"),
         (["screen", str(EXAMPLE), *UNITS, "--units", "albumin=kPa"], "albumin"),
         (["screen", str(EXAMPLE), *UNITS, "--strict"], "row id = "),
-        (["screen", str(EXAMPLE), *UNITS, "--out", "x.txt"], "a path ending in .parquet"),
+        (["screen", str(EXAMPLE), *UNITS, "--out", "x.txt"], "a file path ending in .parquet"),
         (["screen", str(ROOT / "README.md")], "a file ending in .csv"),
     ],
 )

@@ -330,8 +330,9 @@ def test_a_ruleset_id_may_not_take_a_result_column_name() -> None:
 
 
 def test_a_table_with_no_fact_columns_keeps_its_rows() -> None:
-    results = lc.screen(pl.DataFrame({"note": ["a", "b", "c"]}))
+    results = lc.screen(pl.DataFrame({"note": ["a", "b", "c"]}), passthrough=["note"])
     assert results["row"].to_list() == [0, 1, 2]
+    assert results["note"].to_list() == ["a", "b", "c"]
     assert set(results["status"].to_list()) == {"undetermined"}
 
 

@@ -22,7 +22,6 @@ from records import CLF_PATIENT, NO_EXCLUSIONS
         ("body_weight", 70, "bare number"),
         ("body_weight", "70 mmHg", "mass"),
         ("total_bilirubin", "-5 umol/L", "from 0 to 1500"),
-        ("total_bilirubin", math.nan, "a finite number"),
         ("total_bilirubin", {"value": math.inf, "unit": "umol/L"}, "finite"),
         ("body_weight", "4000 kg", "from 1 to 400"),
         ("fio2", 40, "write a percentage as '40 %'"),

@@ -4,6 +4,11 @@ Read from the source with ``ast`` (every import, at the top of a module or insid
 function): the core (units, the DSL, the dictionary, the trial) knows no interpreter;
 the interpreters, which compile the criteria, know nothing of ``cohort``, which runs
 them on tables; only the command line and the package's front door sit above both.
+``records`` (clinical records to facts) has two halves, named module by module: its
+definitions and per-patient reference (the event schema, code sets, derivation nodes,
+values with their origin), which the reference evaluator and the docs read, sit below the
+interpreters; its table engines (polars, SQL, OMOP, the public functions) sit above
+``cohort``, whose screening they feed.
 """
 
 from __future__ import annotations
@@ -15,17 +20,27 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "liverfail_criteria"
 
+#: The modules of ``records`` that define derivations and interpret them one patient at a
+#: time (below the interpreters), and those that run them on tables (above ``cohort``).
+RECORD_DEFINITIONS = (
+    "build", "catalog", "codes", "codesets", "decisions", "fhir", "nodes", "read",
+    "reference", "render", "schema", "value",
+)  # fmt: skip
+RECORD_ENGINES = ("api", "frame", "omop", "sql")
+
 #: The parts of the package, lowest first. A part may import the parts of its own layer
 #: and those of the layers listed before it.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "extras", "logic", "version"}),
+    frozenset({"errors", "extras", "logic", "version", "whitespace", "arguments"}),
     frozenset({"units"}),
     frozenset({"dsl"}),
     frozenset({"dictionary"}),
     frozenset({"trial"}),
     frozenset({"result", "render", "serialize"}),
+    frozenset(f"records.{name}" for name in RECORD_DEFINITIONS) | {"records"},
     frozenset({"interpreters"}),
     frozenset({"cohort"}),
+    frozenset(f"records.{name}" for name in RECORD_ENGINES),
     frozenset({"cli", "__main__", "sql", ""}),  # "": the package's __init__
 )
 LEVEL = {part: i for i, layer in enumerate(LAYERS) for part in layer}
@@ -37,6 +52,8 @@ def _module(path: Path) -> list[str]:
 
 
 def _part(dotted: list[str]) -> str:
+    if dotted[:1] == ["records"] and len(dotted) > 1:
+        return f"records.{dotted[1]}"
     return dotted[0] if dotted else ""
 
 

@@ -41,10 +41,20 @@ from .errors import (
     DefinitionError,
     LiverfailError,
     MissingDependencyError,
+    UnreadableSourceError,
+    UnwritableOutputError,
 )
 from .interpreters.record import evaluate
 from .interpreters.text import describe
 from .logic import Outcome
+from .records.api import (
+    from_events,
+    from_fhir,
+    from_omop,
+    omop_sql,
+    record_from_fhir,
+    screen_omop,
+)
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
 from .trial import (
     ACLF,
@@ -63,6 +73,7 @@ if TYPE_CHECKING:
     from .cohort.duck import screen_duckdb
     from .cohort.explain import explain_row
     from .cohort.funnel import funnel, missingness
+    from .cohort.postgres import screen_postgres
     from .cohort.screen import screen
     from .cohort.spark import screen_spark
     from .interpreters.sql.api import to_sql
@@ -77,6 +88,7 @@ _LAZY = {
     "missingness": "cohort.funnel",
     "screen": "cohort.screen",
     "screen_duckdb": "cohort.duck",
+    "screen_postgres": "cohort.postgres",
     "screen_spark": "cohort.spark",
     "to_sql": "interpreters.sql.api",
 }
@@ -125,6 +137,8 @@ __all__ = [
     "Ruleset",
     "Source",
     "UnitSpec",
+    "UnreadableSourceError",
+    "UnwritableOutputError",
     "Value",
     "ValueType",
     "Variable",
@@ -138,10 +152,17 @@ __all__ = [
     "describe",
     "evaluate",
     "explain_row",
+    "from_events",
+    "from_fhir",
+    "from_omop",
     "funnel",
     "missingness",
+    "omop_sql",
+    "record_from_fhir",
     "screen",
     "screen_duckdb",
+    "screen_omop",
+    "screen_postgres",
     "screen_spark",
     "to_sql",
     "ureg",

@@ -5,14 +5,26 @@ evaluation tree; ``--json`` prints the results as JSON instead.
 ``liverfail-criteria screen COHORT.csv`` screens a whole table (CSV or Parquet) and
 prints its funnel; ``--out`` saves the results; ``--engine duckdb`` runs it as SQL in
 DuckDB. ``liverfail-criteria sql --dialect spark`` prints the screening as one SQL
-query. Bad input ends the command with a one-line message on standard error and exit
-status 2.
+query.
+
+No path ends in a traceback: every failure is one line on standard error, and the exit
+status says which kind it was:
+
+* 0: done;
+* 1: an internal error (a bug: the line says so; please report it);
+* 2: bad input or usage (an option, a parameter, a column, a fact, a value);
+* 3: a source that cannot be read completely and correctly (a missing or unreadable
+  file, not UTF-8, not JSON or CSV or Parquet, ragged rows, duplicate keys or columns);
+* 4: an output that cannot be written (``--out`` or ``--figure`` into a missing folder,
+  onto a folder, without permission; standard output on a full disk).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,11 +32,40 @@ from typing import Any
 
 __all__ = ["main"]
 
+EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+EXIT_UNREADABLE = 3
+EXIT_UNWRITABLE = 4
 
 
 class _Failure(Exception):
     """A one-line message for the user; never a traceback."""
+
+    def __init__(self, message: str, status: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _library_failure(where: str, exc: Exception) -> _Failure:
+    """A library error as a one-line failure with the exit status of its kind."""
+    from .errors import UnreadableSourceError, UnwritableOutputError
+
+    status = EXIT_BAD_INPUT
+    if isinstance(exc, UnreadableSourceError):
+        status = EXIT_UNREADABLE
+    elif isinstance(exc, UnwritableOutputError):
+        status = EXIT_UNWRITABLE
+    text = " ".join(str(exc).split())
+    return _Failure(f"{where}: {text}" if where else text, status)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Failure(f"key {key!r} twice in one object", EXIT_UNREADABLE)
+        seen[key] = value
+    return seen
 
 
 def _parse_param(text: str) -> tuple[str, object]:
@@ -37,15 +78,32 @@ def _parse_param(text: str) -> tuple[str, object]:
 
 
 def _load(path: str) -> list[dict[str, Any]]:
-    source = sys.stdin if path == "-" else None
     try:
-        text = source.read() if source else Path(path).read_text(encoding="utf-8")
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise _Failure(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise _Failure(f"{path}: cannot read ({exc.strerror or exc})", EXIT_UNREADABLE) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _Failure(f"{path}: UTF-16 text; expected UTF-8 JSON", EXIT_UNREADABLE)
     try:
-        data = json.loads(text)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Failure(
+            f"{path}: not UTF-8 (byte 0x{raw[exc.start]:02X} at offset {exc.start}); "
+            "expected UTF-8 JSON",
+            EXIT_UNREADABLE,
+        ) from None
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
-        raise _Failure(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise _Failure(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})", EXIT_UNREADABLE
+        ) from None
+    except RecursionError:
+        raise _Failure(
+            f"{path}: JSON nested too deeply to be a patient record", EXIT_UNREADABLE
+        ) from None
+    except _Failure as exc:
+        raise _Failure(f"{path}: {exc}", EXIT_UNREADABLE) from None
     records = data if isinstance(data, list) else [data]
     for i, record in enumerate(records):
         if not isinstance(record, dict):
@@ -70,13 +128,32 @@ def _evaluate(args: argparse.Namespace) -> int:
     assume = [n.strip() for chunk in args.assume_absent for n in chunk.split(",") if n.strip()]
     ruleset = _ruleset(args.ruleset)
     outputs: list[Any] = []
+    notes: dict[str, list[str]] = {}
+    if args.fhir:
+        path = args.fhir
+        if not args.assessment_date:
+            raise _Failure("--fhir needs --assessment-date")
+        try:
+            derived = lc.record_from_fhir(path, assessment_date=args.assessment_date)
+            outputs.append(
+                (path, lc.evaluate(derived, ruleset, params=params, assume_absent=assume))
+            )
+        except lc.CriteriaInputError as exc:
+            raise _Failure(f"{path}: {exc}") from None
+        notes[path] = [f"not found: {f}: searched {w}" for f, w in derived.searched.items()]
+        notes[path] += [f"invalid: {f}: {why}" for f, why in derived.invalid.items()]
+        notes[path] += [f"not read: {p.source}: {p.reason}" for p in derived.problems]
+    elif not args.patients:
+        raise _Failure(
+            "evaluate: give patient JSON files, or --fhir BUNDLE --assessment-date DATE"
+        )
     for path in args.patients:
         for i, record in enumerate(_load(path)):
             try:
                 result = lc.evaluate(record, ruleset, params=params, assume_absent=assume)
             except lc.CriteriaInputError as exc:
                 where = path if len(args.patients) == 1 and i == 0 else f"{path}#{i}"
-                raise _Failure(f"{where}: {exc}") from None
+                raise _library_failure(where, exc) from None
             outputs.append((path, result))
     if args.json:
         docs = [r.to_dict() for _, r in outputs]
@@ -87,6 +164,8 @@ def _evaluate(args: argparse.Namespace) -> int:
                 print("\n" + "-" * 72)
             print(f"== {path}")
             print(result.explain(show_informational=not args.hide_informational))
+            for line in notes.get(path, ()):
+                print(f"  {line}")
     return 0
 
 
@@ -103,8 +182,10 @@ def _pairs(option: str, texts: Sequence[str]) -> dict[str, str]:
 def _screen(args: argparse.Namespace) -> int:
     import liverfail_criteria as lc
 
+    from .cohort.figure import FIGURE_SUFFIXES
     from .cohort.files import screen_file, write
     from .cohort.funnel import funnel, missingness
+    from .errors import check_output_path
 
     options: dict[str, Any] = {
         "ruleset": _ruleset(args.ruleset),
@@ -116,26 +197,59 @@ def _screen(args: argparse.Namespace) -> int:
             n.strip() for chunk in args.assume_absent for n in chunk.split(",") if n.strip()
         ],
         "id_column": args.id_column,
+        "passthrough": [n.strip() for chunk in args.keep for n in chunk.split(",") if n.strip()],
         "errors": "raise" if args.strict else "report",
     }
+    if args.omop:
+        if args.cohort or args.fhir or not args.assessment_date:
+            raise _Failure("--omop SOURCE needs --assessment-date DATE, and no cohort file")
+        args.cohort = args.omop
+    elif args.fhir:
+        if args.cohort or not args.assessment_date:
+            raise _Failure("--fhir PATH needs --assessment-date DATE, and no cohort file")
+        args.cohort = args.fhir
+    elif not args.cohort:
+        raise _Failure("screen: give a cohort file, or --fhir PATH --assessment-date DATE")
+    try:  # outputs first: nothing is screened for a path that cannot be written
+        if args.out:
+            check_output_path("--out", args.out, (".parquet", ".pq", ".csv"))
+        if args.figure:
+            check_output_path("--figure", args.figure, FIGURE_SUFFIXES)
+        if args.batch_rows < 1:
+            raise lc.CriteriaInputError("--batch-rows", args.batch_rows, "1 or more")
+    except lc.CriteriaInputError as exc:
+        raise _library_failure("", exc) from None
     try:
-        if args.engine == "duckdb":  # DuckDB reads the file as it goes: no batches
+        if args.omop:
+            table = lc.from_omop(args.omop, assessment_date=args.assessment_date)
+            results = lc.screen(table, **options)
+        elif args.fhir:
+            import warnings
+
+            from .records.api import RecordProblemsWarning
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", RecordProblemsWarning)
+                table = lc.from_fhir(args.fhir, assessment_date=args.assessment_date)
+            for w in caught:
+                print(f"warning: {w.message}", file=sys.stderr)
+            results = lc.screen(table, **options)
+        elif args.engine == "duckdb":  # DuckDB reads the file as it goes: no batches
             results = lc.screen(args.cohort, engine="duckdb", **options)
         else:
             results = screen_file(
                 args.cohort, progress=args.progress, batch_rows=args.batch_rows, **options
             )
+        summary = funnel(results, options["ruleset"], options["params"])
+    except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
+        raise _library_failure(args.cohort, exc) from None
+    try:
         if args.out:
             write(results, args.out)
-        summary = funnel(results, options["ruleset"], options["params"])
         if args.figure:
             summary.plot(args.figure)
     except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
-        raise _Failure(f"{args.cohort}: {exc}") from None
-    except Exception as exc:  # a file polars cannot read: say so in one line
-        if type(exc).__module__.startswith("polars"):
-            raise _Failure(f"{args.cohort}: cannot read ({exc})".splitlines()[0]) from None
-        raise
+        raise _library_failure("", exc) from None
     print(summary)
     if args.missingness:
         table = missingness(results, options["ruleset"], options["params"])
@@ -152,6 +266,22 @@ def _screen(args: argparse.Namespace) -> int:
 def _sql(args: argparse.Namespace) -> int:
     import liverfail_criteria as lc
 
+    if args.omop:
+        if not args.assessment_date:
+            raise _Failure("sql --omop needs --assessment-date DATE")
+        try:
+            query = lc.omop_sql(
+                _ruleset(args.ruleset),
+                dialect=args.dialect,
+                cdm_schema=args.cdm_schema or None,
+                assessment_date=args.assessment_date,
+                params=dict(_parse_param(p) for p in args.param),
+                keep_record=not args.no_record,
+            )
+        except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
+            raise _Failure(str(exc)) from None
+        print(query)
+        return 0
     try:
         query = lc.to_sql(
             _ruleset(args.ruleset),
@@ -168,7 +298,7 @@ def _sql(args: argparse.Namespace) -> int:
             keep_record=not args.no_record,
         )
     except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
-        raise _Failure(str(exc)) from None
+        raise _library_failure("", exc) from None
     print(query)
     return 0
 
@@ -192,7 +322,9 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="evaluate patient records (JSON) and explain")
-    ev.add_argument("patients", nargs="+", help="JSON files: one record, or a list ('-': stdin)")
+    ev.add_argument("patients", nargs="*", help="JSON files: one record, or a list ('-': stdin)")
+    ev.add_argument("--fhir", help="a FHIR R4 Bundle (.json) for one patient, instead of records")
+    ev.add_argument("--assessment-date", help="the screening date (YYYY-MM-DD), with --fhir")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     ev.add_argument(
         "--ruleset",
@@ -220,7 +352,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     ev.set_defaults(run=_evaluate)
     sc = sub.add_parser("screen", help="screen a cohort table (CSV or Parquet); print its funnel")
-    sc.add_argument("cohort", help="a .csv, .tsv or .parquet file, one row per patient")
+    sc.add_argument("cohort", nargs="?", help="a .csv, .tsv or .parquet file, one row per patient")
+    sc.add_argument(
+        "--fhir", help="FHIR R4 records instead: a Bundle, an .ndjson[.gz] file or a directory"
+    )
+    sc.add_argument(
+        "--omop", help="an OMOP CDM 5.4 database instead: a folder of tables or a DuckDB file"
+    )
+    sc.add_argument(
+        "--assessment-date", help="the screening date (YYYY-MM-DD), with --fhir or --omop"
+    )
     sc.add_argument("--out", help="save the results (.parquet, or .csv with lists as text)")
     sc.add_argument("--figure", help="draw the funnel (.png, .svg or .pdf)")
     sc.add_argument(
@@ -245,6 +386,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="the column holding a fact, when it is not named like the fact",
     )
     sc.add_argument("--id-column", default="id", help="the row id column (default: id)")
+    sc.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="COLUMNS",
+        help="comma-separated other columns to carry into the results (any other column "
+        "that is not a fact, a unit column or the id is an error)",
+    )
     sc.add_argument(
         "--ruleset",
         default="eligibility",
@@ -305,23 +454,59 @@ def _build_parser() -> argparse.ArgumentParser:
     sq.add_argument("--id-column", default="id", help="the row id column (default: id)")
     sq.add_argument("--ruleset", default="eligibility", help="ruleset id (default: eligibility)")
     sq.add_argument("--no-record", action="store_true", help="leave the record column out")
+    sq.add_argument(
+        "--omop",
+        action="store_true",
+        help="derive the facts from OMOP CDM tables and screen them, in one query",
+    )
+    sq.add_argument("--assessment-date", help="the screening date (YYYY-MM-DD), with --omop")
+    sq.add_argument(
+        "--cdm-schema", default="cdm", help="the schema of the OMOP tables (default: cdm)"
+    )
     sq.set_defaults(run=_sql)
     var = sub.add_parser("variables", help="list the facts a record can carry")
     var.set_defaults(run=_variables)
     return parser
 
 
+def _fail(message: str, status: int) -> int:
+    with contextlib.suppress(OSError):  # standard error itself may not be writable
+        print(f"liverfail-criteria: error: {message}", file=sys.stderr, flush=True)
+    return status
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device: nothing more is flushed into a failure."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real stdout
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (see the module's documentation)."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
         status: int = args.run(args)
+        sys.stdout.flush()
     except _Failure as exc:
-        print(f"liverfail-criteria: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return _fail(str(exc), exc.status)
+    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
+        _silence_stdout()
         return 0
+    except OSError as exc:  # standard output on a full disk, or closed
+        _silence_stdout()
+        return _fail(f"cannot write the output ({exc.strerror or exc})", EXIT_UNWRITABLE)
+    except RecursionError:
+        return _fail("input nested too deeply", EXIT_BAD_INPUT)
+    except Exception as exc:  # a bug: still one line, and a status that says so
+        text = " ".join(str(exc).split())[:300]
+        return _fail(
+            f"internal error ({type(exc).__name__}: {text}); please report it", EXIT_INTERNAL
+        )
     return status
 
 

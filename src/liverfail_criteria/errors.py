@@ -16,6 +16,9 @@ __all__ = [
     "DefinitionError",
     "LiverfailError",
     "MissingDependencyError",
+    "UnreadableSourceError",
+    "UnwritableOutputError",
+    "check_output_path",
     "did_you_mean",
 ]
 
@@ -40,6 +43,48 @@ class CriteriaInputError(LiverfailError, ValueError):
         self.expected = expected
         where = f"{field}: " if field is not None else ""
         super().__init__(f"{where}got {value!r}; expected {expected}")
+
+
+class UnreadableSourceError(CriteriaInputError):
+    """A file that cannot be read completely and correctly: nothing is screened.
+
+    Raised for a file that is not UTF-8 text, not a table (a 0-byte or blank file, a
+    row with more or fewer cells than the header, blank lines between rows), not the
+    format its name says (a CSV named ``.parquet``), or read as fewer or more rows
+    than it holds. A subclass of :class:`CriteriaInputError`, so of ``ValueError``;
+    the command line exits with status 3 for it.
+    """
+
+
+class UnwritableOutputError(CriteriaInputError):
+    """An output (results, a figure) cannot be written where it was asked to go.
+
+    Its folder is missing, the path is a folder, or it may not be written there. A
+    subclass of :class:`CriteriaInputError`; the command line exits with status 4.
+    """
+
+
+def check_output_path(field: str, path: object, suffixes: tuple[str, ...]) -> None:
+    """Refuse an output path that cannot be written before anything is computed.
+
+    Raises:
+        CriteriaInputError: for a path that is not text or a path, or whose extension
+            is not one of ``suffixes``.
+        UnwritableOutputError: for a path that is a folder or whose folder is missing.
+    """
+    import os
+    from pathlib import Path
+
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise CriteriaInputError(field, path, f"a file path ending in {', '.join(suffixes)}")
+    target = Path(path)
+    if target.is_dir():
+        raise UnwritableOutputError(field, str(path), "a file path, not a folder")
+    if target.suffix.lower() not in suffixes:
+        raise CriteriaInputError(field, str(path), f"a file path ending in {', '.join(suffixes)}")
+    folder = target.parent
+    if not folder.is_dir():
+        raise UnwritableOutputError(field, str(path), f"a path in an existing folder ({folder})")
 
 
 class DefinitionError(LiverfailError, TypeError):

@@ -10,7 +10,16 @@ import attrs
 
 from .logic import Outcome
 
-__all__ = ["SCHEMA_VERSION", "Eligibility", "Fact", "Node", "Result", "Source", "Value"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Eligibility",
+    "Fact",
+    "Node",
+    "Origin",
+    "Result",
+    "Source",
+    "Value",
+]
 
 #: Version of the JSON form of :class:`Result`; bumped on any incompatible change.
 SCHEMA_VERSION = 1
@@ -45,6 +54,27 @@ class Source(enum.Enum):
     IMPLIED = "implied"  # implied by another fact (sex = male: not pregnant)
 
 
+class Origin(NamedTuple):
+    """Where a value derived from clinical records came from (its provenance).
+
+    Attributes:
+        source: the record it was read from (``"Observation/abc"``, ``"row 17"``).
+        time: the record's time (ISO 8601), if it had one.
+        system: the code system of the matching code.
+        code: the matching code.
+        original: the value as the record wrote it, with its comparator and unit
+            (``"<5 10*9/L"``); for a condition, its display or code.
+        rule: how the fact was derived (the window, the codes searched).
+    """
+
+    source: str
+    time: str | None
+    system: str
+    code: str
+    original: str
+    rule: str
+
+
 class Fact(NamedTuple):
     """One fact as the evaluation used it (an immutable, typed named tuple).
 
@@ -55,6 +85,7 @@ class Fact(NamedTuple):
         unit: the canonical unit's symbol, for a quantity.
         given: the value as it was given (``"7 mg/dL"``).
         source: where it came from.
+        origin: for a value derived from clinical records, its provenance.
     """
 
     name: str
@@ -62,6 +93,7 @@ class Fact(NamedTuple):
     unit: str | None
     given: str
     source: Source
+    origin: Origin | None = None
 
 
 class Value(NamedTuple):

@@ -1,6 +1,6 @@
 """Screening with DuckDB: the table read where it lies, the SQL run in process.
 
-The same plan as the polars engine (:func:`~liverfail_criteria.cohort.plan.plan_columns`
+The same plan as the polars engine (:func:`~liverfail_criteria.interpreters.plan.plan_columns`
 on the table's column kinds), the same scan for the distinct unit spellings (one
 aggregate query in DuckDB), the same unit tables, then the query of :mod:`.query`; the
 result comes back as a polars DataFrame equal to the polars engine's.
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from ..arguments import as_flag
 from ..errors import CriteriaInputError
 from ..extras import require
 from ..interpreters.plan import ColumnKind, Plan, prepare
@@ -28,7 +29,6 @@ from ..interpreters.sql.dialect import DuckDB, SqlDialect
 from ..interpreters.sql.frame import source_column
 from ..interpreters.sql.ops import and_, coalesce, eq, is_not_null, lit, not_
 from ..interpreters.sql.query import build_query
-from .source import CSV_NULL_VALUES
 
 __all__ = ["duckdb_kinds", "scan_spellings", "screen_duckdb"]
 
@@ -36,7 +36,9 @@ _VIEW = "__lc_source"
 _DATABASES = (".duckdb", ".ddb", ".db")
 
 
-def _source(con: Any, data: Any, table: str | None) -> tuple[Any, dict[str, ColumnKind] | None]:
+def _source(
+    con: Any, data: Any, table: str | None, id_column: str | None = "id"
+) -> tuple[Any, dict[str, ColumnKind] | None]:
     """Register ``data`` with ``con``; return the ``FROM`` item and, for frames, the kinds.
 
     Frames are planned on their polars schema, exactly as the polars engine plans them;
@@ -44,7 +46,7 @@ def _source(con: Any, data: Any, table: str | None) -> tuple[Any, dict[str, Colu
     """
     from sqlglot import exp
 
-    from .source import column_kinds, to_lazyframe
+    from .source import to_lazyframe
 
     if isinstance(data, (str, os.PathLike)):
         path = Path(data)
@@ -54,21 +56,13 @@ def _source(con: Any, data: Any, table: str | None) -> tuple[Any, dict[str, Colu
             )
         suffix = path.suffix.lower()
         quoted = exp.Literal.string(str(path))
-        if suffix in (".csv", ".tsv", ".txt"):
-            options = {
-                "header": exp.true(),
-                "all_varchar": exp.true(),
-                "delim": lit("\t" if suffix == ".tsv" else ","),
-                "quote": lit('"'),
-                "escape": lit('"'),
-                "nullstr": exp.Array(expressions=[lit(v) for v in CSV_NULL_VALUES]),
-            }
-            args = [quoted] + [
-                exp.EQ(this=exp.column(k), expression=v) for k, v in options.items()
-            ]
-            return exp.Anonymous(this="READ_CSV", expressions=args), None
-        if suffix in (".parquet", ".pq"):
-            return exp.Anonymous(this="READ_PARQUET", expressions=[quoted]), None
+        if suffix in (".csv", ".tsv", ".txt"):  # read and checked as the polars engine does
+            return _register(con, to_lazyframe(path).collect())
+        if suffix in (".parquet", ".pq"):  # read where it lies, normalised as polars does
+            import polars as pl
+
+            to_lazyframe(path)  # checked as the polars engine checks it
+            return parquet_source(quoted, pl.read_parquet_schema(path)), None
         if suffix in _DATABASES:
             if not table:
                 raise CriteriaInputError(
@@ -86,15 +80,52 @@ def _source(con: Any, data: Any, table: str | None) -> tuple[Any, dict[str, Colu
         )
     if table is not None:
         raise CriteriaInputError("table", table, "no table name: data is not a database file")
-    import polars as pl
+    return _register(con, to_lazyframe(data, id_column).collect())  # as polars reads it
 
-    lf = to_lazyframe(data)  # polars, pandas: as the polars engine reads them
-    frame = lf.collect()
+
+def _register(con: Any, frame: Any) -> tuple[Any, dict[str, ColumnKind]]:
+    """Hand a polars frame to DuckDB; return its ``FROM`` item and its column kinds."""
+    import polars as pl
+    from sqlglot import exp
+
+    from .source import column_kinds
+
     kinds = column_kinds(frame.schema)
     if frame.width == 0:  # DuckDB needs a column to count the rows by
         frame = pl.DataFrame({"__lc_rows": pl.Series([None] * frame.height, dtype=pl.Boolean)})
     con.register(_VIEW, frame.to_arrow())
     return exp.to_table(_VIEW), kinds
+
+
+def parquet_source(path: Any, schema: Any) -> Any:
+    """``read_parquet(path)`` normalised by :func:`~liverfail_criteria.cohort.inputs.normalise`.
+
+    NaN in a floating-point column is NULL; a timezone-aware timestamp is its wall-clock
+    time in its own zone (the zone polars reads from the file's Arrow schema); every
+    timestamp is to the microsecond.
+    """
+    import polars as pl
+    from sqlglot import exp
+
+    scan = exp.Anonymous(this="READ_PARQUET", expressions=[path])
+    items: list[Any] = []
+    for name, dtype in schema.items():
+        column: Any = exp.column(name, quoted=True)
+        if dtype.is_float():
+            isnan = exp.Anonymous(this="ISNAN", expressions=[column.copy()])
+            value: Any = exp.If(this=isnan, true=exp.null(), false=column.copy())
+        elif isinstance(dtype, pl.Datetime):
+            if dtype.time_zone:
+                zone = exp.Literal.string(dtype.time_zone)
+                column = exp.Anonymous(this="TIMEZONE", expressions=[zone, column])
+            value = exp.cast(column, "TIMESTAMP")
+        else:
+            value = column
+        items.append(exp.alias_(value, name, quoted=True))
+    if not items:
+        return scan
+    query = exp.select(*items).from_(scan)
+    return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("__lc_parquet")))
 
 
 def duckdb_kinds(con: Any, source: Any) -> dict[str, ColumnKind]:
@@ -152,6 +183,7 @@ def screen_duckdb(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
     table: str | None = None,
@@ -177,6 +209,9 @@ def screen_duckdb(
         params: values for the ruleset's parameters.
         assume_absent: true/false facts to take as false where the cell is empty.
         id_column: the column carried through as the row id (else ``row``, from 0).
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
         errors: ``"report"`` lists invalid cells in ``errors``; ``"raise"`` raises the
             first one.
         keep_record: add the ``record`` column, which ``lc.explain_row`` reads.
@@ -200,9 +235,10 @@ def screen_duckdb(
 
     if errors not in ("report", "raise"):
         raise CriteriaInputError("errors", errors, "'report' or 'raise'")
+    keep_record = as_flag("keep_record", keep_record)
     con = connection if connection is not None else duckdb.connect()
     try:
-        source, kinds = _source(con, data, table)
+        source, kinds = _source(con, data, table, id_column)
         if kinds is None:
             kinds = duckdb_kinds(con, source)
         prepared = prepare(
@@ -214,6 +250,7 @@ def screen_duckdb(
             params=params,
             assume_absent=assume_absent,
             id_column=id_column,
+            passthrough=passthrough,
         )
         d = DuckDB()
         tables = unit_tables(prepared.plan, scan_spellings(con, source, prepared.plan, d))

@@ -9,6 +9,7 @@ from ..dsl import Criterion, Ruleset
 from ..errors import CriteriaInputError
 from ..interpreters.record import evaluate
 from ..result import Result
+from .inputs import check_results
 from .screen import screening_of
 
 __all__ = ["explain_row", "row_record"]
@@ -48,6 +49,7 @@ def explain_row(
         CriteriaInputError: if ``i`` is not a row, the table has no ``record``, or the
             row's outcomes disagree with the evaluation (different settings).
     """
+    check_results(results)
     made = screening_of(results)
     if ruleset is None:
         if made is not None:
@@ -64,7 +66,7 @@ def explain_row(
         raise CriteriaInputError(
             "results", "a table without 'record'", "a table screen() made with keep_record=True"
         )
-    if isinstance(i, bool) or not isinstance(i, int) or not -results.height <= i < results.height:
+    if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < results.height:
         raise CriteriaInputError("i", i, f"a row number from 0 to {results.height - 1}")
     row = results.row(i, named=True)
     invalid = {e["field"] for e in row.get("errors") or ()}

@@ -10,12 +10,16 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from ..errors import UnwritableOutputError, check_output_path
 from ..extras import require
 
 if TYPE_CHECKING:
     from .funnel import Funnel
 
-__all__ = ["draw_funnel"]
+__all__ = ["FIGURE_SUFFIXES", "draw_funnel"]
+
+#: The figure formats ``Funnel.plot`` writes, by file extension.
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 _MAIN = "#e8f1f2"
 _SIDE = "#fbeee6"
@@ -54,7 +58,15 @@ def _wrap(text: str, width: int = 38) -> str:
 
 
 def draw_funnel(funnel: Funnel, path: str | None = None, *, title: str | None = None) -> Any:
-    """Draw ``funnel``; save it to ``path`` if given (the format from its suffix)."""
+    """Draw ``funnel``; save it to ``path`` if given (the format from its suffix).
+
+    Raises:
+        CriteriaInputError: for a path not ending in ``.png``, ``.svg`` or ``.pdf``.
+        UnwritableOutputError: for a path that is a folder, in a missing folder, or that
+            may not be written.
+    """
+    if path is not None:
+        check_output_path("path", path, FIGURE_SUFFIXES)
     require("matplotlib", extra="cohort", feature="Funnel.plot")
     # A Figure of its own, not pyplot's: no global state, no display needed.
     from matplotlib.figure import Figure
@@ -114,5 +126,10 @@ def draw_funnel(funnel: Funnel, path: str | None = None, *, title: str | None = 
     ax.set_title(title or "Screening funnel", fontsize=11, loc="left")
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=150, bbox_inches="tight")
+        try:
+            fig.savefig(path, dpi=150, bbox_inches="tight")
+        except OSError as exc:
+            raise UnwritableOutputError(
+                "path", str(path), f"a path that may be written ({exc.strerror or exc})"
+            ) from None
     return fig

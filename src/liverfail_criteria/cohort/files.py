@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import CriteriaInputError
+from ..errors import CriteriaInputError, UnwritableOutputError, check_output_path
 from ..extras import require
+from ..interpreters.plan import DEFAULT_ID, resolve_id_column
 from .source import to_lazyframe
 
 __all__ = ["BATCH_ROWS", "flatten", "screen_file", "write"]
@@ -42,11 +43,14 @@ def screen_file(
         **options: passed to ``screen``.
     """
     pl = require("polars", extra="cohort", feature="screening a file")
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise CriteriaInputError("batch_rows", batch_rows, "a whole number of rows, 1 or more")
     if screen is None:
         from .screen import screen as polars_screen
 
         screen = polars_screen
     lf = to_lazyframe(path)
+    id_column = resolve_id_column(options.get("id_column", DEFAULT_ID), lf.collect_schema())
     total = int(lf.select(pl.len()).collect().item())
     if total <= batch_rows:
         return screen(lf, **options)
@@ -55,7 +59,7 @@ def screen_file(
     offset = 0
     with tqdm(total=total, unit="rows", disable=None if progress is None else not progress) as bar:
         for batch in lf.collect_batches(chunk_size=batch_rows):
-            if options.get("id_column", "id") not in batch.columns:
+            if id_column is None:
                 batch = batch.with_row_index("row", offset=offset)
                 options = {**options, "id_column": "row"}
             parts.append(screen(batch, **options))
@@ -93,12 +97,21 @@ def flatten(results: Any) -> Any:
 
 
 def write(results: Any, path: str | Path) -> None:
-    """Save a result table as Parquet, or as CSV (lists and structs as text)."""
+    """Save a result table as Parquet, or as CSV (lists and structs as text).
+
+    Raises:
+        CriteriaInputError: for a path not ending in ``.parquet`` or ``.csv``.
+        UnwritableOutputError: for a path that is a folder, in a missing folder, or that
+            may not be written.
+    """
+    check_output_path("out", path, (".parquet", ".pq", ".csv"))
     target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        results.write_parquet(target)
-    elif suffix == ".csv":
-        flatten(results).write_csv(target)
-    else:
-        raise CriteriaInputError("--out", str(path), "a path ending in .parquet or .csv")
+    try:
+        if target.suffix.lower() == ".csv":
+            flatten(results).write_csv(target)
+        else:
+            results.write_parquet(target)
+    except OSError as exc:
+        raise UnwritableOutputError(
+            "out", str(path), f"a path that may be written ({exc.strerror or exc})"
+        ) from None

@@ -18,6 +18,7 @@ import attrs
 from ..dsl import Criterion, Expr, Not, Ruleset, Variable, walk
 from ..errors import CriteriaInputError
 from ..extras import require
+from .inputs import check_results
 
 __all__ = ["Funnel", "Step", "funnel", "missingness"]
 
@@ -217,6 +218,7 @@ def funnel(
             found by itself for the table ``screen`` returned.
     """
     pl = require("polars", extra="cohort", feature="lc.funnel")
+    check_results(results)
     ruleset, gates = _ruleset_of(results, ruleset, params)
     plan = steps(ruleset, gates)
     needed = ["status", "missing", "errors", *(s.id for s in plan)]
@@ -326,6 +328,7 @@ def missingness(
     fact is among the missing facts that could decide them), and ``empty_share``.
     """
     pl = require("polars", extra="cohort", feature="lc.missingness")
+    check_results(results)
     ruleset, gates = _ruleset_of(results, ruleset, params)
     _check(results, ruleset, ["missing", "errors"])
     from ..interpreters.facts import fact_order

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import attrs
 
+from ..arguments import as_flag
 from ..dsl import Ruleset
 from ..errors import CriteriaInputError
 from ..extras import require
@@ -21,6 +22,7 @@ from ..interpreters.frame.compile import (
 from ..interpreters.plan import Plan, UnitTable, prepare
 from ..interpreters.spellings import scanned_facts, unit_tables
 from ..interpreters.vector import Program, mask_position
+from ..whitespace import strip
 from .source import column_kinds, to_lazyframe
 
 __all__ = ["Screening", "screen", "screening_of"]
@@ -82,7 +84,7 @@ def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
         return {}
     row = lf.select(**exprs).collect(engine="in-memory").row(0, named=True)
     return {
-        name: sorted({"" if v is None else v.strip() for v in values})
+        name: sorted({"" if v is None else strip(v) for v in values})
         for name, values in row.items()
     }
 
@@ -90,6 +92,7 @@ def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
 def _needed_columns(plan: Plan) -> list[str]:
     """The table's columns the plan reads: the id, the facts, their unit columns."""
     columns = [plan.id_column] if plan.id_column is not None else []
+    columns.extend(plan.passthrough)
     for f in plan.facts:
         columns.append(f.column)
         if f.unit_column is not None:
@@ -107,6 +110,7 @@ def screen(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
     engine: Literal["polars", "duckdb"] = "polars",
@@ -133,6 +137,9 @@ def screen(
             (never where it is invalid).
         id_column: the column carried through as the row id; if the table has none,
             the result numbers the rows in a ``row`` column, from 0.
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
         errors: ``"report"`` (the default) leaves an invalid cell out of its row and
             lists it in the row's ``errors``; ``"raise"`` raises the first one.
         keep_record: add the ``record`` column (each row's facts as read), which
@@ -178,7 +185,8 @@ def screen(
     pl = require("polars", extra="cohort", feature="lc.screen")
     if errors not in ("report", "raise"):
         raise CriteriaInputError("errors", errors, "'report' or 'raise'")
-    lf = to_lazyframe(data)
+    keep_record = as_flag("keep_record", keep_record)
+    lf = to_lazyframe(data, id_column)
     kinds = column_kinds(lf.collect_schema())
     prepared = prepare(
         ruleset,
@@ -189,6 +197,7 @@ def screen(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
     )
     ruleset, plan, assumed = prepared.ruleset, prepared.plan, prepared.assume_absent
     # The table is read once, its needed columns only: the unit spellings, the
@@ -226,6 +235,7 @@ def screen(
     outputs: list[Any] = [
         pl.col(_INDEX),
         pl.col(plan.id_output),
+        *[pl.col(name) for name in plan.passthrough],
         status.alias("status"),
         *[pl.col(r.id) for r in compiled.rulesets],
         *[pl.col(c.id) for c in compiled.criteria],
@@ -243,6 +253,7 @@ def screen(
     kept = lf.select(
         pl.col(_INDEX),
         pl.col(plan.id_output),
+        *[pl.col(name) for name in plan.passthrough],
         pl.col(r"^__lc\.(fact|derived|given)\..*$"),
         *[pl.col(r.id) for r in compiled.rulesets],
         *[pl.col(c.id) for c in compiled.criteria],
@@ -279,6 +290,7 @@ def screen(
     )
     results = table.select(
         plan.id_output,
+        *plan.passthrough,
         "status",
         "groups",
         "missing",

@@ -105,6 +105,7 @@ def screen_spark(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     keep_record: bool = True,
     tune_session: bool = True,
 ) -> Any:
@@ -125,6 +126,9 @@ def screen_spark(
         params: values for the ruleset's parameters.
         assume_absent: true/false facts to take as false where the cell is empty.
         id_column: the column carried through as the row id (else ``row``, from 0).
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
         keep_record: add the ``record`` column (a struct of the facts as read).
         tune_session: exclude Spark's ``CollapseProject`` optimizer rule for the
             session (``spark.sql.optimizer.excludedRules``; the setting stays). The
@@ -157,6 +161,7 @@ def screen_spark(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
     )
     d = Spark()
     found = scan_spellings(_Rows(spark), source, prepared.plan, d)

@@ -16,6 +16,7 @@ import re
 import attrs
 
 from ..errors import CriteriaInputError, DefinitionError
+from ..whitespace import strip
 from .nodes import Expr
 from .types import Kind, ValueType
 
@@ -78,8 +79,8 @@ def parse_value(
             return raw, str(raw)
         raise CriteriaInputError(field, raw, f"a whole-number grade from {lo} to {hi}")
     if kind is Kind.CATEGORY:
-        if isinstance(raw, str) and raw.strip().lower() in value_type.categories:
-            return raw.strip().lower(), raw
+        if isinstance(raw, str) and strip(raw).lower() in value_type.categories:
+            return strip(raw).lower(), raw
         raise CriteriaInputError(field, raw, value_type.__str__())
     if kind is Kind.DATE:
         day = _parse_date(raw, field)
@@ -94,9 +95,9 @@ def _parse_date(raw: object, field: str) -> dt.date:
         raise CriteriaInputError(field, raw, "a date without a time (use value.date())")
     if isinstance(raw, dt.date):
         return raw
-    if isinstance(raw, str) and _ISO_DATE.match(raw.strip()):
+    if isinstance(raw, str) and _ISO_DATE.match(strip(raw)):
         try:
-            return dt.date.fromisoformat(raw.strip())
+            return dt.date.fromisoformat(strip(raw))
         except ValueError:
             pass
     raise CriteriaInputError(field, raw, "a date as datetime.date or 'YYYY-MM-DD'")

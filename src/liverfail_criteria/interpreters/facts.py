@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..arguments import as_mapping
 from ..dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
     IMPLICATIONS,
@@ -24,7 +25,8 @@ from ..dictionary import (
 )
 from ..dsl import Criterion, Expr, Kind, Parameter, Ruleset, Variable, children
 from ..errors import CriteriaInputError, DefinitionError, did_you_mean
-from ..result import Fact, Source, Value
+from ..records.value import Censored, Derived, split_comparator
+from ..result import Fact, Origin, Source, Value
 
 __all__ = [
     "Facts",
@@ -66,8 +68,12 @@ def _fmt(x: Native) -> str:
 
 
 def shown_value(x: Native) -> float | int | bool | str:
-    """A canonical value as results show it: a date as its ISO string."""
-    return x.isoformat() if isinstance(x, dt.date) else x
+    """A canonical value as results show it: a date as its ISO string, a bound as text."""
+    if isinstance(x, dt.date):
+        return x.isoformat()
+    if type(x) is Censored:
+        return str(x)
+    return x  # type: ignore[no-any-return]
 
 
 def _known(
@@ -78,9 +84,10 @@ def _known(
     source: Source,
     code: str = "",
     note: str | None = None,
+    origin: Origin | None = None,
 ) -> Known:
     shown = shown_value(value)
-    fact = Fact(name, shown, unit, given, source)
+    fact = Fact(name, shown, unit, given, source, origin)
     number = _fmt(value)
     canonical = f"{number} {unit}" if unit else number
     text = f"{name} = {given}"
@@ -89,6 +96,8 @@ def _known(
         text = f"{text} ({canonical})"
     if source is not Source.RECORD:
         text = f"{text} [{note or source.value}]"
+    if origin is not None:
+        text = f"{text} [from {origin.source}{f' at {origin.time}' if origin.time else ''}]"
     return value, Value(shown, unit, text, (fact,))
 
 
@@ -149,7 +158,8 @@ def _check_consistency(facts: Facts, record: Mapping[str, object]) -> None:
                     "(or leave one of them out)",
                 )
     ratio, pao2, fio2 = (facts.get(n) for n in ("pao2_fio2_ratio", "pao2", "fio2"))
-    if ratio is not None and pao2 is not None and fio2 is not None:
+    exact = all(k is not None and type(k[0]) is not Censored for k in (ratio, pao2, fio2))
+    if exact and ratio is not None and pao2 is not None and fio2 is not None:
         derived = pao2[0] / fio2[0]
         if abs(ratio[0] - derived) > PAO2_FIO2_TOLERANCE_MMHG:
             raise CriteriaInputError(
@@ -204,9 +214,21 @@ def read_record(
             raise CriteriaInputError(
                 str(name), raw, f"a known fact name{did_you_mean(str(name), variables)}"
             )
-        if raw is None:
+        origin = None
+        if type(raw) is Derived:
+            origin, raw = raw.origin, raw.value
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+            # NaN is how pandas, NumPy and Parquet hold a missing number: missing here
+            # too, as in every screening engine (an infinity is a value, and refused).
             continue
         value_type = var.value_type
+        if origin is not None or (
+            isinstance(raw, str)
+            and value_type.kind is Kind.QUANTITY
+            and raw.lstrip()[:1] in "<>≤≥"
+        ):
+            facts[name] = _read_special(var, raw, origin)
+            continue
         if (raw is True or raw is False) and value_type.kind is Kind.BOOLEAN:
             shared = _RECORDED_TRUE if raw else _RECORDED_FALSE
             facts[name] = shared.get(name) or _shared_known(name, raw, Source.RECORD)
@@ -250,6 +272,23 @@ def read_record(
     return facts, record_id
 
 
+def _read_special(var: Variable, raw: object, origin: Origin | None) -> Known:
+    """A value with an origin, or a censored one (``"<20 10*9/L"``): never cached."""
+    comparator = None
+    if isinstance(raw, str) and var.value_type.kind is Kind.QUANTITY:
+        comparator, raw = split_comparator(raw)
+    value: Native
+    if (raw is True or raw is False) and var.value_type.kind is Kind.BOOLEAN:
+        value, given = raw, "true" if raw else "false"
+    else:
+        value, given = var.parse(raw)
+    unit = var.value_type.unit
+    symbol, code = (unit.symbol, unit.canonical) if unit is not None else (None, "")
+    if comparator is not None:
+        value, given = Censored(comparator, float(value)), comparator + given
+    return _known(var.name, value, given, symbol, Source.RECORD, code, origin=origin)
+
+
 @functools.lru_cache(maxsize=128)
 def _declared_parameters(ruleset: Ruleset) -> dict[str, Parameter]:
     return {p.name: p for p in ruleset.parameters()}
@@ -264,7 +303,7 @@ def resolve_params(
     ruleset reads, in order.
     """
     declared = _declared_parameters(ruleset)
-    given = dict(params or {})
+    given = as_mapping("params", params)
     for name in given:
         if name not in declared:
             raise CriteriaInputError(

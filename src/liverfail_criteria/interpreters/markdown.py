@@ -765,6 +765,12 @@ class Site:
             if kind in (Kind.ORDINAL, Kind.CATEGORY):
                 header = ("Fact", "Values", "Description", "Read by")
             parts.append(_table(header, rows))
+        from ..records.catalog import DERIVATIONS
+
+        if all(f in self.variables for f in DERIVATIONS):  # how records give the facts
+            from ..records.render import derivations_markdown
+
+            parts.append(derivations_markdown())
         return "\n\n".join(parts) + "\n"
 
     def _measurement(self, v: Variable, read_by: str) -> list[tuple[str, str]]:

@@ -4,8 +4,13 @@ Engine-neutral: the polars engine and the SQL compiler read a table by the same 
 so they find the same columns and convert with the same factors. The rules:
 
 * **Columns.** A fact is read from the column named like it (``total_bilirubin``), or
-  from the column ``columns=`` maps it to (``{"total_bilirubin": "TBIL"}``). Columns
-  that are not facts are ignored; the id column (``id`` by default) is carried through.
+  from the column ``columns=`` maps it to (``{"total_bilirubin": "TBIL"}``). The id
+  column (``id`` by default) is carried through, and so are the columns named in
+  ``passthrough=``, after it. Any other column (not a fact, not a unit column, not
+  the id, not passed through) is an error with the nearest name: a misspelt
+  ``hiv_postive`` must not be screened as if the fact were missing. A named id column
+  that the table lacks is an error; only the default ``id`` may be absent (the rows
+  are then numbered).
 * **Units.** A quantity's unit is fixed for its column (``units={"total_bilirubin":
   "mg/dL"}``), or read row by row from a unit column: the one ``unit_columns=`` names,
   else the column named like the value column with ``_unit`` appended
@@ -31,11 +36,13 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from ..arguments import as_names, as_texts
 from ..dsl import Kind, Ruleset, Variable
 from ..errors import CriteriaInputError, DefinitionError, did_you_mean
 from .facts import Native, resolve_params, ruleset_variables
 
 __all__ = [
+    "DEFAULT_ID",
     "OUTPUT_COLUMNS",
     "UNIT_SUFFIX",
     "ColumnKind",
@@ -44,10 +51,13 @@ __all__ = [
     "Prepared",
     "UnitTable",
     "check_assume_absent",
+    "check_passthrough",
     "check_result_names",
+    "check_unknown_columns",
     "no_unit",
     "plan_columns",
     "prepare",
+    "resolve_id_column",
     "unit_table",
 ]
 
@@ -108,11 +118,13 @@ class Plan:
         id_column: the column carried through as the row's id, or ``None`` (then the
             result numbers the rows in a ``row`` column, from 0).
         variables: every fact the ruleset can read, by name.
+        passthrough: the columns carried into the result after the id, as they are.
     """
 
     facts: tuple[FactColumn, ...]
     id_column: str | None
     variables: Mapping[str, Variable]
+    passthrough: tuple[str, ...] = ()
 
     def fact(self, name: str) -> FactColumn | None:
         """The entry of the fact called ``name``, if the table holds it."""
@@ -135,6 +147,7 @@ def plan_columns(
     units: Mapping[str, str] | None = None,
     unit_columns: Mapping[str, str] | None = None,
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
 ) -> Plan:
     """Match a table's columns to the facts of ``ruleset``.
 
@@ -144,7 +157,9 @@ def plan_columns(
         columns: fact name to column name, for columns not named like their fact.
         units: fact name to the unit of every value in its column.
         unit_columns: fact name to the column holding each row's unit.
-        id_column: the column to carry through as the row id (ignored if absent).
+        id_column: the column to carry through as the row id; the default ``"id"``
+            may be absent (the rows are then numbered), any other name must be a column.
+        passthrough: other columns to carry through into the result.
 
     Raises:
         CriteriaInputError: for a fact name that is not a fact, a column that is not
@@ -153,9 +168,10 @@ def plan_columns(
             numbers with no unit anywhere.
     """
     variables = ruleset_variables(ruleset)
-    columns = dict(columns or {})
-    units = dict(units or {})
-    unit_columns = dict(unit_columns or {})
+    columns_ = as_texts("columns", columns)
+    units_ = as_texts("units", units)
+    unit_columns_ = as_texts("unit_columns", unit_columns)
+    columns, units, unit_columns = columns_, units_, unit_columns_
     for option, mapping in (
         ("columns", columns),
         ("units", units),
@@ -190,9 +206,112 @@ def plan_columns(
                 continue
             column = name
         facts.append(_fact_column(variable, column, schema, units, unit_columns))
-    if id_column is not None and id_column not in schema:
-        id_column = None
-    return Plan(tuple(facts), id_column, variables)
+    id_column = resolve_id_column(id_column, schema)
+    kept = check_passthrough(passthrough, schema, id_column, facts)
+    kept += provenance_columns(schema, variables, kept)
+    check_unknown_columns(schema, variables, facts, id_column, kept)
+    return Plan(tuple(facts), id_column, variables, kept)
+
+
+#: The suffix of a provenance column: ``<fact>_source`` names the record a value came from
+#: (``Observation/abc``, ``measurement/12``, ``stated``), as ``lc.from_fhir``,
+#: ``lc.from_events`` and ``lc.from_omop`` write it.
+SOURCE_SUFFIX = "_source"
+
+
+def provenance_columns(
+    schema: Mapping[str, ColumnKind], variables: Mapping[str, Variable], kept: Iterable[str]
+) -> tuple[str, ...]:
+    """The ``<fact>_source`` columns of the table, carried into the result after the id.
+
+    A provenance column is read by no criterion; it travels with its row so that every
+    value in a result can be traced to its record.
+    """
+    already = set(kept)
+    return tuple(
+        f"{name}{SOURCE_SUFFIX}"
+        for name in variables
+        if f"{name}{SOURCE_SUFFIX}" in schema and f"{name}{SOURCE_SUFFIX}" not in already
+    )
+
+
+#: The id column's default name: the only id column that may be absent.
+DEFAULT_ID = "id"
+
+
+def resolve_id_column(id_column: object, names: Iterable[str]) -> str | None:
+    """The id column to use: ``id_column`` if the table has it, else ``None``.
+
+    Raises:
+        CriteriaInputError: for an id column that is not a name, or a name (other than
+            the default ``"id"``) that is not a column of the table.
+    """
+    if id_column is None:
+        return None
+    if not isinstance(id_column, str):
+        raise CriteriaInputError("id_column", id_column, "a column name (text), or None")
+    names = list(names)
+    if id_column in names:
+        return id_column
+    if id_column == DEFAULT_ID:
+        return None
+    raise CriteriaInputError(
+        "id_column", id_column, f"a column of the table{did_you_mean(id_column, names)}"
+    )
+
+
+def check_passthrough(
+    passthrough: Iterable[str],
+    schema: Mapping[str, ColumnKind],
+    id_column: str | None,
+    facts: Iterable[FactColumn],
+) -> tuple[str, ...]:
+    """The columns to carry through, each checked to be a column that nothing else reads."""
+    names = as_names("passthrough", passthrough)
+    read = {id_column, *(f.column for f in facts), *(f.unit_column for f in facts)}
+    for name in names:
+        if not isinstance(name, str) or name not in schema:
+            raise CriteriaInputError(
+                "passthrough", name, f"a column of the table{did_you_mean(str(name), schema)}"
+            )
+        if name in read or name in OUTPUT_COLUMNS:
+            raise CriteriaInputError(
+                "passthrough", name, "a column that is not the id, a fact, a unit or a result"
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def check_unknown_columns(
+    schema: Mapping[str, ColumnKind],
+    variables: Mapping[str, Variable],
+    facts: Iterable[FactColumn],
+    id_column: str | None,
+    passthrough: Iterable[str],
+) -> None:
+    """Refuse a column that is not a fact, a unit column, the id or passed through.
+
+    A fact's column, its unit column, and ``<fact>_unit`` for every quantity fact are
+    known (the last even when the fact's column is absent: it is read by no one, but
+    names nothing else either).
+    """
+    known = {*variables, *passthrough}
+    known.update(f"{name}{UNIT_SUFFIX}" for name, v in variables.items() if v.type.unit)
+    for f in facts:
+        known.add(f.column)
+        if f.unit_column is not None:
+            known.add(f.unit_column)
+    if id_column is not None:
+        known.add(id_column)
+    for column in schema:
+        if column not in known:
+            hint = did_you_mean(column, sorted(known - set(passthrough)))
+            raise CriteriaInputError(
+                "columns",
+                column,
+                "a fact, a unit column, the id column or a column declared with passthrough= "
+                f"(--keep on the command line){hint}; a column that is read by no one "
+                "could be a misspelt fact",
+            )
 
 
 def _fact_column(
@@ -304,9 +423,7 @@ def check_result_names(ruleset: Ruleset, id_output: str) -> None:
 
 def check_assume_absent(names: Iterable[str], plan: Plan) -> tuple[str, ...]:
     """The facts to assume absent, each checked to be a true/false fact of the plan."""
-    if isinstance(names, str):
-        names = (names,)
-    names = tuple(names)
+    names = as_names("assume_absent", names)
     for name in names:
         var = plan.variables.get(name)
         if var is None or var.type.kind is not Kind.BOOLEAN:
@@ -345,6 +462,7 @@ def prepare(
     params: Mapping[str, object] | None,
     assume_absent: Iterable[str],
     id_column: str | None,
+    passthrough: Iterable[str] = (),
 ) -> Prepared:
     """Check the options against the table's columns, as every engine does.
 
@@ -367,8 +485,16 @@ def prepare(
         units=units,
         unit_columns=unit_columns,
         id_column=id_column,
+        passthrough=passthrough,
     )
     check_result_names(ruleset, plan.id_output)
+    results = {plan.id_output, *(r.id for r in ruleset.rulesets())}
+    results.update(c.id for c in ruleset.criteria())
+    for name in plan.passthrough:
+        if name in results or name.startswith("__lc"):
+            raise CriteriaInputError(
+                "passthrough", name, "a column whose name is not a column of the result"
+            )
     resolved = resolve_params(ruleset, params)
     values: dict[str, Native | None] = {name: value for name, value, _ in resolved}
     assumed = check_assume_absent(assume_absent, plan)

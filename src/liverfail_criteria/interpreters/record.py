@@ -16,6 +16,7 @@ from itertools import chain
 from typing import Any
 
 from .. import logic
+from ..arguments import as_names
 from ..dsl import (
     AllOf,
     AnyOf,
@@ -40,6 +41,8 @@ from ..dsl import (
 )
 from ..errors import CriteriaInputError, DefinitionError
 from ..logic import Outcome
+from ..records.build import Record, annotate
+from ..records.value import Censored
 from ..result import Eligibility, Fact, Node, Result, Value
 from ..units import quantise
 from .facts import (
@@ -301,12 +304,22 @@ class _Compiler:
         op = _OPS[e.op]
         numeric = e.left.type.kind in (Kind.QUANTITY, Kind.ORDINAL)
         if isinstance(e.left, Variable) and isinstance(e.right, Constant):
-            return self._compare_fact(e.left.name, op, numeric, e.right, id, title)
+            return self._compare_fact(e.left.name, op, numeric, e.right, id, title, e.op)
         left, right = self.value(e.left), self.value(e.right)
+        lname = e.left.name if isinstance(e.left, Variable) else None
 
         def compare(facts: Facts) -> Node:
             lv, lshow, lmiss = left(facts)
             rv, rshow, rmiss = right(facts)
+            if lv is None and rv is not None and lname is not None:
+                known = facts.get(lname)
+                if known is not None and type(known[0]) is Censored:  # an interval
+                    held = known[0].compare(e.op, rv)
+                    outcome = UNKNOWN if held is None else MET if held else NOT_MET
+                    missing = lmiss if held is None else ()
+                    return Node(
+                        id, title, "compare", outcome, (), True, lshow, rshow, None, missing
+                    )
             if lv is None or rv is None:
                 missing = _merge((lmiss, rmiss))
                 return Node(id, title, "compare", UNKNOWN, (), True, lshow, rshow, None, missing)
@@ -326,6 +339,7 @@ class _Compiler:
         threshold: Constant,
         id: str,
         title: str,
+        op_name: str = "",
     ) -> NodeFn:
         # The commonest comparison, a fact against a constant, without the generic
         # value closures: this is most of the evaluator's work.
@@ -337,6 +351,13 @@ class _Compiler:
             if known is None:
                 return unknown
             lv = known[0]
+            if type(lv) is Censored and rv is not None:  # an interval: three-valued
+                held = lv.compare(op_name, rv)
+                outcome = UNKNOWN if held is None else MET if held else NOT_MET
+                missing = (name,) if held is None else ()
+                return Node(
+                    id, title, "compare", outcome, (), True, known[1], rshow, None, missing
+                )
             outcome = MET if op(lv, rv) else NOT_MET
             margin = round(lv - rv, 9) if numeric else None
             return _node(
@@ -381,7 +402,11 @@ class _Compiler:
 
             def fact(facts: Facts) -> ValueResult:
                 known = facts.get(name)
-                return absent if known is None else (known[0], known[1], ())
+                if known is None:
+                    return absent
+                if type(known[0]) is Censored:  # a bound is not a value to compute with
+                    return None, known[1], (name,)
+                return known[0], known[1], ()
 
             return fact
         if isinstance(expr, Constant):
@@ -543,10 +568,11 @@ def evaluate(
         if not params
         else _compile(ruleset, resolve_params(ruleset, params))
     )
-    if isinstance(assume_absent, str):
-        assume_absent = (assume_absent,)
+    assume_absent = as_names("assume_absent", assume_absent)
     facts, record_id = read_record(record, compiled.variables, assume_absent)
     tree = compiled.root(facts)
+    if isinstance(record, Record):  # derived from clinical records: say what was searched
+        tree = annotate(tree, record)
     groups = []
     for path, group in compiled.group_paths:
         node = tree

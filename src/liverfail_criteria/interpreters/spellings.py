@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from ..arguments import as_mapping
 from ..errors import CriteriaInputError, did_you_mean
+from ..whitespace import strip
 from .plan import FactColumn, Plan, UnitTable, no_unit, unit_table
 
 __all__ = ["declared_spellings", "scanned_facts", "unit_tables"]
@@ -68,7 +70,7 @@ def declared_spellings(
             fact the table holds with units from a column or from its cells, or
             spellings that are not a list of texts.
     """
-    given = dict(unit_spellings or {})
+    given = as_mapping("unit_spellings", unit_spellings)
     scanned = {f.name: f for f in scanned_facts(plan)}
     for name, values in given.items():
         if name not in scanned:
@@ -79,7 +81,11 @@ def declared_spellings(
                 f"{did_you_mean(str(name), scanned)}"
                 + (f" ({', '.join(scanned)})" if scanned else " (it has none)"),
             )
-        if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        if (
+            isinstance(values, str)
+            or not isinstance(values, Iterable)
+            or not all(isinstance(v, str) for v in values)
+        ):
             raise CriteriaInputError(
                 f"unit_spellings[{name!r}]", values, "a list of unit spellings (texts)"
             )
@@ -92,6 +98,8 @@ def declared_spellings(
             continue
         spec = f.variable.type.unit
         assert spec is not None
-        spellings = [s.strip() for s in given.get(f.name, spec.accepted)]
+        chosen = given.get(f.name, spec.accepted)
+        assert isinstance(chosen, Iterable)
+        spellings = [strip(str(s)) for s in chosen]
         tables[f.name] = unit_table(f, [*dict.fromkeys([*spellings, ""])])
     return tables

@@ -37,6 +37,7 @@ from typing import Any
 import attrs
 
 from ..errors import CriteriaInputError
+from ..whitespace import WS, strip
 from .factors import FACTORS
 from .spelling import to_pint
 
@@ -94,7 +95,7 @@ SIGNIFICANT_DIGITS = 12
 _LOCK = threading.RLock()
 #: A number as values are written: ASCII digits only, as every engine reads them.
 NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_NUMBER = re.compile(rf"^\s*({NUMBER_TEXT})\s*(.*?)\s*$")
+_NUMBER = re.compile(rf"^{WS}*({NUMBER_TEXT}){WS}*(.*?){WS}*$")
 
 
 #: Magnitudes ``lo <= |x| < hi`` that :func:`quantise` rounds; others are kept as is.
@@ -312,7 +313,7 @@ class UnitSpec:
     def _case_note(self, unit_text: str) -> str:
         """A note for a spelling that is an accepted one but for upper and lower case."""
         for a in self.accepted:
-            if a != unit_text and a.lower() == unit_text.strip().lower():
+            if a != unit_text and a.lower() == strip(unit_text).lower():
                 return f" (units are case-sensitive: write {a!r})"
         return ""
 
@@ -380,7 +381,7 @@ class UnitSpec:
             magnitude, unit_text = float(m.group(1)), m.group(2)
             if not math.isfinite(magnitude):  # "1e999 umol/L"
                 raise CriteriaInputError(field, value, "a finite number")
-            original = value.strip()
+            original = strip(value)
             factor = self._factors.get(unit_text)  # the common case: a spelling seen before
             if factor is not None:
                 converted = quantise(magnitude * factor)
@@ -398,7 +399,7 @@ class UnitSpec:
                 )
             unit_text = self._mapping_unit(value, field)
             magnitude = _finite_number(value["value"], field, value)
-            original = f"{value['value']} {unit_text or ''}".strip()
+            original = strip(f"{value['value']} {unit_text or ''}")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             magnitude = _finite_number(value, field, value)
             if not self.bare_number:
@@ -447,7 +448,7 @@ class UnitSpec:
                 raise CriteriaInputError(field, value, "the unit and the code as strings")
         assert isinstance(code, str)
         assert isinstance(unit, str)
-        if unit.strip() != code.strip():
+        if strip(unit) != strip(code):
             try:
                 counted = self.factor(code, field)
             except CriteriaInputError as exc:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..whitespace import strip
+
 __all__ = ["to_pint"]
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
@@ -36,6 +38,8 @@ _UCUM_EXPONENT = re.compile(r"(?<![\w.])([A-Za-zµμ_]+)(-?\d+)(?![\w.])")
 # What may remain after rewriting: unit names, *, /, ** exponents, parentheses, %.
 _ALLOWED = re.compile(r"^[\w\s%/*()µμ]*(?:\*\*-?\d+[\w\s%/*()µμ]*)*$")
 _LEADING_FACTOR = re.compile(r"^(?:1e[+-]?\d+|1)(?![\w.])")
+#: Control characters that are not whitespace (U+001C to U+001F among them).
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _STRAY_NUMBER = re.compile(r"(?<!\*\*)(?<!\*\*-)(?<![\d])\d")
 
 
@@ -45,7 +49,9 @@ def to_pint(text: str) -> str:
     Raises ``ValueError`` (with the reason) for text that is not a unit spelling.
     The result may carry a numeric factor (``"1e9 / L"``); an empty unit is ``"1"``.
     """
-    s = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group(0).translate(_SUPERSCRIPTS), text.strip())
+    if _CONTROL.search(text):
+        raise ValueError(f"{text!r} has a control character in it")
+    s = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group(0).translate(_SUPERSCRIPTS), strip(text))
     s = s.replace("μ", "u").replace("µ", "u").replace("·", "*").replace("⋅", "*")
     s = _WHOLE.get(s, s)
     for token, name in _TOKENS.items():

@@ -1,6 +1,6 @@
 """Reading a table's cells into facts, in polars: the cohort twin of :mod:`..facts`.
 
-Each fact column of the :class:`~liverfail_criteria.cohort.plan.Plan` becomes three
+Each fact column of the :class:`~liverfail_criteria.interpreters.plan.Plan` becomes three
 internal columns: the fact's canonical value (a float in the canonical unit, a bool, a
 grade, a category, a date), the value as read before conversion (for the row's
 ``record``), and an error (``{field, value, expected}``) for a cell that cannot be

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ...arguments import as_flag, as_texts
 from ...dsl import Kind, Ruleset
 from ...errors import CriteriaInputError
 from ...extras import require
@@ -88,6 +89,7 @@ def natural_schema(
     units: Mapping[str, str] | None = None,
     unit_columns: Mapping[str, str] | None = None,
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
 ) -> dict[str, ColumnKind]:
     """The table a ruleset's facts make when each has its natural column.
 
@@ -96,12 +98,14 @@ def natural_schema(
     ``integer``, categories ``string``, dates ``date``, quantities ``number`` with a
     ``<column>_unit`` text column beside them, unless ``units=`` fixes the unit,
     ``unit_columns=`` names another column, or the fact is a plain number (INR, FiO2).
-    This is the layout of the bundled example cohort.
+    This is the layout of the bundled example cohort. Columns named in ``passthrough``
+    come last, of kind ``other``.
     """
     read = {v.name for v in ruleset.variables()}
-    columns = dict(columns or {})
-    units = dict(units or {})
-    unit_columns = dict(unit_columns or {})
+    columns_ = as_texts("columns", columns)
+    units_ = as_texts("units", units)
+    unit_columns_ = as_texts("unit_columns", unit_columns)
+    columns, units, unit_columns = columns_, units_, unit_columns_
     schema: dict[str, ColumnKind] = {}
     if id_column is not None:
         schema[id_column] = "string"
@@ -124,6 +128,8 @@ def natural_schema(
             schema[unit_columns[name]] = "string"
         elif not spec.bare_number:
             schema[column + UNIT_SUFFIX] = "string"
+    for name in [passthrough] if isinstance(passthrough, str) else passthrough:
+        schema.setdefault(name, "other")
     return schema
 
 
@@ -170,6 +176,7 @@ def to_sql(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
     schema: Mapping[str, str] | None = None,
     unit_spellings: Mapping[str, Iterable[str]] | None = None,
     dialect: str = "duckdb",
@@ -198,6 +205,9 @@ def to_sql(
         assume_absent: true/false facts to take as false where the cell is empty.
         id_column: the column carried through as the row id; if the table has none,
             the result numbers the rows in a ``row`` column, from 0.
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
         schema: the table's columns, in order: column name to a kind (``"number"``,
             ``"integer"``, ``"string"``, ``"boolean"``, ``"date"``, ``"datetime"``,
             ``"null"``, ``"other"``) or an SQL type of the dialect (``"DOUBLE"``,
@@ -234,6 +244,7 @@ def to_sql(
     """
     require("sqlglot", extra="sql", feature="lc.to_sql")
     d = dialect_for(dialect)
+    keep_record = as_flag("keep_record", keep_record)
     if schema is None:
         chosen = ruleset
         if chosen is None:
@@ -243,7 +254,12 @@ def to_sql(
         if not isinstance(chosen, Ruleset):
             raise CriteriaInputError("ruleset", chosen, "a Ruleset")
         kinds = natural_schema(
-            chosen, columns=columns, units=units, unit_columns=unit_columns, id_column=id_column
+            chosen,
+            columns=columns,
+            units=units,
+            unit_columns=unit_columns,
+            id_column=id_column,
+            passthrough=passthrough,
         )
     else:
         kinds = _kinds(schema, d.name)
@@ -257,6 +273,7 @@ def to_sql(
         params=params,
         assume_absent=assume_absent,
         id_column=id_column,
+        passthrough=passthrough,
     )
     tables = declared_spellings(prepared.plan, unit_spellings)
     query = build_query(

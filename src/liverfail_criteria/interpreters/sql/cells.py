@@ -1,7 +1,7 @@
 """Reading a table's cells into facts, in SQL: the twin of :mod:`..frame.cells`.
 
 The same stages as the polars engine, column for column: each fact column of the
-:class:`~liverfail_criteria.cohort.plan.Plan` becomes its canonical value (a double in
+:class:`~liverfail_criteria.interpreters.plan.Plan` becomes its canonical value (a double in
 the canonical unit, a boolean, a grade, a category, a date), the value as read (for
 the row's ``record``) and an error record (``field``, ``value``, ``expected``) for a
 cell that cannot be used; then the checks across facts leave out every cell of a

@@ -30,14 +30,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...errors import CriteriaInputError
+from ...whitespace import WHITESPACE
 
 __all__ = ["ANY", "DIALECTS", "WHITESPACE", "SqlDialect", "dialect_for"]
 
-#: Unicode White_Space: what polars' ``strip_chars()`` and regex ``\s`` match.
-WHITESPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 _HEX = WHITESPACE.encode("utf-8").hex().upper()
 # The class of WHITESPACE in RE2 and Java syntax, and in PostgreSQL's.
 _WS_RE2 = (
@@ -225,6 +221,11 @@ class SqlDialect:
         """The type of one error record."""
         return "STRUCT<field VARCHAR, value VARCHAR, expected VARCHAR>"
 
+    # -- stages ------------------------------------------------------------------------
+    def fence(self, query: Any) -> Any:
+        """``query`` (a ``WITH`` of one CTE per stage) as the engine should plan it."""
+        return query
+
     # -- rows --------------------------------------------------------------------------
     def row_index(self) -> Any:
         """Each row's position in the table, from 0."""
@@ -374,6 +375,23 @@ class Postgres(SqlDialect):
     def error_type(self) -> str:
         """The type of one error record: a ``jsonb`` object."""
         return "JSONB"
+
+    def fence(self, query: Any) -> Any:
+        """Each stage with ``OFFSET 0``: planned on its own, not pulled up into the next.
+
+        PostgreSQL inlines a CTE read once and pulls a subquery up into its reader,
+        substituting each column's expression wherever it is read: over the screening's
+        dozens of stages the expressions grow exponentially, and a query of three rows
+        plans for minutes. ``OFFSET 0`` is the documented fence (no copy, unlike
+        ``MATERIALIZED``): each stage is computed once, row by row, as written.
+        """
+        from sqlglot import exp
+
+        for cte in query.find_all(exp.CTE):
+            body = cte.this
+            if isinstance(body, exp.Select) and not body.args.get("offset"):
+                body.offset(0, copy=False)
+        return query
 
 
 #: The dialects :func:`~liverfail_criteria.to_sql` writes, by sqlglot name.

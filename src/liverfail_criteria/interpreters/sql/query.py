@@ -62,6 +62,7 @@ def build_query(
         errors = d.empty(d.error_type())
     outputs: list[tuple[str, Any]] = [
         (plan.id_output, id_expr),
+        *[(name, source_column(name)) for name in plan.passthrough],
         ("status", status),
         ("groups", groups),
         ("missing", missing_list(compiled, d)),
@@ -75,4 +76,4 @@ def build_query(
         else:
             record = d.null("STRUCT<x BOOLEAN>" if d.has_struct else "JSONB")
         outputs.append(("record", record))
-    return frame.select(outputs)
+    return d.fence(frame.select(outputs))

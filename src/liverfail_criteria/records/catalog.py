@@ -1,0 +1,152 @@
+"""Which facts records hold, and how each is derived: the derivations, by fact.
+
+Each entry of :data:`DERIVATIONS` is a fact of the data dictionary with the
+derivation that reads it from the event relation. Facts no record holds (the
+clinician's exclusion, improvement on treatment, uncorrectability, symptoms) are not
+here: the caller states them (:data:`STATED_ONLY`).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from .codesets import CONDITION_CODES, OBSERVATION_CODES
+from .decisions import (
+    ABSENCE,
+    ACUTE_LOOKBACK,
+    CENSORED,
+    CONDITION_STATUS,
+    CONDITION_WINDOW,
+    JAUNDICE,
+    LAB_LOOKBACK,
+    LAB_WINDOW,
+    OBSERVATION_STATUS,
+    ONSET,
+    TIME_ZONE,
+    UNITS,
+    VITAL_LOOKBACK,
+)
+from .nodes import Derivation, Derive, Read, Select, Take, Trend, Window
+from .schema import CONDITION, OBSERVATION
+
+__all__ = [
+    "CONDITION_STATUSES",
+    "DERIVATIONS",
+    "OBSERVATION_STATUSES",
+    "STATED_ONLY",
+    "SUSPECTED",
+    "derivation",
+]
+
+#: Observation statuses that count (``None``: no status recorded).
+OBSERVATION_STATUSES: tuple[str | None, ...] = ("final", "amended", "corrected", None)
+#: Condition clinical statuses that count.
+CONDITION_STATUSES: tuple[str | None, ...] = ("active", "recurrence", "relapse", None)
+#: Every clinical status (drug abuse: its date decides, not its status).
+ANY_CLINICAL_STATUS: tuple[str | None, ...] = (
+    *CONDITION_STATUSES,
+    "inactive",
+    "remission",
+    "resolved",
+)
+#: Verification statuses that count.
+CONFIRMED: tuple[str | None, ...] = ("confirmed", None)
+#: ... and for a fact that counts suspicion (liver cancer: "diagnosed or suspected").
+SUSPECTED: tuple[str | None, ...] = (*CONFIRMED, "provisional", "differential", "unconfirmed")
+
+_LAB = Window(7, LAB_LOOKBACK.name)
+_VITAL = Window(30, VITAL_LOOKBACK.name)
+_ACUTE = Window(28, ACUTE_LOOKBACK.name)
+_EVER = Window(None)
+_LAB_DECISIONS = (LAB_WINDOW.id, OBSERVATION_STATUS.id, UNITS.id, CENSORED.id, TIME_ZONE.id)
+
+
+def _lab(fact: str, window: Window = _LAB) -> Derive:
+    select = Select(OBSERVATION, OBSERVATION_CODES[fact], OBSERVATION_STATUSES)
+    return Derive(fact, select, window, Take.LATEST, Read.VALUE, _LAB_DECISIONS)
+
+
+def _condition(
+    fact: str,
+    codes: str,
+    window: Window = _EVER,
+    read: Read = Read.PRESENT,
+    verifications: tuple[str | None, ...] = CONFIRMED,
+    statuses: tuple[str | None, ...] = CONDITION_STATUSES,
+) -> Derive:
+    select = Select(CONDITION, CONDITION_CODES[codes], statuses, verifications)
+    decisions = [CONDITION_STATUS.id, CONDITION_WINDOW.id, TIME_ZONE.id]
+    decisions.append(ABSENCE.id if read is Read.PRESENT else ONSET.id)
+    take = Take.ANY if read is Read.PRESENT else Take.LATEST
+    return Derive(fact, select, window, take, read, tuple(decisions))
+
+
+_DECLARED: tuple[Derivation, ...] = (
+    _lab("body_weight", _VITAL),
+    # Cirrhosis and HIV do not resolve: an encounter diagnosis closed as "resolved"
+    # still records them (decision record-condition-status).
+    _condition("cirrhosis", "cirrhosis", statuses=ANY_CLINICAL_STATUS),
+    _lab("total_bilirubin"),
+    _lab("albumin"),
+    _lab("platelets"),
+    _lab("inr"),
+    _lab("prothrombin_activity"),
+    _lab("pao2_fio2_ratio"),
+    _lab("pao2"),
+    _lab("fio2"),
+    # Ascites and hepatic encephalopathy: developed now or earlier, resolved or not.
+    _condition("ascites", "ascites", statuses=ANY_CLINICAL_STATUS),
+    _condition("hepatic_encephalopathy", "hepatic_encephalopathy", statuses=ANY_CLINICAL_STATUS),
+    Trend(
+        "progressive_jaundice",
+        Select(OBSERVATION, OBSERVATION_CODES["total_bilirubin"], OBSERVATION_STATUSES),
+        _LAB,
+        "total_bilirubin",
+        17.1,
+        (JAUNDICE.id, OBSERVATION_STATUS.id, UNITS.id, TIME_ZONE.id),
+    ),
+    _condition("ascites_onset_date", "ascites", read=Read.DATE),
+    _condition("hepatic_encephalopathy_onset_date", "hepatic_encephalopathy", read=Read.DATE),
+    _condition("brain_edema", "brain_edema", _ACUTE),
+    _condition("cerebral_herniation", "cerebral_herniation", _ACUTE),
+    _condition("intracranial_hemorrhage", "intracranial_hemorrhage", _ACUTE),
+    _condition("liver_cancer", "liver_cancer", verifications=SUSPECTED),
+    _condition("dic", "dic", _ACUTE),
+    _condition("hiv_positive", "hiv_positive", statuses=ANY_CLINICAL_STATUS),
+    _condition("sars_cov_2_positive", "sars_cov_2_positive", _ACUTE),
+    _condition("last_drug_abuse_date", "drug_abuse", read=Read.DATE, statuses=ANY_CLINICAL_STATUS),
+    _condition("pregnant", "pregnant", Window(280)),
+    _condition("lactating", "lactating", Window(365)),
+)
+
+#: Fact name -> its derivation from the event relation, in dictionary order. Read-only.
+DERIVATIONS: MappingProxyType[str, Derivation] = MappingProxyType({d.fact: d for d in _DECLARED})
+
+#: Facts records do not hold: the caller states them (merged from a mapping or table).
+STATED_ONLY: tuple[str, ...] = (
+    "hepatic_decompensation",
+    "total_bilirubin_uln",
+    "refractory_ascites",
+    "portal_hypertension",
+    "hepatic_encephalopathy_grade",
+    "fatigue",
+    "anorexia",
+    "vomiting",
+    "abdominal_distension",
+    "diagnosis_date",
+    "standard_treatment_duration",
+    "improved_on_treatment",
+    "coagulopathy_other_cause",
+    "hypoxemia_uncorrectable",
+    "active_hemorrhage",
+    "uncontrolled_infection",
+    "thrombocytopenia_uncorrectable",
+    "drug_abuse_past_year",
+    "hemodynamic_instability",
+    "clinician_excluded",
+)
+
+
+def derivation(fact: str) -> Derivation | None:
+    """The derivation of a fact, or ``None`` when records do not hold it."""
+    return DERIVATIONS.get(fact)

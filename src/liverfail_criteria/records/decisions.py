@@ -1,0 +1,181 @@
+"""The decisions made in reading facts from clinical records, and their parameters.
+
+Like the criteria's own (:data:`liverfail_criteria.DECISIONS`), each is a named
+:class:`~liverfail_criteria.dsl.Decision` quoting the protocol's words where there
+are any; the windows are parameters a caller may set (``params={"lab_lookback":
+"3 d"}``).
+"""
+
+from __future__ import annotations
+
+from ..dsl.rules import Decision
+from ..dsl.types import Kind, ValueType
+from ..dsl.variable import Parameter
+from ..units import specs
+
+__all__ = [
+    "ACUTE_LOOKBACK",
+    "LAB_LOOKBACK",
+    "RECORD_DECISIONS",
+    "RECORD_PARAMETERS",
+    "VITAL_LOOKBACK",
+]
+
+_DAYS = ValueType(Kind.QUANTITY, unit=specs.DAYS)
+
+LAB_LOOKBACK = Parameter(
+    "lab_lookback",
+    _DAYS,
+    "How many days before the assessment date a laboratory result still counts (the "
+    "assessment date itself included, nothing after it).",
+    default="7 d",
+)
+VITAL_LOOKBACK = Parameter(
+    "vital_lookback",
+    _DAYS,
+    "How many days before the assessment date a body weight still counts.",
+    default="30 d",
+)
+ACUTE_LOOKBACK = Parameter(
+    "acute_lookback",
+    _DAYS,
+    "How many days before the assessment date the onset of an acute condition (COVID-19, "
+    "DIC, brain edema, cerebral herniation, intracranial hemorrhage) still counts.",
+    default="28 d",
+)
+#: The parameters of record derivations, by name.
+RECORD_PARAMETERS: dict[str, Parameter] = {
+    p.name: p for p in (LAB_LOOKBACK, VITAL_LOOKBACK, ACUTE_LOOKBACK)
+}
+
+LAB_WINDOW = Decision(
+    "record-lab-window",
+    "The latest result within 7 days up to the assessment date",
+    "total serum bilirubin≥85umol/L",
+    "A laboratory fact is the latest result with a counting status dated from "
+    "lab_lookback days before the assessment date to the assessment date, both "
+    "included; a result after the assessment date never counts. Ties (the same time) "
+    "break by the source's id, so the answer never depends on the order of the input.",
+    "Screening uses the patient's state at screening; a week is how long a liver "
+    "failure patient's bilirubin and INR stay representative, and a later result "
+    "cannot have informed the decision.",
+    "Another lookback (lab_lookback), or the worst value in the window.",
+    LAB_LOOKBACK,
+)
+OBSERVATION_STATUS = Decision(
+    "record-observation-status",
+    "Final, amended and corrected results count",
+    "",
+    "An Observation counts when its status is final, amended or corrected, or when it "
+    "has no status (an extract's row); preliminary, registered, cancelled, "
+    "entered-in-error and unknown do not.",
+    "A preliminary result may change; an entered-in-error one is not the patient's.",
+    "Count preliminary results too.",
+)
+CONDITION_STATUS = Decision(
+    "record-condition-status",
+    "Active confirmed conditions count; suspected ones only for liver cancer",
+    "Diagnosed or suspected as primary or metastatic liver cancer",
+    "A Condition counts when its clinical status is active, recurrence or relapse (or "
+    "absent) and its verification status is confirmed (or absent). For liver cancer "
+    "provisional, differential and unconfirmed count too, as the protocol excludes "
+    "'diagnosed or suspected' cancer. Refuted and entered-in-error never count. "
+    "Cirrhosis and HIV count whatever their clinical status (they do not resolve: an "
+    "encounter diagnosis closed as 'resolved' still records them); so do ascites and "
+    "hepatic encephalopathy (the facts say they developed, resolved or not), and drug "
+    "abuse, since its date decides.",
+    "Only the liver cancer exclusion names suspicion; for the other facts a suspected "
+    "diagnosis is not a diagnosis.",
+    "Count suspected diagnoses of every condition.",
+)
+CONDITION_WINDOW = Decision(
+    "record-condition-window",
+    "Chronic conditions at any time; acute ones within 28 days",
+    "With obvious brain edema, cerebral hernia, or indicated intracranial hemorrhage",
+    "Cirrhosis, ascites, liver cancer and HIV count whenever their onset (or with no "
+    "onset recorded). COVID-19, DIC, brain edema, cerebral herniation and intracranial "
+    "hemorrhage count with an onset within acute_lookback days (28) before the "
+    "assessment date; pregnancy within 280 days; lactation within 365 days. An onset "
+    "after the assessment date never counts.",
+    "An acute condition recorded months ago says nothing about the patient today; a "
+    "chronic one does not go away.",
+    "Rely on the clinical status alone.",
+    ACUTE_LOOKBACK,
+)
+ABSENCE = Decision(
+    "record-absence",
+    "No record of a condition is not its absence",
+    "",
+    "A condition fact is true when a counting record is found, and missing (UNKNOWN) "
+    "otherwise; it is false only when the caller declares the closed world for it "
+    "(assume_absent), and the tree marks it assumed.",
+    "Records are incomplete; a hospital's export may not hold the HIV test.",
+    "A closed world for every condition.",
+)
+ONSET = Decision(
+    "record-onset-date",
+    "Onset dates are the latest onset",
+    "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after being diagnosed",
+    "ascites_onset_date and hepatic_encephalopathy_onset_date are the latest onset of "
+    "a counting condition; last_drug_abuse_date the latest onset of a drug abuse "
+    "disorder. A partial date (a year or a month) gives no date.",
+    "A new episode is what makes the decompensation acute.",
+    "The earliest onset (the first episode).",
+)
+JAUNDICE = Decision(
+    "record-progressive-jaundice",
+    "Progressive jaundice from serial bilirubin: a daily rise of at least 17.1 µmol/L",
+    "Progressive aggravation of jaundice",
+    "When the caller did not state progressive_jaundice, it is true when, within "
+    "lab_lookback days, the latest exact bilirubin is higher than the earliest on an "
+    "earlier date by at least 17.1 µmol/L (1 mg/dL) per day between them, false when "
+    "it is not, and unknown with results on fewer than two dates. A stated value "
+    "beats the derived one; the tree says which was used.",
+    "A daily rise of ≥ 17.1 µmol/L is the Chinese liver failure guideline's reading of "
+    "rapidly deepening jaundice.",
+    "Any rise across two results.",
+    LAB_LOOKBACK,
+)
+UNITS = Decision(
+    "record-units",
+    "A value is read in its own unit, never a guessed one",
+    "",
+    "A result is converted from the unit it carries (UCUM code, else the printed unit); "
+    "a result without a unit, or with one that does not fit the fact, is invalid: it is "
+    "listed with its source and never used, and the next result is not used in its "
+    "place.",
+    "A bilirubin of 5 is 5 mg/dL or 5 µmol/L: a factor of 17 that no rule can guess.",
+    "Assume the laboratory's usual unit.",
+)
+CENSORED = Decision(
+    "record-censored",
+    "A censored result is an interval",
+    "Uncorrectable decrease in PLT (<20×109/L)",
+    "A result written with a comparator ('<5', '>1000') is the interval it states: "
+    "platelets '<5 10*9/L' meet 'platelets < 20 × 10⁹/L'; '<30' leave it unknown.",
+    "The laboratory reported a bound, not a value.",
+    "Read the bound as the value.",
+)
+TIME_ZONE = Decision(
+    "record-time-zone",
+    "Windows compare dates in UTC",
+    "",
+    "An event's date is its time's date in UTC (a date without a time is that date); "
+    "a result at 01:00 +08:00 falls on the previous UTC day.",
+    "The event relation holds UTC times, the same in every engine.",
+    "Local dates (the offset as written).",
+)
+
+#: The decisions of record derivations.
+RECORD_DECISIONS: tuple[Decision, ...] = (
+    LAB_WINDOW,
+    OBSERVATION_STATUS,
+    CONDITION_STATUS,
+    CONDITION_WINDOW,
+    ABSENCE,
+    ONSET,
+    JAUNDICE,
+    UNITS,
+    CENSORED,
+    TIME_ZONE,
+)

@@ -1,0 +1,151 @@
+"""The per-patient reference interpreter of derivations: plain Python, one patient.
+
+It reads one patient's events (:class:`~.fhir.Event` rows) as the package's design
+note says, and is what the vectorised interpreter (:mod:`.frame`) is tested against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from ..dictionary import VARIABLES
+from ..errors import CriteriaInputError
+from .catalog import DERIVATIONS
+from .codes import matches
+from .fhir import Event
+from .nodes import Derivation, Derive, Read, Take, Trend, Window
+
+__all__ = ["Found", "derive_patient", "describe", "select_events"]
+
+
+class Found(NamedTuple):
+    """A derived fact: its value as a record holds it, and the event it came from.
+
+    Attributes:
+        value: a float (VALUE), a date (DATE) or a boolean (PRESENT, Trend).
+        unit: the unit as written (VALUE).
+        comparator: the comparator of a censored value (VALUE).
+        event: the event it was read from (for a Trend, the latest).
+        first: for a Trend, the earliest event compared.
+    """
+
+    value: float | dt.date | bool
+    unit: str | None
+    comparator: str | None
+    event: Event
+    first: Event | None = None
+
+
+def describe(d: Derivation, days: int | None) -> str:
+    """The rule of a derivation in words: codes, statuses and window."""
+    listed = (f"{c.code}{'*' if c.descendants else ''}" for s in d.select.codes for c in s.codes)
+    codes = ", ".join(dict.fromkeys(listed))
+    window = (
+        "any time up to the assessment date"
+        if days is None
+        else f"within {days} days up to and including the assessment date"
+    )
+    what = {Take.LATEST: "the latest", Take.EARLIEST: "the earliest"}.get(
+        d.take if isinstance(d, Derive) else Take.LATEST, "any"
+    )
+    if isinstance(d, Trend):
+        return (
+            f"rise of {d.value_fact} per day, earliest to latest, >= {d.min_daily_rise:g} "
+            f"(codes {codes}; {window})"
+        )
+    return f"{what} {d.select.kind} coded {codes}, {window}"
+
+
+def _window_days(w: Window, params: Mapping[str, int] | None) -> int | None:
+    return w.resolve(dict(params) if params else None)
+
+
+def _sort_key(e: Event) -> tuple[int, dt.datetime, str]:
+    if e.time is None:
+        return (0, dt.datetime.min.replace(tzinfo=dt.UTC), e.source)
+    return (1, e.time, e.source)
+
+
+def select_events(
+    d: Derivation, events: Iterable[Event], assessment: dt.date, days: int | None
+) -> list[Event]:
+    """The events of one patient a derivation keeps, one per source, in (time, source) order."""
+    sel = d.select
+    by_source: dict[str, Event] = {}
+    for e in events:
+        if e.kind != sel.kind or e.status not in sel.statuses:
+            continue
+        if sel.verifications is not None and e.verification not in sel.verifications:
+            continue
+        if not matches(sel.codes, e.system, e.code):
+            continue
+        if e.time is None:
+            if days is not None:
+                continue
+        else:
+            day = e.time.astimezone(dt.UTC).date()
+            if day > assessment or (days is not None and day < assessment - dt.timedelta(days)):
+                continue
+        kept = by_source.get(e.source)
+        if kept is None or (e.system, e.code) < (kept.system, kept.code):
+            by_source[e.source] = e
+    return sorted(by_source.values(), key=_sort_key)
+
+
+def _trend(d: Trend, rows: list[Event]) -> Found | None:
+    spec = VARIABLES[d.value_fact].value_type.unit
+    assert spec is not None
+    readable = []
+    for e in rows:
+        if e.time is None or e.value is None or e.comparator is not None or e.unit is None:
+            continue
+        try:
+            value, _ = spec.convert(f"{e.value!r} {e.unit}", d.value_fact)
+        except CriteriaInputError:
+            continue
+        readable.append((e, value))
+    if len(readable) < 2:
+        return None
+    (e0, v0), (e1, v1) = readable[0], readable[-1]
+    days = (e1.time.date() - e0.time.date()).days  # type: ignore[union-attr]
+    if days <= 0:
+        return None
+    return Found((v1 - v0) / days >= d.min_daily_rise, None, None, e1, e0)
+
+
+def derive_patient(
+    events: Iterable[Event],
+    assessment: dt.date,
+    params: Mapping[str, int] | None = None,
+    derivations: Mapping[str, Derivation] = DERIVATIONS,
+) -> dict[str, Found | None]:
+    """Every derivation for one patient: fact name -> what was found (``None``: nothing)."""
+    events = list(events)
+    out: dict[str, Found | None] = {}
+    for fact, d in derivations.items():
+        days = _window_days(d.window, params)
+        rows = select_events(d, events, assessment, days)
+        if isinstance(d, Trend):
+            out[fact] = _trend(d, rows)
+            continue
+        if not rows:
+            out[fact] = None
+            continue
+        if d.read is Read.PRESENT:
+            out[fact] = Found(True, None, None, rows[-1])
+            continue
+        if d.read is Read.NUMBER:
+            out[fact] = Found(float(len(rows)), None, None, rows[-1])
+            continue
+        e = rows[-1] if d.take is Take.LATEST else rows[0]
+        if d.read is Read.DATE:
+            out[fact] = None if e.time is None else Found(e.time.date(), None, None, e)
+            continue
+        value = e.value if e.value is not None else None
+        if value is None:
+            out[fact] = Found(float("nan"), e.unit, e.comparator, e)  # unreadable: listed
+            continue
+        out[fact] = Found(value, e.unit, e.comparator, e)
+    return out

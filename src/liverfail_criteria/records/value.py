@@ -1,0 +1,78 @@
+"""Values read from clinical records, as a record mapping holds them.
+
+A :class:`Derived` is what :func:`~liverfail_criteria.record_from_fhir` puts in a
+record: the value as a record would hold it (``"5.2 mg/dL"``, ``"<5 10*9/L"``,
+``True``, a date) with its :class:`~liverfail_criteria.result.Origin`. ``lc.evaluate``
+reads it like the plain value and shows the origin in the tree and its JSON.
+A :class:`Censored` is a value known only as a bound (``"<5 10*9/L"``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import attrs
+
+from ..result import Origin
+
+__all__ = ["COMPARATORS", "Censored", "Derived", "split_comparator"]
+
+#: The comparators of censored values, and their spellings.
+COMPARATORS: dict[str, str] = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "≤": "<=", "≥": ">="}
+_LEADING = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*(\S.*)$", re.S)
+
+
+@attrs.frozen
+class Derived:
+    """A fact's value derived from clinical records, with where it came from.
+
+    Attributes:
+        value: the value as a record holds it.
+        origin: its provenance.
+    """
+
+    value: object
+    origin: Origin
+
+
+class Censored(NamedTuple):
+    """A value known only as a bound: ``comparator bound`` (``< 5``).
+
+    Attributes:
+        comparator: ``"<"``, ``"<="``, ``">"`` or ``">="``.
+        bound: the bound, in the fact's canonical unit.
+    """
+
+    comparator: str
+    bound: float
+
+    def compare(self, op: str, threshold: float) -> bool | None:
+        """Whether every value in the interval satisfies ``value op threshold``.
+
+        ``True`` when all do, ``False`` when none does, ``None`` when it depends on
+        the value (three-valued). ``op`` is ``<``, ``<=``, ``>`` or ``>=``; any other
+        comparison of an interval is ``None``.
+        """
+        c, b, t = self.comparator, self.bound, threshold
+        below = c in ("<", "<=")  # (-inf, b) or (-inf, b]; else (b, inf) or [b, inf)
+        if op in ("<", "<="):
+            if below:  # never all false: the interval is unbounded below
+                return True if (b < t if (c == "<=" and op == "<") else b <= t) else None
+            return False if (b > t if (c == ">=" and op == "<=") else b >= t) else None
+        if op in (">", ">="):
+            if not below:
+                return True if (b > t if (c == ">=" and op == ">") else b >= t) else None
+            return False if (b < t if (c == "<=" and op == ">=") else b <= t) else None
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.comparator}{self.bound:g}"
+
+
+def split_comparator(text: str) -> tuple[str | None, str]:
+    """``"<20 10*9/L"`` -> ``("<", "20 10*9/L")``; text without a comparator as it is."""
+    m = _LEADING.match(text)
+    if m is None:
+        return None, text
+    return COMPARATORS[m.group(1)], m.group(2)
