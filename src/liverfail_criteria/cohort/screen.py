@@ -179,6 +179,7 @@ def screen(
             params=params,
             assume_absent=assume_absent,
             id_column=id_column,
+            passthrough=passthrough,
             errors=errors,
             keep_record=keep_record,
         )
