@@ -16,7 +16,8 @@ The criteria are plain data (:mod:`liverfail_criteria.dsl`); the trial's ruleset
 
 from __future__ import annotations
 
-from .cohort import explain_row, funnel, missingness, screen
+from typing import TYPE_CHECKING, Any
+
 from .dictionary import VARIABLES, variable
 from .dsl import (
     Criterion,
@@ -55,7 +56,6 @@ from .records.api import (
     screen_omop,
 )
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
-from .sql import screen_duckdb, screen_postgres, screen_spark, to_sql
 from .trial import (
     ACLF,
     CLF,
@@ -66,9 +66,48 @@ from .trial import (
     PARAMETERS,
     TRIAL,
 )
-from .units import UnitSpec, ureg
+from .units import UnitSpec
+from .version import __version__
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from .cohort.duck import screen_duckdb
+    from .cohort.explain import explain_row
+    from .cohort.funnel import funnel, missingness
+    from .cohort.postgres import screen_postgres
+    from .cohort.screen import screen
+    from .cohort.spark import screen_spark
+    from .interpreters.sql.api import to_sql
+    from .units import ureg
+
+#: The public functions of the table engines, each defined once in its module, which is
+#: imported on first use (the modules import their extras, polars, sqlglot, duckdb,
+#: only when called); and ``ureg``, pint's registry, made on first use.
+_LAZY = {
+    "explain_row": "cohort.explain",
+    "funnel": "cohort.funnel",
+    "missingness": "cohort.funnel",
+    "screen": "cohort.screen",
+    "screen_duckdb": "cohort.duck",
+    "screen_postgres": "cohort.postgres",
+    "screen_spark": "cohort.spark",
+    "to_sql": "interpreters.sql.api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ureg":
+        from .units import registry
+
+        return registry()
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACLF",
