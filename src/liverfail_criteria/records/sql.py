@@ -464,7 +464,7 @@ def screen_omop(
             if owned:
                 con.close()
     if engine == "spark":
-        from ..interpreters.sql.spark import exclude_collapse_project
+        from ..cohort.spark import exclude_collapse_project
 
         text = query("spark", cdm_schema, lambda q: source.sql(q).take(1))
         exclude_collapse_project(source)  # as screen_spark: the stages plan in seconds
