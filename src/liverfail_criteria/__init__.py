@@ -54,19 +54,28 @@ from .records.api import (
     record_from_fhir,
     screen_omop,
 )
+from .records.decisions import READING_DECISIONS
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
 from .sql import screen_duckdb, screen_postgres, screen_spark, to_sql
 from .trial import (
     ACLF,
     CLF,
-    DECISIONS,
     ELIGIBILITY,
     EXCLUSIONS,
     INCLUSION,
     PARAMETERS,
     TRIAL,
 )
+from .trial import DECISIONS as _TRIAL_DECISIONS
 from .units import UnitSpec, ureg
+
+#: Every interpretation decision: the criteria's, in protocol order
+#: (``liverfail_criteria.trial.DECISIONS``), then those of reading clinical records
+#: (``liverfail_criteria.records.RECORD_DECISIONS``) and OMOP tables
+#: (``liverfail_criteria.records.OMOP_DECISIONS``). Each has an id, the protocol text
+#: it interprets (empty where records, not the protocol, raise the question), the
+#: decision, why and the alternative; the docs site's decisions page shows them all.
+DECISIONS: tuple[Decision, ...] = _TRIAL_DECISIONS + READING_DECISIONS
 
 __version__ = "0.1.0"
 

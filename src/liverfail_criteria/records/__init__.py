@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from .catalog import DERIVATIONS, STATED_ONLY, derivation
 from .codes import Code, CodeSet
-from .decisions import RECORD_DECISIONS, RECORD_PARAMETERS
+from .decisions import OMOP_DECISIONS, RECORD_DECISIONS, RECORD_PARAMETERS
 from .nodes import Derivation, Derive, Read, Select, Take, Trend, Window
 from .schema import DEMOGRAPHIC_COLUMNS, EVENT_COLUMNS, Column
 
@@ -61,6 +61,7 @@ __all__ = [
     "DEMOGRAPHIC_COLUMNS",
     "DERIVATIONS",
     "EVENT_COLUMNS",
+    "OMOP_DECISIONS",
     "RECORD_DECISIONS",
     "RECORD_PARAMETERS",
     "STATED_ONLY",

@@ -1,9 +1,14 @@
 """The decisions made in reading facts from clinical records, and their parameters.
 
-Like the criteria's own (:data:`liverfail_criteria.DECISIONS`), each is a named
-:class:`~liverfail_criteria.dsl.Decision` quoting the protocol's words where there
-are any; the windows are parameters a caller may set (``params={"lab_lookback":
-"3 d"}``).
+Like the criteria's own, each is a named :class:`~liverfail_criteria.dsl.Decision`
+quoting the protocol's words where there are any (most are about records, which the
+protocol does not mention: their protocol text is empty); the windows are parameters
+a caller may set (``params={"lab_lookback": "3 d"}``). :data:`RECORD_DECISIONS` (every
+source) and :data:`OMOP_DECISIONS` (reading OMOP tables) are part of the one registry,
+:data:`liverfail_criteria.DECISIONS`, and of the decisions page of the docs site.
+
+They live here, below the trial's rulesets and the interpreters, so that nothing
+imports upward: the package's front door joins them to the trial's decisions.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from ..units import specs
 __all__ = [
     "ACUTE_LOOKBACK",
     "LAB_LOOKBACK",
+    "OMOP_DECISIONS",
+    "READING_DECISIONS",
     "RECORD_DECISIONS",
     "RECORD_PARAMETERS",
     "VITAL_LOOKBACK",
@@ -179,3 +186,53 @@ RECORD_DECISIONS: tuple[Decision, ...] = (
     CENSORED,
     TIME_ZONE,
 )
+
+# -- reading OMOP CDM tables (records/omop.py) ---------------------------------------
+
+OMOP_UNIT = Decision(
+    "omop-unit",
+    "An OMOP measurement's unit is its UCUM concept, else the lab's own text",
+    "",
+    "The unit is unit_concept_id's UCUM code; where that is 0 or not in the vocabulary, "
+    "unit_source_value is read as a spelling (the lab's own text); where neither is "
+    "given the value is invalid and listed, never given a unit it might not have.",
+    "ETLs often leave unit_concept_id 0 while keeping the printed unit; a bilirubin "
+    "without any unit could be mg/dL or µmol/L, a factor of 17.",
+    "Drop measurements whose unit_concept_id is 0.",
+)
+OMOP_STATUS = Decision(
+    "omop-status",
+    "OMOP measurements count; a condition with an end date is resolved",
+    "",
+    "OMOP records final results only and no result status: a measurement has none (it "
+    "counts). A condition with a condition_end_date is 'resolved'; without one it has no "
+    "status (it counts).",
+    "Hepatologists read an end date on an episode (encephalopathy, bleeding) as over; "
+    "the ETL decides it, so it is a documented choice.",
+    "Ignore condition_end_date.",
+)
+OMOP_VERIFICATION = Decision(
+    "omop-verification",
+    "A preliminary OMOP diagnosis is provisional",
+    "",
+    "condition_status_concept_id named 'Preliminary ...' is 'provisional'; any other "
+    "(final, primary, secondary diagnosis) says nothing of verification, so none.",
+    "A preliminary diagnosis is a suspicion: it counts for liver cancer (diagnosed or "
+    "suspected) and for no other fact.",
+    "Read every condition_occurrence as confirmed.",
+)
+OMOP_BIRTH_DATE = Decision(
+    "omop-birth-date",
+    "An OMOP birth date needs a day",
+    "",
+    "birth_datetime's date, else year/month/day of birth when all three are given; a "
+    "year alone is no birth date.",
+    "Age near a limit (18 or 70 years) would be a guess from a year of birth.",
+    "The middle of the year of birth.",
+)
+
+#: The decisions of reading OMOP CDM tables (:mod:`.omop`).
+OMOP_DECISIONS: tuple[Decision, ...] = (OMOP_UNIT, OMOP_STATUS, OMOP_VERIFICATION, OMOP_BIRTH_DATE)
+
+#: Every decision in reading records, in the order the decisions page shows them.
+READING_DECISIONS: tuple[Decision, ...] = RECORD_DECISIONS + OMOP_DECISIONS

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from .catalog import DERIVATIONS, STATED_ONLY
 from .codes import CodeSet
-from .decisions import RECORD_DECISIONS
+from .decisions import OMOP_DECISIONS, RECORD_DECISIONS
 from .reference import describe
 from .schema import ICD10, ICD10_CM, LOINC, SNOMED
 
-__all__ = ["derivations_markdown"]
+__all__ = ["anchor", "decision_uses", "derivations_markdown"]
 
 _SYSTEM = {LOINC: "LOINC", ICD10: "ICD-10 (WHO)", ICD10_CM: "ICD-10-CM", SNOMED: "SNOMED CT"}
 
@@ -27,8 +29,42 @@ def _codes(sets: tuple[CodeSet, ...]) -> str:
     return "<br>".join(_cell(x) for x in lines)
 
 
-def derivations_markdown() -> str:
-    """A section listing each derivable fact's codes, window and rule."""
+def anchor(fact: str) -> str:
+    """The anchor of a fact's row in the derivations table (``record-total_bilirubin``)."""
+    return f"record-{fact}"
+
+
+def decision_uses(dictionary_file: str, omop_guide: str) -> dict[str, tuple[str, ...]]:
+    """What uses each decision in reading records, as Markdown links for the decisions page.
+
+    Args:
+        dictionary_file: the data dictionary page (the derivations table is on it).
+        omop_guide: the guide on OMOP, for the ``omop-*`` decisions.
+
+    Returns:
+        Decision id -> links to the derived facts that apply it (or to the OMOP guide).
+    """
+    uses: dict[str, list[str]] = {}
+    for fact, d in DERIVATIONS.items():
+        for decision_id in d.decisions:
+            uses.setdefault(decision_id, []).append(
+                f"[`{fact}` from records]({dictionary_file}#{anchor(fact)})"
+            )
+    for decision in OMOP_DECISIONS:
+        uses.setdefault(decision.id, []).append(f"[reading OMOP tables]({omop_guide})")
+    return {k: tuple(v) for k, v in uses.items()}
+
+
+def derivations_markdown(
+    decisions_file: str | None = None, documented: Collection[str] = ()
+) -> str:
+    """A section listing each derivable fact's codes, window and rule.
+
+    Args:
+        decisions_file: the decisions page, to link each decision in reading records
+            that it documents (``documented``: their ids) to its entry there.
+        documented: the ids of the decisions the decisions page holds.
+    """
     rows = [
         "| Fact | Rule (window, statuses) | Codes |",
         "| --- | --- | --- |",
@@ -42,8 +78,15 @@ def derivations_markdown() -> str:
         rule += f"; status {statuses}"
         if verif is not None:
             rule += f"; verification {', '.join(v or '(none)' for v in verif)}"
-        rows.append(f"| `{fact}` | {_cell(rule)} | {_codes(d.select.codes)} |")
-    decisions = "\n".join(f"- **{d.title}** (`{d.id}`): {d.decision}" for d in RECORD_DECISIONS)
+        name = f'<span id="{anchor(fact)}"></span>`{fact}`'
+        rows.append(f"| {name} | {_cell(rule)} | {_codes(d.select.codes)} |")
+    items = []
+    for decision in RECORD_DECISIONS:
+        title = f"**{decision.title}**"
+        if decisions_file is not None and decision.id in documented:
+            title = f"[{title}]({decisions_file}#{decision.id})"
+        items.append(f"- {title} (`{decision.id}`): {decision.decision}")
+    decisions = "\n".join(items)
     stated = ", ".join(f"`{f}`" for f in STATED_ONLY)
     return (
         "## From clinical records\n\n"
