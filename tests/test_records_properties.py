@@ -20,6 +20,7 @@ from liverfail_criteria.records.schema import (
     ICD10_CM,
     LOINC,
     OBSERVATION,
+    SNOMED,
     polars_schema,
 )
 
@@ -43,6 +44,16 @@ COND_CODES = [
     (ICD10, "D65"),
     (ICD10_CM, "F11.20"),
     (ICD10, "R18"),
+    (ICD10, "U07.1"),
+    (ICD10_CM, "B20"),
+]
+#: Qualitative tests (SARS-CoV-2 RNA, HIV-1 Western blot) and coded answers.
+TEST_CODES = ["94500-6", "5221-7"]
+ANSWERS = [
+    f"{SNOMED}|260373001",  # detected
+    f"{LOINC}|LA6576-8",  # positive
+    f"{LOINC}|LA6577-6",  # negative
+    f"{SNOMED}|260415000",  # not detected
 ]
 
 
@@ -62,7 +73,28 @@ def histories(draw: Any) -> list[Event]:
     for i in range(n):
         patient = draw(st.sampled_from(["p0", "p1", "p2"]))
         time = draw(times())
-        if draw(st.booleans()):
+        if draw(st.integers(0, 3)) == 0:
+            code = draw(st.sampled_from(TEST_CODES))
+            status = draw(st.sampled_from(["final", "preliminary"]))
+            answer = draw(st.sampled_from(ANSWERS))
+            source = f"Observation/t{draw(st.integers(0, 9))}-{i}"
+            events.append(
+                Event(
+                    patient,
+                    OBSERVATION,
+                    LOINC,
+                    code,
+                    status,
+                    None,
+                    time,
+                    None,
+                    answer,
+                    None,
+                    None,
+                    source,
+                )
+            )
+        elif draw(st.booleans()):
             code = draw(st.sampled_from(OBS_CODES))
             status = draw(st.sampled_from(["final", "amended", "preliminary", None]))
             value = draw(st.sampled_from([0.5, 1.7, 5.0, 20.0, 85.0, 130.0]))
@@ -110,6 +142,44 @@ def histories(draw: Any) -> list[Event]:
                     source,
                 )
             )
+    if draw(st.booleans()):
+        # A Condition beside a positive test of the same fact: which one is named?
+        patient = draw(st.sampled_from(["p0", "p1", "p2"]))
+        (system, code), test = draw(
+            st.sampled_from([((ICD10, "B20.1"), "5221-7"), ((ICD10, "U07.1"), "94500-6")])
+        )
+        events.append(
+            Event(
+                patient,
+                CONDITION,
+                system,
+                code,
+                "active",
+                None,
+                draw(times()),
+                None,
+                None,
+                None,
+                None,
+                "Condition/pair",
+            )
+        )
+        events.append(
+            Event(
+                patient,
+                OBSERVATION,
+                LOINC,
+                test,
+                "final",
+                None,
+                draw(times()),
+                None,
+                ANSWERS[0],
+                None,
+                None,
+                "Observation/pair",
+            )
+        )
     # Ties: several sources at one time
     return events
 
@@ -166,6 +236,10 @@ def _bundle(events: list[Event], patient: str) -> dict[str, Any]:
             r["status"] = e.status or "final"
             if when:
                 r["effectiveDateTime"] = when
+            if e.value_text is not None:  # a qualitative result: its coded answer
+                system, _, answer = e.value_text.partition("|")
+                r["valueCodeableConcept"] = {"coding": [{"system": system, "code": answer}]}
+                continue
             q: dict[str, Any] = {"value": e.value}
             if e.unit:
                 q["unit"] = e.unit

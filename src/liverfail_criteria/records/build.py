@@ -13,7 +13,7 @@ from ..result import Node, Origin
 from .catalog import DERIVATIONS
 from .fhir import Demographic, Problem
 from .nodes import Derive, Read
-from .reference import Found, describe
+from .reference import Found, rule
 from .value import Derived, split_comparator
 
 __all__ = ["Record", "annotate", "make_record", "raw_value"]
@@ -52,6 +52,8 @@ def _original(found: Found) -> str:
         return f"{found.first.value!r} {found.first.unit} then {e.value!r} {e.unit}"
     if e.kind == "condition":
         return f"{e.code} ({e.status or 'no status'}, {e.verification or 'no verification'})"
+    if e.value is None and e.value_text is not None and "|" in e.value_text:
+        return f"{e.code} result {e.value_text.rpartition('|')[2]} ({e.status or 'no status'})"
     text = e.value_text if e.value is None else repr(e.value)
     return f"{e.comparator or ''}{text} {e.unit or '(no unit)'}".strip()
 
@@ -76,9 +78,9 @@ def make_record(
     record["assessment_date"] = assessment
     for fact, f in found.items():
         d = DERIVATIONS[fact]
-        rule = describe(d, d.window.resolve(dict(params) if params else None))
+        searched = rule(d, params)
         if f is None:
-            record.searched[fact] = rule
+            record.searched[fact] = searched
             continue
         e = f.event
         origin = Origin(
@@ -87,10 +89,15 @@ def make_record(
             e.system,
             e.code,
             _original(f),
-            rule,
+            searched,
         )
         if isinstance(f.value, float) and math.isnan(f.value):
-            record.invalid[fact] = f"{e.source}: {_original(f)}: no numeric value"
+            why = (
+                f"{e.value_text!r} is not a number with an optional comparator and unit"
+                if e.value_text is not None
+                else "no value"
+            )
+            record.invalid[fact] = f"{e.source}: {why}"
             continue
         raw = raw_value(f)
         if isinstance(d, Derive) and d.read is Read.VALUE:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from .codesets import CONDITION_CODES, OBSERVATION_CODES
+from .codesets import CONDITION_CODES, OBSERVATION_CODES, POSITIVE_ANSWERS, QUALITATIVE_TESTS
 from .decisions import (
     ABSENCE,
     ACUTE_LOOKBACK,
@@ -22,11 +22,13 @@ from .decisions import (
     LAB_WINDOW,
     OBSERVATION_STATUS,
     ONSET,
+    POSITIVE_TEST,
+    TEXT_VALUES,
     TIME_ZONE,
     UNITS,
     VITAL_LOOKBACK,
 )
-from .nodes import Derivation, Derive, Read, Select, Take, Trend, Window
+from .nodes import AnyOf, Derivation, Derive, Read, Select, Take, Trend, Window
 from .schema import CONDITION, OBSERVATION
 
 __all__ = [
@@ -58,7 +60,14 @@ _LAB = Window(7, LAB_LOOKBACK.name)
 _VITAL = Window(30, VITAL_LOOKBACK.name)
 _ACUTE = Window(28, ACUTE_LOOKBACK.name)
 _EVER = Window(None)
-_LAB_DECISIONS = (LAB_WINDOW.id, OBSERVATION_STATUS.id, UNITS.id, CENSORED.id, TIME_ZONE.id)
+_LAB_DECISIONS = (
+    LAB_WINDOW.id,
+    OBSERVATION_STATUS.id,
+    UNITS.id,
+    CENSORED.id,
+    TEXT_VALUES.id,
+    TIME_ZONE.id,
+)
 
 
 def _lab(fact: str, window: Window = _LAB) -> Derive:
@@ -79,6 +88,18 @@ def _condition(
     decisions.append(ABSENCE.id if read is Read.PRESENT else ONSET.id)
     take = Take.ANY if read is Read.PRESENT else Take.LATEST
     return Derive(fact, select, window, take, read, tuple(decisions))
+
+
+def _condition_or_test(condition: Derive, window: Window = _EVER) -> AnyOf:
+    """A Condition, or a positive qualitative test (decision record-positive-test)."""
+    fact = condition.fact
+    select = Select(
+        OBSERVATION, QUALITATIVE_TESTS[fact], OBSERVATION_STATUSES, values=POSITIVE_ANSWERS
+    )
+    own = (POSITIVE_TEST.id, OBSERVATION_STATUS.id, TIME_ZONE.id)
+    test = Derive(fact, select, window, Take.ANY, Read.PRESENT, own)
+    decisions = tuple(dict.fromkeys((*own, *condition.decisions)))
+    return AnyOf(fact, (condition, test), decisions)
 
 
 _DECLARED: tuple[Derivation, ...] = (
@@ -112,8 +133,8 @@ _DECLARED: tuple[Derivation, ...] = (
     _condition("intracranial_hemorrhage", "intracranial_hemorrhage", _ACUTE),
     _condition("liver_cancer", "liver_cancer", verifications=SUSPECTED),
     _condition("dic", "dic", _ACUTE),
-    _condition("hiv_positive", "hiv_positive", statuses=ANY_CLINICAL_STATUS),
-    _condition("sars_cov_2_positive", "sars_cov_2_positive", _ACUTE),
+    _condition_or_test(_condition("hiv_positive", "hiv_positive", statuses=ANY_CLINICAL_STATUS)),
+    _condition_or_test(_condition("sars_cov_2_positive", "sars_cov_2_positive", _ACUTE), _ACUTE),
     _condition("last_drug_abuse_date", "drug_abuse", read=Read.DATE, statuses=ANY_CLINICAL_STATUS),
     _condition("pregnant", "pregnant", Window(280)),
     _condition("lactating", "lactating", Window(365)),

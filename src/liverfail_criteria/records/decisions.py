@@ -172,6 +172,42 @@ TIME_ZONE = Decision(
     "The event relation holds UTC times, the same in every engine.",
     "Local dates (the offset as written).",
 )
+POSITIVE_TEST = Decision(
+    "record-positive-test",
+    "A positive confirmatory test is the infection; a negative one proves nothing later",
+    "HIV and/or SARS-CoV-Ⅱ positive",
+    "hiv_positive is true with an HIV Condition, or with a positive confirmatory HIV test "
+    "(HIV-1 Western blot, HIV-1 RNA detected) at any time up to the assessment date. "
+    "sars_cov_2_positive is true with a COVID-19 Condition, or a positive SARS-CoV-2 RNA "
+    "(PCR) test, dated within acute_lookback days (28) before the assessment date. A "
+    "positive result is a valueCodeableConcept coded Detected or Positive (SNOMED CT or "
+    "LOINC answers). A negative result is read but is not evidence of absence: the fact "
+    "stays unknown (a closed world is the caller's, assume_absent). A Condition is named "
+    "as the source before a test when both exist. A qualitative test with any other value "
+    "(free text, an unknown code) is reported with its id, never guessed.",
+    "A confirmed HIV infection does not resolve, and the confirmatory tests (not the "
+    "screening immunoassay, whose reactive results are sometimes false) make the "
+    "diagnosis; a positive PCR within the weeks of an acute illness is COVID-19 as a "
+    "clinician reads it. A negative HIV test says nothing of an infection acquired after "
+    "it, nor a negative PCR of one caught since; and a record without the test is not a "
+    "negative one.",
+    "Count reactive screening immunoassays and antigen tests; or read a recent negative "
+    "test as false.",
+    ACUTE_LOOKBACK,
+)
+TEXT_VALUES = Decision(
+    "record-text-values",
+    "A result written as text is read when it is a number with its unit",
+    "",
+    "A FHIR valueString or an extract's text value that is a number with an optional "
+    "comparator and unit ('<20', '< 20 10*9/L', '85 umol/L') is read as that value; the "
+    "same parser reads both. An extract's unit column, when given, wins over a unit in "
+    "the text. Any other text ('see comment', '12,5 mg/dL') is unreadable: reported with "
+    "its source and why, and the fact is not taken from an earlier result in its place.",
+    "Laboratory systems send censored results as text; a value read from text is still "
+    "read with its own unit, never a guessed one.",
+    "Read only valueQuantity.",
+)
 
 #: The decisions of record derivations.
 RECORD_DECISIONS: tuple[Decision, ...] = (
@@ -185,6 +221,8 @@ RECORD_DECISIONS: tuple[Decision, ...] = (
     UNITS,
     CENSORED,
     TIME_ZONE,
+    POSITIVE_TEST,
+    TEXT_VALUES,
 )
 
 # -- reading OMOP CDM tables (records/omop.py) ---------------------------------------

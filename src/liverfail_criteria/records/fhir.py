@@ -10,7 +10,13 @@ the R4 structure definitions; see the guide for the measurement against
 * Observation: ``status`` a string; ``code.coding`` a list of codings with ``system``
   and ``code`` strings; ``subject.reference`` ``"Patient/<id>"``; ``valueQuantity``
   with a number ``value`` (and optional ``comparator``, ``unit``, ``code``), or
-  ``valueString``; ``effectiveDateTime``, or ``effectivePeriod.start``, a FHIR dateTime;
+  ``valueString`` (a number with an optional comparator and unit, "< 20 10*9/L", is
+  read as one, by the parser of lab extracts' text values; other text is kept and
+  reported unreadable where a fact needs it), or ``valueCodeableConcept`` (one row per
+  coding, ``value_text`` ``"<system>|<code>"``); ``effectiveDateTime``, or
+  ``effectivePeriod.start``, a FHIR dateTime. A qualitative test the library reads
+  (:data:`~.codesets.QUALITATIVE_TESTS`) must carry a coded answer it knows (positive
+  or negative): any other value is a problem, reported with the resource's id;
 * Condition: ``subject.reference``; ``code.coding``; ``clinicalStatus`` and
   ``verificationStatus`` codings; ``onsetDateTime`` or ``onsetPeriod.start``.
 
@@ -26,8 +32,14 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+from .codes import matches
+from .codesets import NEGATIVE_ANSWERS, POSITIVE_ANSWERS, QUALITATIVE_TESTS
+from .nodes import value_token
 from .schema import CONDITION, OBSERVATION
-from .value import COMPARATORS
+from .value import COMPARATORS, parse_text_value
+
+_QUALITATIVE = tuple(s for sets in QUALITATIVE_TESTS.values() for s in sets)
+_ANSWERS = POSITIVE_ANSWERS + NEGATIVE_ANSWERS
 
 __all__ = ["Demographic", "Event", "Problem", "flatten", "flatten_all", "parse_time"]
 
@@ -188,12 +200,40 @@ def _observation(r: dict[str, Any], source: str) -> list[Event]:
         unit = unit.strip() or None if unit is not None else None
     elif "valueString" in r:
         text = _str(r, "valueString")
+        parsed = None if text is None else parse_text_value(text)
+        if parsed is not None:
+            comparator, value, unit = parsed
+            text = None
+    answers: list[str | None] = [text]
+    concept = r.get("valueCodeableConcept")
+    if concept is not None:
+        coded = _codings(concept, "valueCodeableConcept")
+        answers = [value_token(system, code) for system, code in coded]
+        if not answers:
+            label = concept.get("text") if isinstance(concept, dict) else None
+            answers = [label.strip() if isinstance(label, str) and label.strip() else None]
+    if any(matches(_QUALITATIVE, s, c) for s, c in codes):
+        known: list[str | None] = [a for a in answers if a is not None and _is_answer(a)]
+        if not known:
+            shown = ", ".join(repr(a) for a in answers if a is not None) or "no value"
+            raise _Bad(
+                f"a qualitative test ({codes[0][1]}) with {shown}: expected a coded answer "
+                "(valueCodeableConcept, SNOMED CT or LOINC: detected, not detected, positive, "
+                "negative)"
+            )
+        answers = known
     return [
         Event(
-            patient, OBSERVATION, s, c, status, None, time, value, text, comparator, unit, source
+            patient, OBSERVATION, s, c, status, None, time, value, answer, comparator, unit, source
         )
         for s, c in codes
+        for answer in answers
     ]
+
+
+def _is_answer(token: str) -> bool:
+    system, _, code = token.partition("|")
+    return bool(code) and matches(_ANSWERS, system, code)
 
 
 def _condition(r: dict[str, Any], source: str) -> list[Event]:

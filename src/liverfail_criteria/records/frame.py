@@ -14,7 +14,7 @@ from ..dictionary import VARIABLES
 from ..extras import require
 from .catalog import DERIVATIONS
 from .codes import CodeSet
-from .nodes import Derivation, Read, Take, Trend
+from .nodes import AnyOf, Derivation, Derive, Read, Take, Trend
 from .schema import ICD10, ICD10_CM
 
 __all__ = ["derive_frame"]
@@ -43,13 +43,16 @@ def _in(pl: Any, column: str, allowed: tuple[str | None, ...]) -> Any:
     return expr.fill_null(False)
 
 
-def _selected(pl: Any, events: Any, d: Derivation, days: int | None) -> Any:
+def _selected(pl: Any, events: Any, d: Derive | Trend, days: int | None) -> Any:
     sel = d.select
     cond = (
         (pl.col("kind") == sel.kind) & _in(pl, "status", sel.statuses) & _code_match(pl, sel.codes)
     )
     if sel.verifications is not None:
         cond = cond & _in(pl, "verification", sel.verifications)
+    answers = sel.value_tokens()
+    if answers is not None:
+        cond = cond & pl.col("value_text").is_in(list(answers)).fill_null(False)
     day = pl.col("_day")
     if days is None:
         cond = cond & (day.is_null() | (day <= pl.col("_assessed")))
@@ -57,7 +60,7 @@ def _selected(pl: Any, events: Any, d: Derivation, days: int | None) -> Any:
         start = pl.col("_assessed") - pl.duration(days=days)
         cond = cond & day.is_not_null() & (day <= pl.col("_assessed")) & (day >= start)
     rows = events.filter(cond)
-    rows = rows.sort(["patient_id", "source", "system", "code"]).unique(
+    rows = rows.sort(["patient_id", "source", "system", "code", "value_text"]).unique(
         ["patient_id", "source"], keep="first", maintain_order=True
     )
     return rows.sort(["patient_id", "time", "source"], nulls_last=False)
@@ -133,32 +136,50 @@ def derive_frame(
     )
     out: dict[str, Any] = {}
     for fact, d in derivations.items():
-        days = d.window.resolve(dict(params) if params else None)
-        rows = _selected(pl, ev, d, days)
-        if isinstance(d, Trend):
-            out[fact] = _trend(pl, rows, d)
+        if isinstance(d, AnyOf):  # the first part, in order, that finds one
+            parts = [
+                _taken(pl, ev, part, params).with_columns(_part=pl.lit(i))
+                for i, part in enumerate(d.parts)
+            ]
+            out[fact] = (
+                pl.concat(parts, how="vertical_relaxed")
+                .sort(["patient_id", "_part"])
+                .unique("patient_id", keep="first", maintain_order=True)
+                .drop("_part")
+            )
             continue
-        grouped = rows.group_by("patient_id", maintain_order=True)
-        if d.take is Take.EARLIEST:
-            taken = grouped.agg(pl.all().first())
-        else:
-            taken = grouped.agg(pl.all().last())
-        if d.read is Read.DATE:
-            taken = taken.filter(pl.col("_day").is_not_null()).with_columns(value=pl.col("_day"))
-        elif d.read is Read.PRESENT:
-            taken = taken.with_columns(value=pl.lit(True))
-        elif d.read is Read.NUMBER:
-            counts = rows.group_by("patient_id").agg(pl.len().cast(pl.Float64).alias("value"))
-            taken = taken.drop("value").join(counts, on="patient_id")
-        out[fact] = taken.select(
-            "patient_id",
-            "value",
-            "unit",
-            "comparator",
-            "source",
-            "time",
-            "system",
-            "code",
-            "value_text",
-        )
+        if isinstance(d, Trend):
+            days = d.window.resolve(dict(params) if params else None)
+            out[fact] = _trend(pl, _selected(pl, ev, d, days), d)
+            continue
+        out[fact] = _taken(pl, ev, d, params)
     return out
+
+
+def _taken(pl: Any, ev: Any, d: Derive, params: Mapping[str, int] | None) -> Any:
+    """One Derive for every patient: the row taken and its value."""
+    days = d.window.resolve(dict(params) if params else None)
+    rows = _selected(pl, ev, d, days)
+    grouped = rows.group_by("patient_id", maintain_order=True)
+    if d.take is Take.EARLIEST:
+        taken = grouped.agg(pl.all().first())
+    else:
+        taken = grouped.agg(pl.all().last())
+    if d.read is Read.DATE:
+        taken = taken.filter(pl.col("_day").is_not_null()).with_columns(value=pl.col("_day"))
+    elif d.read is Read.PRESENT:
+        taken = taken.with_columns(value=pl.lit(True))
+    elif d.read is Read.NUMBER:
+        counts = rows.group_by("patient_id").agg(pl.len().cast(pl.Float64).alias("value"))
+        taken = taken.drop("value").join(counts, on="patient_id")
+    return taken.select(
+        "patient_id",
+        "value",
+        "unit",
+        "comparator",
+        "source",
+        "time",
+        "system",
+        "code",
+        "value_text",
+    )

@@ -8,7 +8,9 @@ A derivation is a small frozen tree, the same vocabulary as ehrQL or CQL uses:
   ends inclusive, by the event's date in UTC; nothing after the assessment date);
 * :class:`Derive` takes the latest (or earliest) of them and reads its value with its
   unit, or its date, or whether there is any, or how many;
-* :class:`Trend` reads a rise across serial values (progressive jaundice).
+* :class:`Trend` reads a rise across serial values (progressive jaundice);
+* :class:`AnyOf` is true when any of several presence derivations finds an event (a
+  Condition, or a positive laboratory test), and names the first that does.
 
 Ties break deterministically: events are ordered by ``(time, source)`` and the
 latest is the last of that order, the earliest the first. The events of one source
@@ -25,7 +27,7 @@ from ..errors import DefinitionError
 from .codes import CodeSet
 from .schema import CONDITION, OBSERVATION
 
-__all__ = ["Derivation", "Derive", "Read", "Select", "Take", "Trend", "Window"]
+__all__ = ["AnyOf", "Derivation", "Derive", "Read", "Select", "Take", "Trend", "Window"]
 
 
 class Take(enum.Enum):
@@ -62,12 +64,28 @@ class Select:
             without a status counts (extracts and OMOP record none).
         verifications: the ``verification`` values that count (``None``: without
             one), or ``None`` to not look at verification (observations).
+        values: for a qualitative observation, the coded answers that count (a
+            result "Detected" or "Positive"): the event's ``value_text`` must be
+            ``"<system>|<code>"`` of a code in one of these sets (see
+            :func:`value_tokens`); ``None`` to not look at the value.
     """
 
     kind: str = attrs.field(validator=_check_kind)
     codes: tuple[CodeSet, ...]
     statuses: tuple[str | None, ...]
     verifications: tuple[str | None, ...] | None = None
+    values: tuple[CodeSet, ...] | None = None
+
+    def value_tokens(self) -> tuple[str, ...] | None:
+        """The ``value_text`` of the answers that count, sorted; ``None``: any value."""
+        if self.values is None:
+            return None
+        return tuple(sorted(value_token(s.system, c) for s in self.values for c in s.exact()))
+
+
+def value_token(system: str, code: str) -> str:
+    """How a coded value (``valueCodeableConcept``) is written in ``value_text``."""
+    return f"{system}|{code.strip()}"
 
 
 @attrs.frozen
@@ -157,5 +175,35 @@ class Trend:
     decisions: tuple[str, ...] = ()
 
 
+@attrs.frozen
+class AnyOf:
+    """True when any of its parts finds an event; the first part that does is the source.
+
+    Each part is a presence derivation (:attr:`Read.PRESENT`) of the same fact with
+    its own selection and window (a Condition at any time, or a positive test within
+    weeks). The value is true when one finds an event, and missing otherwise (never
+    false); the source is the latest event of the first part, in order, that finds
+    one.
+
+    Attributes:
+        fact: the fact's name.
+        parts: the presence derivations, in order of preference.
+        decisions: the ids of the decisions this derivation applies, its parts' too.
+    """
+
+    fact: str
+    parts: tuple[Derive, ...]
+    decisions: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if not self.parts:
+            raise DefinitionError(f"{self.fact}: AnyOf of no derivations")
+        for part in self.parts:
+            if part.read is not Read.PRESENT or part.fact != self.fact:
+                raise DefinitionError(
+                    f"{self.fact}: AnyOf takes presence derivations of the same fact"
+                )
+
+
 #: Any derivation node.
-Derivation = Derive | Trend
+Derivation = Derive | Trend | AnyOf

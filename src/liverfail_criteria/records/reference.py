@@ -15,9 +15,9 @@ from ..errors import CriteriaInputError
 from .catalog import DERIVATIONS
 from .codes import matches
 from .fhir import Event
-from .nodes import Derivation, Derive, Read, Take, Trend, Window
+from .nodes import AnyOf, Derivation, Derive, Read, Take, Trend, Window
 
-__all__ = ["Found", "derive_patient", "describe", "select_events"]
+__all__ = ["Found", "derive_patient", "describe", "rule", "select_events"]
 
 
 class Found(NamedTuple):
@@ -38,7 +38,14 @@ class Found(NamedTuple):
     first: Event | None = None
 
 
-def describe(d: Derivation, days: int | None) -> str:
+def rule(d: Derivation, params: Mapping[str, int] | None = None) -> str:
+    """The rule of any derivation in words, with its windows resolved by ``params``."""
+    if isinstance(d, AnyOf):
+        return "; or ".join(rule(p, params) for p in d.parts)
+    return describe(d, _window_days(d.window, params))
+
+
+def describe(d: Derive | Trend, days: int | None) -> str:
     """The rule of a derivation in words: codes, statuses and window."""
     listed = (f"{c.code}{'*' if c.descendants else ''}" for s in d.select.codes for c in s.codes)
     codes = ", ".join(dict.fromkeys(listed))
@@ -55,6 +62,10 @@ def describe(d: Derivation, days: int | None) -> str:
             f"rise of {d.value_fact} per day, earliest to latest, >= {d.min_daily_rise:g} "
             f"(codes {codes}; {window})"
         )
+    answers = d.select.value_tokens()
+    if answers is not None:
+        shown = ", ".join(a.rpartition("|")[2] for a in answers)
+        return f"{what} {d.select.kind} coded {codes} with a result {shown}, {window}"
     return f"{what} {d.select.kind} coded {codes}, {window}"
 
 
@@ -69,15 +80,18 @@ def _sort_key(e: Event) -> tuple[int, dt.datetime, str]:
 
 
 def select_events(
-    d: Derivation, events: Iterable[Event], assessment: dt.date, days: int | None
+    d: Derive | Trend, events: Iterable[Event], assessment: dt.date, days: int | None
 ) -> list[Event]:
     """The events of one patient a derivation keeps, one per source, in (time, source) order."""
     sel = d.select
+    answers = sel.value_tokens()
     by_source: dict[str, Event] = {}
     for e in events:
         if e.kind != sel.kind or e.status not in sel.statuses:
             continue
         if sel.verifications is not None and e.verification not in sel.verifications:
+            continue
+        if answers is not None and e.value_text not in answers:
             continue
         if not matches(sel.codes, e.system, e.code):
             continue
@@ -89,9 +103,14 @@ def select_events(
             if day > assessment or (days is not None and day < assessment - dt.timedelta(days)):
                 continue
         kept = by_source.get(e.source)
-        if kept is None or (e.system, e.code) < (kept.system, kept.code):
+        if kept is None or _coding_key(e) < _coding_key(kept):
             by_source[e.source] = e
     return sorted(by_source.values(), key=_sort_key)
+
+
+def _coding_key(e: Event) -> tuple[str, str, str]:
+    # The row of a source named in the provenance: the smallest coding (then answer).
+    return (e.system, e.code, e.value_text or "")
 
 
 def _trend(d: Trend, rows: list[Event]) -> Found | None:
@@ -115,6 +134,16 @@ def _trend(d: Trend, rows: list[Event]) -> Found | None:
     return Found((v1 - v0) / days >= d.min_daily_rise, None, None, e1, e0)
 
 
+def _any_of(
+    d: AnyOf, events: list[Event], assessment: dt.date, params: Mapping[str, int] | None
+) -> Found | None:
+    for part in d.parts:
+        rows = select_events(part, events, assessment, _window_days(part.window, params))
+        if rows:
+            return Found(True, None, None, rows[-1])
+    return None
+
+
 def derive_patient(
     events: Iterable[Event],
     assessment: dt.date,
@@ -125,6 +154,9 @@ def derive_patient(
     events = list(events)
     out: dict[str, Found | None] = {}
     for fact, d in derivations.items():
+        if isinstance(d, AnyOf):
+            out[fact] = _any_of(d, events, assessment, params)
+            continue
         days = _window_days(d.window, params)
         rows = select_events(d, events, assessment, days)
         if isinstance(d, Trend):

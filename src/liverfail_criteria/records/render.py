@@ -7,6 +7,7 @@ from collections.abc import Collection
 from .catalog import DERIVATIONS, STATED_ONLY
 from .codes import CodeSet
 from .decisions import OMOP_DECISIONS, RECORD_DECISIONS
+from .nodes import AnyOf, Derive, Trend
 from .reference import describe
 from .schema import ICD10, ICD10_CM, LOINC, SNOMED
 
@@ -19,14 +20,29 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _codes(sets: tuple[CodeSet, ...]) -> str:
+def _codes(sets: tuple[CodeSet, ...], answers: tuple[CodeSet, ...] | None = None) -> str:
     lines = []
     for s in sets:
         codes = ", ".join(
             f"`{c.code}`{' and below' if c.descendants else ''} {c.display}" for c in s.codes
         )
         lines.append(f"**{_SYSTEM[s.system]}**: {codes} (source: {s.source})")
+    for s in answers or ():
+        codes = ", ".join(f"`{c.code}` {c.display}" for c in s.codes)
+        lines.append(f"result **{_SYSTEM[s.system]}**: {codes} (source: {s.source})")
     return "<br>".join(_cell(x) for x in lines)
+
+
+def _rule(d: Derive | Trend) -> str:
+    statuses = ", ".join(s or "(none)" for s in d.select.statuses)
+    verif = d.select.verifications
+    rule = describe(d, d.window.days)
+    if d.window.parameter:
+        rule += f" (parameter `{d.window.parameter}`)"
+    rule += f"; status {statuses}"
+    if verif is not None:
+        rule += f"; verification {', '.join(v or '(none)' for v in verif)}"
+    return rule
 
 
 def anchor(fact: str) -> str:
@@ -70,16 +86,11 @@ def derivations_markdown(
         "| --- | --- | --- |",
     ]
     for fact, d in DERIVATIONS.items():
-        statuses = ", ".join(s or "(none)" for s in d.select.statuses)
-        verif = d.select.verifications
-        rule = describe(d, d.window.days)
-        if d.window.parameter:
-            rule += f" (parameter `{d.window.parameter}`)"
-        rule += f"; status {statuses}"
-        if verif is not None:
-            rule += f"; verification {', '.join(v or '(none)' for v in verif)}"
+        parts = d.parts if isinstance(d, AnyOf) else (d,)
+        rules = "; or ".join(_rule(p) for p in parts)
+        codes = "<br>".join(_codes(p.select.codes, p.select.values) for p in parts)
         name = f'<span id="{anchor(fact)}"></span>`{fact}`'
-        rows.append(f"| {name} | {_cell(rule)} | {_codes(d.select.codes)} |")
+        rows.append(f"| {name} | {_cell(rules)} | {codes} |")
     items = []
     for decision in RECORD_DECISIONS:
         title = f"**{decision.title}**"

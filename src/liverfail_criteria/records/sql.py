@@ -20,7 +20,7 @@ from typing import Any
 from ..dictionary import VARIABLES
 from ..extras import require
 from .catalog import DERIVATIONS
-from .nodes import Derive, Read, Take
+from .nodes import AnyOf, Derive, Read, Take
 from .schema import ICD10, ICD10_CM
 
 __all__ = ["derivations_sql"]
@@ -52,6 +52,9 @@ def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
     where = [f"e.kind = {_q(d.select.kind)}", _in("e.status", d.select.statuses), _codes(d)]
     if d.select.verifications is not None:
         where.append(_in("e.verification", d.select.verifications))
+    answers = d.select.value_tokens()
+    if answers is not None:
+        where.append(_in("e.value_text", answers))
     if days is None:
         where.append("(e._day IS NULL OR e._day <= a._assessed)")
     else:
@@ -72,8 +75,8 @@ SELECT * FROM (
     COUNT(*) OVER (PARTITION BY u.patient_id) AS _count
   FROM (
     SELECT e.*,
-      ROW_NUMBER() OVER (PARTITION BY e.patient_id, e.source ORDER BY e.system, e.code)
-        AS _coding
+      ROW_NUMBER() OVER (PARTITION BY e.patient_id, e.source
+        ORDER BY e.system, e.code, COALESCE(e.value_text, '')) AS _coding
     FROM _events AS e JOIN _assessed AS a ON a.patient_id = e.patient_id
     WHERE {" AND ".join(where)}
   ) AS u
@@ -157,6 +160,21 @@ def derivations_sql(
     ]
     joins = []
     for fact, d in DERIVATIONS.items():
+        if isinstance(d, AnyOf):  # true when any part finds one; the first part's source
+            names = [f"f_{fact}_{i}" for i in range(len(d.parts))]
+            for cte_name, part in zip(names, d.parts, strict=True):
+                cte, _, _ = _fact(
+                    name.removeprefix("f_"), part, part.window.resolve(windows or None)
+                )
+                ctes.append(f"{cte_name} AS ({cte})")
+                joins.append(f"LEFT JOIN {cte_name} ON {cte_name}.patient_id = p.patient_id")
+            found = " OR ".join(f"{n}.patient_id IS NOT NULL" for n in names)
+            sources = ", ".join(f"{n}.source" for n in names)
+            columns += [
+                f"CASE WHEN {found} THEN TRUE END AS {fact}",
+                f"COALESCE({sources}) AS {fact}_source",
+            ]
+            continue
         if not isinstance(d, Derive):
             columns += [
                 f"CAST(NULL AS BOOLEAN) AS {fact}",
@@ -182,7 +200,7 @@ def _kinds() -> dict[str, str]:
     """The column kinds of :func:`derivations_sql`'s result, for the screening's plan."""
     kinds = {"id": "string", "assessment_date": "date", "birth_date": "date", "sex": "string"}
     for fact, d in DERIVATIONS.items():
-        if not isinstance(d, Derive):
+        if not isinstance(d, Derive):  # a Trend or an AnyOf: true, false or unknown
             kinds[fact] = "boolean"
         elif d.read is Read.VALUE:
             kinds[fact] = "string"  # the value as text with its unit: "5.0 mg/dL"
