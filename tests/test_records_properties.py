@@ -28,7 +28,19 @@ pl = pytest.importorskip("polars")
 from liverfail_criteria.records.frame import derive_frame  # noqa: E402
 
 ASSESSED = dt.date(2026, 10, 20)
-OBS_CODES = ["1975-2", "14631-6", "777-3", "26515-7", "6301-6", "34714-6", "2345-7"]
+OBS_CODES = [
+    "1975-2",
+    "14631-6",
+    "777-3",
+    "26515-7",
+    "6301-6",
+    "34714-6",
+    "2345-7",
+    "2703-7",  # PaO2 and FiO2: paired by time
+    "3150-0",
+    "2703-7",
+    "3150-0",
+]
 UNITS = {
     "1975-2": ["mg/dL", "umol/L", None],
     "14631-6": ["umol/L", "mmol/L", None],
@@ -37,6 +49,8 @@ UNITS = {
     "6301-6": [None, "{INR}"],
     "34714-6": [None],
     "2345-7": ["mg/dL"],
+    "2703-7": ["mm[Hg]", "kPa", None],
+    "3150-0": [None, "%"],
 }
 COND_CODES = [
     (ICD10_CM, "K74.60"),
@@ -62,8 +76,9 @@ def times(draw: Any) -> dt.datetime | None:
     if draw(st.booleans()) and draw(st.booleans()):
         return None
     day = ASSESSED + dt.timedelta(days=draw(st.integers(-10, 2)))
-    hour = draw(st.sampled_from([0, 8, 23]))
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+    hour = draw(st.sampled_from([0, 7, 8, 23]))
+    minute = draw(st.sampled_from([0, 0, 30, 1]))  # 07:00 is 60 min before 08:00; 07:01 59
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.UTC)
 
 
 @st.composite
@@ -180,6 +195,32 @@ def histories(draw: Any) -> list[Event]:
                 "Observation/pair",
             )
         )
+    for k in range(draw(st.integers(0, 2))):
+        # A blood gas: PaO2 with an FiO2 at, before (to the edge) or after its time.
+        patient = draw(st.sampled_from(["p0", "p1", "p2"]))
+        when = draw(times())
+        offset = draw(st.sampled_from([0, 30, 60, 61, -1]))
+        fio2_time = None if when is None else when - dt.timedelta(minutes=offset)
+        for code, time, value, unit in (
+            ("2703-7", when, draw(st.sampled_from([55.0, 80.0])), "mm[Hg]"),
+            ("3150-0", fio2_time, draw(st.sampled_from([0.3, 0.5])), None),
+        ):
+            events.append(
+                Event(
+                    patient,
+                    OBSERVATION,
+                    LOINC,
+                    code,
+                    "final",
+                    None,
+                    time,
+                    value,
+                    None,
+                    None,
+                    unit,
+                    f"Observation/gas{k}-{code}",
+                )
+            )
     # Ties: several sources at one time
     return events
 

@@ -2,60 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import pytest
 
 import liverfail_criteria as lc
+from fhir_build import DAY, LOINC, SCT, both, bundle, cond, obs
 from liverfail_criteria.records.api import RecordProblemsWarning
 
 pl = pytest.importorskip("polars")
 
-DAY = "2026-10-20"
-SCT = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
 DETECTED = {"coding": [{"system": SCT, "code": "260373001", "display": "Detected"}]}
 NOT_DETECTED = {"coding": [{"system": SCT, "code": "260415000", "display": "Not detected"}]}
 POSITIVE = {"coding": [{"system": LOINC, "code": "LA6576-8", "display": "Positive"}]}
-
-
-def obs(rid: str, code: str, when: str, **value: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": rid,
-        "status": "final",
-        "subject": {"reference": "Patient/p"},
-        "code": {"coding": [{"system": LOINC, "code": code}]},
-        "effectiveDateTime": when,
-        **value,
-    }
-
-
-def cond(rid: str, system: str, code: str, onset: str | None = None) -> dict[str, Any]:
-    r: dict[str, Any] = {
-        "resourceType": "Condition",
-        "id": rid,
-        "subject": {"reference": "Patient/p"},
-        "code": {"coding": [{"system": system, "code": code}]},
-    }
-    if onset is not None:
-        r["onsetDateTime"] = onset
-    return r
-
-
-def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    entries = [{"resource": {"resourceType": "Patient", "id": "p", "gender": "male"}}]
-    return {"resourceType": "Bundle", "entry": entries + [{"resource": r} for r in resources]}
-
-
-def both(b: dict[str, Any], day: str = DAY) -> tuple[Any, Any]:
-    """The record (reference) and the table row (vectorised) of one patient's bundle."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RecordProblemsWarning)
-        rec = lc.record_from_fhir(b, assessment_date=day)
-        table = lc.from_fhir(b, assessment_date=day)
-    return rec, table.row(0, named=True)
 
 
 # -- valueString -----------------------------------------------------------------------

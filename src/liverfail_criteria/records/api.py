@@ -15,7 +15,7 @@ from .build import Record, make_record
 from .catalog import DERIVATIONS
 from .decisions import RECORD_PARAMETERS
 from .fhir import Demographic, Event, Problem, flatten_all
-from .nodes import Derive, Read
+from .nodes import reads_value
 from .read import iter_resources
 from .reference import derive_patient
 from .schema import DEMOGRAPHIC_COLUMNS, EVENT_COLUMNS, polars_schema
@@ -162,7 +162,7 @@ def facts_table(
     derived = derive_frame(events, assessed, window_days(params))
     for fact, rows in derived.items():
         d = DERIVATIONS[fact]
-        if isinstance(d, Derive) and d.read is Read.VALUE:
+        if reads_value(d):
             number = pl.col("value").cast(pl.Utf8)
             text = (
                 pl.when(pl.col("value").is_null())

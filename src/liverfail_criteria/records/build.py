@@ -12,7 +12,7 @@ from ..errors import CriteriaInputError
 from ..result import Node, Origin
 from .catalog import DERIVATIONS
 from .fhir import Demographic, Problem
-from .nodes import Derive, Read
+from .nodes import reads_value
 from .reference import Found, rule
 from .value import Derived, split_comparator
 
@@ -100,7 +100,7 @@ def make_record(
             record.invalid[fact] = f"{e.source}: {why}"
             continue
         raw = raw_value(f)
-        if isinstance(d, Derive) and d.read is Read.VALUE:
+        if reads_value(d):
             try:
                 text = raw if not isinstance(raw, str) else split_comparator(raw)[1]
                 VARIABLES[fact].parse(text)

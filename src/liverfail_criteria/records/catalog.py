@@ -14,6 +14,8 @@ from .codesets import CONDITION_CODES, OBSERVATION_CODES, POSITIVE_ANSWERS, QUAL
 from .decisions import (
     ABSENCE,
     ACUTE_LOOKBACK,
+    BLOOD_GAS,
+    BLOOD_GAS_MINUTES,
     CENSORED,
     CONDITION_STATUS,
     CONDITION_WINDOW,
@@ -28,7 +30,7 @@ from .decisions import (
     UNITS,
     VITAL_LOOKBACK,
 )
-from .nodes import AnyOf, Derivation, Derive, Read, Select, Take, Trend, Window
+from .nodes import AnyOf, Derivation, Derive, Paired, Read, Select, Take, Trend, Window
 from .schema import CONDITION, OBSERVATION
 
 __all__ = [
@@ -90,6 +92,14 @@ def _condition(
     return Derive(fact, select, window, take, read, tuple(decisions))
 
 
+def _blood_gas(fact: str, read_partner: bool) -> Paired:
+    """PaO2 or FiO2 of one blood gas (decision record-blood-gas-pair)."""
+    pao2 = Select(OBSERVATION, OBSERVATION_CODES["pao2"], OBSERVATION_STATUSES)
+    fio2 = Select(OBSERVATION, OBSERVATION_CODES["fio2"], OBSERVATION_STATUSES)
+    decisions = (BLOOD_GAS.id, *_LAB_DECISIONS)
+    return Paired(fact, pao2, fio2, _LAB, BLOOD_GAS_MINUTES, read_partner, decisions)
+
+
 def _condition_or_test(condition: Derive, window: Window = _EVER) -> AnyOf:
     """A Condition, or a positive qualitative test (decision record-positive-test)."""
     fact = condition.fact
@@ -113,8 +123,8 @@ _DECLARED: tuple[Derivation, ...] = (
     _lab("inr"),
     _lab("prothrombin_activity"),
     _lab("pao2_fio2_ratio"),
-    _lab("pao2"),
-    _lab("fio2"),
+    _blood_gas("pao2", read_partner=False),
+    _blood_gas("fio2", read_partner=True),
     # Ascites and hepatic encephalopathy: developed now or earlier, resolved or not.
     _condition("ascites", "ascites", statuses=ANY_CLINICAL_STATUS),
     _condition("hepatic_encephalopathy", "hepatic_encephalopathy", statuses=ANY_CLINICAL_STATUS),

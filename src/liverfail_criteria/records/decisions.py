@@ -208,6 +208,24 @@ TEXT_VALUES = Decision(
     "read with its own unit, never a guessed one.",
     "Read only valueQuantity.",
 )
+#: How long before a PaO2 an FiO2 may be recorded and still be the one it was drawn on.
+BLOOD_GAS_MINUTES = 60
+BLOOD_GAS = Decision(
+    "record-blood-gas-pair",
+    "PaO2 and FiO2 from the same blood gas",
+    "With uncorrectable oxygenation index (PaO2/FiO2)<200",
+    "pao2 and fio2 are read as a pair: the latest PaO2 (within lab_lookback days) that "
+    "has an FiO2 recorded at the same time or at most 60 minutes before it; the FiO2 is "
+    "the latest such. A PaO2 without one is never paired with an FiO2 from another time "
+    "(an earlier pair is used, or none). Both need a time. A reported PaO2/FiO2 ratio "
+    "(LOINC 50984-4) is read on its own, as the latest ratio.",
+    "The oxygenation index means the inspired oxygen the sample was drawn on: the "
+    "analyser or the chart records the FiO2 at sampling, and an FiO2 charted after a gas "
+    "is often the clinician's answer to it (raised after a low PaO2), so it is not read. "
+    "An hour covers hourly charting of ventilator settings.",
+    "Take the latest PaO2 and the latest FiO2 independently; or the nearest FiO2 on either side.",
+    LAB_LOOKBACK,
+)
 
 #: The decisions of record derivations.
 RECORD_DECISIONS: tuple[Decision, ...] = (
@@ -223,6 +241,7 @@ RECORD_DECISIONS: tuple[Decision, ...] = (
     TIME_ZONE,
     POSITIVE_TEST,
     TEXT_VALUES,
+    BLOOD_GAS,
 )
 
 # -- reading OMOP CDM tables (records/omop.py) ---------------------------------------

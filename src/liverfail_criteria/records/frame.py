@@ -14,7 +14,7 @@ from ..dictionary import VARIABLES
 from ..extras import require
 from .catalog import DERIVATIONS
 from .codes import CodeSet
-from .nodes import AnyOf, Derivation, Derive, Read, Take, Trend
+from .nodes import AnyOf, Derivation, Derive, Paired, Read, Select, Take, Trend
 from .schema import ICD10, ICD10_CM
 
 __all__ = ["derive_frame"]
@@ -43,8 +43,11 @@ def _in(pl: Any, column: str, allowed: tuple[str | None, ...]) -> Any:
     return expr.fill_null(False)
 
 
-def _selected(pl: Any, events: Any, d: Derive | Trend, days: int | None) -> Any:
-    sel = d.select
+def _selected(pl: Any, events: Any, d: Derive | Trend | Paired, days: int | None) -> Any:
+    return _selected_rows(pl, events, d.select, days)
+
+
+def _selected_rows(pl: Any, events: Any, sel: Select, days: int | None) -> Any:
     cond = (
         (pl.col("kind") == sel.kind) & _in(pl, "status", sel.statuses) & _code_match(pl, sel.codes)
     )
@@ -152,8 +155,38 @@ def derive_frame(
             days = d.window.resolve(dict(params) if params else None)
             out[fact] = _trend(pl, _selected(pl, ev, d, days), d)
             continue
+        if isinstance(d, Paired):
+            out[fact] = _paired(pl, ev, d, params)
+            continue
         out[fact] = _taken(pl, ev, d, params)
     return out
+
+
+_COLUMNS = ("value", "unit", "comparator", "source", "time", "system", "code", "value_text")
+
+
+def _paired(pl: Any, ev: Any, d: Paired, params: Mapping[str, int] | None) -> Any:
+    """One Paired for every patient: the latest anchor with a partner, and that partner."""
+    days = d.window.resolve(dict(params) if params else None)
+    anchors = _selected(pl, ev, d, days).filter(pl.col("time").is_not_null())
+    partners = _selected_rows(pl, ev, d.partner, days).filter(pl.col("time").is_not_null())
+    a = anchors.select("patient_id", *_COLUMNS)
+    p = partners.select("patient_id", *(pl.col(c).alias(f"_p_{c}") for c in _COLUMNS))
+    tolerance = pl.duration(minutes=d.tolerance_minutes)
+    pairs = (
+        a.join(p, on="patient_id", how="inner")
+        .filter(
+            (pl.col("_p_time") <= pl.col("time"))
+            & (pl.col("_p_time") >= pl.col("time") - tolerance)
+        )
+        # per anchor, its latest partner; per patient, the latest anchor that has one
+        .sort(["patient_id", "time", "source", "_p_time", "_p_source"])
+        .group_by("patient_id", maintain_order=True)
+        .agg(pl.all().last())
+    )
+    if d.read_partner:
+        return pairs.select("patient_id", *(pl.col(f"_p_{c}").alias(c) for c in _COLUMNS))
+    return pairs.select("patient_id", *_COLUMNS)
 
 
 def _taken(pl: Any, ev: Any, d: Derive, params: Mapping[str, int] | None) -> Any:

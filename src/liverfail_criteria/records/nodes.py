@@ -9,6 +9,8 @@ A derivation is a small frozen tree, the same vocabulary as ehrQL or CQL uses:
 * :class:`Derive` takes the latest (or earliest) of them and reads its value with its
   unit, or its date, or whether there is any, or how many;
 * :class:`Trend` reads a rise across serial values (progressive jaundice);
+* :class:`Paired` reads one of two results taken together (PaO2 and the FiO2 of the
+  same blood gas);
 * :class:`AnyOf` is true when any of several presence derivations finds an event (a
   Condition, or a positive laboratory test), and names the first that does.
 
@@ -27,7 +29,18 @@ from ..errors import DefinitionError
 from .codes import CodeSet
 from .schema import CONDITION, OBSERVATION
 
-__all__ = ["AnyOf", "Derivation", "Derive", "Read", "Select", "Take", "Trend", "Window"]
+__all__ = [
+    "AnyOf",
+    "Derivation",
+    "Derive",
+    "Paired",
+    "Read",
+    "Select",
+    "Take",
+    "Trend",
+    "Window",
+    "reads_value",
+]
 
 
 class Take(enum.Enum):
@@ -205,5 +218,47 @@ class AnyOf:
                 )
 
 
+@attrs.frozen
+class Paired:
+    """A value from a pair of results taken together: PaO2 and the FiO2 it was drawn on.
+
+    The pairs are the anchor events (PaO2) in the window with a time, each with the
+    partner events (FiO2) in the window at the same time or at most
+    ``tolerance_minutes`` before it (the setting in effect when the sample was drawn),
+    the latest of them by ``(time, source)``. The pair taken is the one of the latest
+    anchor (by ``(time, source)``) that has a partner; an anchor without one is never
+    paired with a result from another time. The fact is the anchor's value, or with
+    ``read_partner`` the partner's.
+
+    Attributes:
+        fact: the fact's name.
+        select: the anchor events (observations with a value).
+        partner: the partner events.
+        window: the window, for both.
+        tolerance_minutes: how long before the anchor a partner may be.
+        read_partner: read the partner's value (FiO2) rather than the anchor's.
+        decisions: the ids of the decisions this derivation applies.
+    """
+
+    fact: str
+    select: Select
+    partner: Select
+    window: Window
+    tolerance_minutes: int
+    read_partner: bool = False
+    decisions: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if self.tolerance_minutes < 0:
+            raise DefinitionError(f"{self.fact}: a tolerance of {self.tolerance_minutes} min")
+        if self.select.kind != OBSERVATION or self.partner.kind != OBSERVATION:
+            raise DefinitionError(f"{self.fact}: only observations are paired")
+
+
 #: Any derivation node.
-Derivation = Derive | Trend | AnyOf
+Derivation = Derive | Trend | AnyOf | Paired
+
+
+def reads_value(d: Derivation) -> bool:
+    """Whether a derivation gives a value with its unit (a laboratory result)."""
+    return isinstance(d, Paired) or (isinstance(d, Derive) and d.read is Read.VALUE)

@@ -15,7 +15,7 @@ from ..errors import CriteriaInputError
 from .catalog import DERIVATIONS
 from .codes import matches
 from .fhir import Event
-from .nodes import AnyOf, Derivation, Derive, Read, Take, Trend, Window
+from .nodes import AnyOf, Derivation, Derive, Paired, Read, Select, Take, Trend, Window
 
 __all__ = ["Found", "derive_patient", "describe", "rule", "select_events"]
 
@@ -45,10 +45,14 @@ def rule(d: Derivation, params: Mapping[str, int] | None = None) -> str:
     return describe(d, _window_days(d.window, params))
 
 
-def describe(d: Derive | Trend, days: int | None) -> str:
+def _codes_text(sel: Select) -> str:
+    listed = (f"{c.code}{'*' if c.descendants else ''}" for s in sel.codes for c in s.codes)
+    return ", ".join(dict.fromkeys(listed))
+
+
+def describe(d: Derive | Trend | Paired, days: int | None) -> str:
     """The rule of a derivation in words: codes, statuses and window."""
-    listed = (f"{c.code}{'*' if c.descendants else ''}" for s in d.select.codes for c in s.codes)
-    codes = ", ".join(dict.fromkeys(listed))
+    codes = _codes_text(d.select)
     window = (
         "any time up to the assessment date"
         if days is None
@@ -57,6 +61,13 @@ def describe(d: Derive | Trend, days: int | None) -> str:
     what = {Take.LATEST: "the latest", Take.EARLIEST: "the earliest"}.get(
         d.take if isinstance(d, Derive) else Take.LATEST, "any"
     )
+    if isinstance(d, Paired):
+        whose = "the partner of " if d.read_partner else ""
+        return (
+            f"{whose}the latest observation coded {codes} that has one coded "
+            f"{_codes_text(d.partner)} at the same time or at most {d.tolerance_minutes} "
+            f"minutes before it, {window}"
+        )
     if isinstance(d, Trend):
         return (
             f"rise of {d.value_fact} per day, earliest to latest, >= {d.min_daily_rise:g} "
@@ -80,10 +91,16 @@ def _sort_key(e: Event) -> tuple[int, dt.datetime, str]:
 
 
 def select_events(
-    d: Derive | Trend, events: Iterable[Event], assessment: dt.date, days: int | None
+    d: Derive | Trend | Paired, events: Iterable[Event], assessment: dt.date, days: int | None
 ) -> list[Event]:
     """The events of one patient a derivation keeps, one per source, in (time, source) order."""
-    sel = d.select
+    return select_rows(d.select, events, assessment, days)
+
+
+def select_rows(
+    sel: Select, events: Iterable[Event], assessment: dt.date, days: int | None
+) -> list[Event]:
+    """The events of one patient a selection keeps, one per source, in (time, source) order."""
     answers = sel.value_tokens()
     by_source: dict[str, Event] = {}
     for e in events:
@@ -134,6 +151,28 @@ def _trend(d: Trend, rows: list[Event]) -> Found | None:
     return Found((v1 - v0) / days >= d.min_daily_rise, None, None, e1, e0)
 
 
+def _value(e: Event) -> Found:
+    if e.value is None:
+        return Found(float("nan"), e.unit, e.comparator, e)  # unreadable: listed
+    return Found(e.value, e.unit, e.comparator, e)
+
+
+def _paired(
+    d: Paired, events: list[Event], assessment: dt.date, params: Mapping[str, int] | None
+) -> Found | None:
+    days = _window_days(d.window, params)
+    anchors = [e for e in select_events(d, events, assessment, days) if e.time is not None]
+    partners = [e for e in select_rows(d.partner, events, assessment, days) if e.time]
+    tolerance = dt.timedelta(minutes=d.tolerance_minutes)
+    for anchor in reversed(anchors):  # the latest anchor with a partner
+        assert anchor.time is not None
+        start = anchor.time - tolerance
+        near = [p for p in partners if p.time is not None and start <= p.time <= anchor.time]
+        if near:
+            return _value(near[-1] if d.read_partner else anchor)
+    return None
+
+
 def _any_of(
     d: AnyOf, events: list[Event], assessment: dt.date, params: Mapping[str, int] | None
 ) -> Found | None:
@@ -157,6 +196,9 @@ def derive_patient(
         if isinstance(d, AnyOf):
             out[fact] = _any_of(d, events, assessment, params)
             continue
+        if isinstance(d, Paired):
+            out[fact] = _paired(d, events, assessment, params)
+            continue
         days = _window_days(d.window, params)
         rows = select_events(d, events, assessment, days)
         if isinstance(d, Trend):
@@ -175,9 +217,5 @@ def derive_patient(
         if d.read is Read.DATE:
             out[fact] = None if e.time is None else Found(e.time.date(), None, None, e)
             continue
-        value = e.value if e.value is not None else None
-        if value is None:
-            out[fact] = Found(float("nan"), e.unit, e.comparator, e)  # unreadable: listed
-            continue
-        out[fact] = Found(value, e.unit, e.comparator, e)
+        out[fact] = _value(e)
     return out

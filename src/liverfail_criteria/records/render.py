@@ -7,7 +7,7 @@ from collections.abc import Collection
 from .catalog import DERIVATIONS, STATED_ONLY
 from .codes import CodeSet
 from .decisions import OMOP_DECISIONS, RECORD_DECISIONS
-from .nodes import AnyOf, Derive, Trend
+from .nodes import AnyOf, Derive, Paired, Trend
 from .reference import describe
 from .schema import ICD10, ICD10_CM, LOINC, SNOMED
 
@@ -33,7 +33,7 @@ def _codes(sets: tuple[CodeSet, ...], answers: tuple[CodeSet, ...] | None = None
     return "<br>".join(_cell(x) for x in lines)
 
 
-def _rule(d: Derive | Trend) -> str:
+def _rule(d: Derive | Trend | Paired) -> str:
     statuses = ", ".join(s or "(none)" for s in d.select.statuses)
     verif = d.select.verifications
     rule = describe(d, d.window.days)
@@ -89,6 +89,8 @@ def derivations_markdown(
         parts = d.parts if isinstance(d, AnyOf) else (d,)
         rules = "; or ".join(_rule(p) for p in parts)
         codes = "<br>".join(_codes(p.select.codes, p.select.values) for p in parts)
+        if isinstance(d, Paired):
+            codes += "<br>paired with " + _codes(d.partner.codes)
         name = f'<span id="{anchor(fact)}"></span>`{fact}`'
         rows.append(f"| {name} | {_cell(rules)} | {codes} |")
     items = []
