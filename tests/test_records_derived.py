@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import liverfail_criteria as lc
-from fhir_build import both, bundle, obs
+from fhir_build import both, bundle, cond, obs
 
 pl = pytest.importorskip("polars")
 
@@ -68,3 +68,67 @@ def test_the_latest_fio2_before_the_sample_is_its_partner() -> None:
     rec, row = both(b)
     assert pair(rec, row) == ("Observation/g-pao2", "Observation/set")
     assert rec["fio2"].value == 0.6
+
+
+# -- the ACLF diagnosis date, drug abuse within a year, recorded dates ------------------
+
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def test_diagnosis_date_is_the_earliest_acute_hepatic_failure_within_28_days() -> None:
+    b = bundle(
+        cond("old", ICD10_CM, "K72.00", "2026-09-21"),  # 29 days before: another episode
+        cond("first", ICD10_CM, "K72.01", "2026-09-22"),  # 28 days before: counts
+        cond("again", ICD10, "K72.0", "2026-10-10"),
+        cond("chronic", ICD10, "K72.1", "2026-09-25"),  # the background, not the episode
+    )
+    rec, row = both(b)
+    assert str(rec["diagnosis_date"].value) == "2026-09-22"
+    assert rec["diagnosis_date"].origin.source == "Condition/first"
+    assert str(row["diagnosis_date"]) == "2026-09-22"
+    assert row["diagnosis_date_source"] == "Condition/first"
+    rec, row = both(bundle(cond("chronic", ICD10, "K72.1", "2026-10-01")))
+    assert "diagnosis_date" not in rec and row["diagnosis_date"] is None
+    assert "K72.0*" in rec.searched["diagnosis_date"]
+
+
+@pytest.mark.parametrize(
+    ("onset", "past_year"),
+    [("2025-10-20", True), ("2025-10-19", None), ("2026-04-01", True)],  # 365 d is the edge
+)
+def test_drug_abuse_past_year_agrees_with_the_last_drug_abuse_date(
+    onset: str, past_year: bool | None
+) -> None:
+    rec, row = both(bundle(cond("f11", ICD10_CM, "F11.20", onset)))
+    assert str(rec["last_drug_abuse_date"].value) == onset
+    assert row["drug_abuse_past_year"] is past_year
+    if past_year:
+        assert rec["drug_abuse_past_year"].origin.source == "Condition/f11"
+    else:
+        assert "drug_abuse_past_year" not in rec  # unknown, and the date decides it
+    node = lc.evaluate(rec).tree.find("exclusion.drug_abuse")  # never a contradiction
+    assert node.outcome is (lc.Outcome.MET if past_year else lc.Outcome.NOT_MET)
+    screened = lc.screen(pl.DataFrame([row]))
+    assert screened["exclusion.drug_abuse"][0] is bool(past_year)
+
+
+def test_a_condition_without_onset_is_dated_by_its_recorded_date() -> None:
+    covid = cond("covid", ICD10, "U07.1")
+    covid["recordedDate"] = "2026-10-15T09:00:00+02:00"
+    rec, row = both(bundle(covid))
+    assert rec["sars_cov_2_positive"].value is True
+    o = rec["sars_cov_2_positive"].origin
+    assert o.time == "2026-10-15T07:00:00+00:00" and "recorded date" in o.original
+    assert row["sars_cov_2_positive_source"] == "Condition/covid"
+    # Too long ago for an acute condition, by its recorded date.
+    assert "sars_cov_2_positive" not in both(bundle(covid), "2026-11-13")[0]
+
+
+@pytest.mark.parametrize("onset", [{"onsetDateTime": "2026"}, {"onsetString": "last week"}])
+def test_a_partial_or_textual_onset_is_not_replaced_by_the_recorded_date(
+    onset: dict[str, str],
+) -> None:
+    covid = {**cond("covid", ICD10, "U07.1"), **onset, "recordedDate": "2026-10-15"}
+    rec, row = both(bundle(covid))
+    assert "sars_cov_2_positive" not in rec and row["sars_cov_2_positive"] is None

@@ -60,6 +60,8 @@ COND_CODES = [
     (ICD10, "R18"),
     (ICD10, "U07.1"),
     (ICD10_CM, "B20"),
+    (ICD10_CM, "K72.00"),  # acute hepatic failure: the ACLF diagnosis date
+    (ICD10, "K72.1"),
 ]
 #: Qualitative tests (SARS-CoV-2 RNA, HIV-1 Western blot) and coded answers.
 TEST_CODES = ["94500-6", "5221-7"]
@@ -75,7 +77,9 @@ ANSWERS = [
 def times(draw: Any) -> dt.datetime | None:
     if draw(st.booleans()) and draw(st.booleans()):
         return None
-    day = ASSESSED + dt.timedelta(days=draw(st.integers(-10, 2)))
+    # Most within the lab window; some near a year (drug abuse) or the 28-day window.
+    days = draw(st.one_of(st.integers(-10, 2), st.sampled_from([-27, -28, -29, -365, -366])))
+    day = ASSESSED + dt.timedelta(days=days)
     hour = draw(st.sampled_from([0, 7, 8, 23]))
     minute = draw(st.sampled_from([0, 0, 30, 1]))  # 07:00 is 60 min before 08:00; 07:01 59
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.UTC)
@@ -288,8 +292,8 @@ def _bundle(events: list[Event], patient: str) -> dict[str, Any]:
                 q["comparator"] = e.comparator
             r["valueQuantity"] = q
         else:
-            if when:
-                r["onsetDateTime"] = when
+            if when:  # an onset, or (every other one) no onset but a recorded date
+                r["recordedDate" if e.source.endswith(("1", "3", "5")) else "onsetDateTime"] = when
             for key, code in (
                 ("clinicalStatus", e.status),
                 ("verificationStatus", e.verification),

@@ -51,7 +51,10 @@ def _original(found: Found) -> str:
     if isinstance(found.value, bool) and found.first is not None:
         return f"{found.first.value!r} {found.first.unit} then {e.value!r} {e.unit}"
     if e.kind == "condition":
-        return f"{e.code} ({e.status or 'no status'}, {e.verification or 'no verification'})"
+        said = f"{e.code} ({e.status or 'no status'}, {e.verification or 'no verification'})"
+        if e.value_text == "recordedDate":
+            said += "; no onset: the time is its recorded date"
+        return said
     if e.value is None and e.value_text is not None and "|" in e.value_text:
         return f"{e.code} result {e.value_text.rpartition('|')[2]} ({e.status or 'no status'})"
     text = e.value_text if e.value is None else repr(e.value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from ..dictionary import DRUG_ABUSE_WINDOW_DAYS, VARIABLES
 from .codesets import CONDITION_CODES, OBSERVATION_CODES, POSITIVE_ANSWERS, QUALITATIVE_TESTS
 from .decisions import (
     ABSENCE,
@@ -19,12 +20,14 @@ from .decisions import (
     CENSORED,
     CONDITION_STATUS,
     CONDITION_WINDOW,
+    DIAGNOSIS_DATE,
     JAUNDICE,
     LAB_LOOKBACK,
     LAB_WINDOW,
     OBSERVATION_STATUS,
     ONSET,
     POSITIVE_TEST,
+    RECORDED_DATE,
     TEXT_VALUES,
     TIME_ZONE,
     UNITS,
@@ -84,11 +87,14 @@ def _condition(
     read: Read = Read.PRESENT,
     verifications: tuple[str | None, ...] = CONFIRMED,
     statuses: tuple[str | None, ...] = CONDITION_STATUSES,
+    take: Take | None = None,
+    also: tuple[str, ...] = (),
 ) -> Derive:
     select = Select(CONDITION, CONDITION_CODES[codes], statuses, verifications)
-    decisions = [CONDITION_STATUS.id, CONDITION_WINDOW.id, TIME_ZONE.id]
+    decisions = [*also, CONDITION_STATUS.id, CONDITION_WINDOW.id, RECORDED_DATE.id, TIME_ZONE.id]
     decisions.append(ABSENCE.id if read is Read.PRESENT else ONSET.id)
-    take = Take.ANY if read is Read.PRESENT else Take.LATEST
+    if take is None:
+        take = Take.ANY if read is Read.PRESENT else Take.LATEST
     return Derive(fact, select, window, take, read, tuple(decisions))
 
 
@@ -145,13 +151,34 @@ _DECLARED: tuple[Derivation, ...] = (
     _condition("dic", "dic", _ACUTE),
     _condition_or_test(_condition("hiv_positive", "hiv_positive", statuses=ANY_CLINICAL_STATUS)),
     _condition_or_test(_condition("sars_cov_2_positive", "sars_cov_2_positive", _ACUTE), _ACUTE),
+    _condition(
+        "diagnosis_date",
+        "aclf",
+        _ACUTE,
+        read=Read.DATE,
+        statuses=ANY_CLINICAL_STATUS,
+        take=Take.EARLIEST,
+        also=(DIAGNOSIS_DATE.id,),
+    ),
     _condition("last_drug_abuse_date", "drug_abuse", read=Read.DATE, statuses=ANY_CLINICAL_STATUS),
+    # The same records as last_drug_abuse_date, so the two never disagree.
+    _condition(
+        "drug_abuse_past_year",
+        "drug_abuse",
+        Window(DRUG_ABUSE_WINDOW_DAYS),
+        statuses=ANY_CLINICAL_STATUS,
+        also=("exclusion-drug-abuse-window",),
+    ),
     _condition("pregnant", "pregnant", Window(280)),
     _condition("lactating", "lactating", Window(365)),
 )
 
+_ORDER = {name: i for i, name in enumerate(VARIABLES)}
+
 #: Fact name -> its derivation from the event relation, in dictionary order. Read-only.
-DERIVATIONS: MappingProxyType[str, Derivation] = MappingProxyType({d.fact: d for d in _DECLARED})
+DERIVATIONS: MappingProxyType[str, Derivation] = MappingProxyType(
+    {d.fact: d for d in sorted(_DECLARED, key=lambda d: _ORDER[d.fact])}
+)
 
 #: Facts records do not hold: the caller states them (merged from a mapping or table).
 STATED_ONLY: tuple[str, ...] = (
@@ -159,12 +186,11 @@ STATED_ONLY: tuple[str, ...] = (
     "total_bilirubin_uln",
     "refractory_ascites",
     "portal_hypertension",
-    "hepatic_encephalopathy_grade",
+    "hepatic_encephalopathy_grade",  # no standard code (decision record-stated-only)
     "fatigue",
     "anorexia",
     "vomiting",
     "abdominal_distension",
-    "diagnosis_date",
     "standard_treatment_duration",
     "improved_on_treatment",
     "coagulopathy_other_cause",
@@ -172,7 +198,6 @@ STATED_ONLY: tuple[str, ...] = (
     "active_hemorrhage",
     "uncontrolled_infection",
     "thrombocytopenia_uncorrectable",
-    "drug_abuse_past_year",
     "hemodynamic_instability",
     "clinician_excluded",
 )

@@ -175,6 +175,20 @@ CONDITION_CODES: dict[str, tuple[CodeSet, ...]] = {
         ),
         _sct("hepatic-encephalopathy", _c("13920009", "Hepatic encephalopathy")),
     ),
+    "aclf": (
+        _who(
+            "aclf",
+            _cat("K72.0", "Acute and subacute hepatic failure"),
+            note="ICD-10 has no code for acute-on-chronic liver failure; its acute failure "
+            "is coded here (national editions extend K72.0); chronic (K72.1) and "
+            "unspecified (K72.9) hepatic failure are not the acute episode and are not read",
+        ),
+        _cm(
+            "aclf",
+            _cat("K72.0", "Acute and subacute hepatic failure"),
+            note="K72.00 without coma, K72.01 with coma; no code for ACLF itself",
+        ),
+    ),
     "liver_cancer": (
         _who(
             "liver-cancer",

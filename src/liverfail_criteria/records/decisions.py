@@ -227,6 +227,54 @@ BLOOD_GAS = Decision(
     LAB_LOOKBACK,
 )
 
+DIAGNOSIS_DATE = Decision(
+    "record-aclf-diagnosis-date",
+    "The ACLF diagnosis date is the earliest acute hepatic failure within 28 days",
+    "Complicated with ascites and/or hepatic encephalopathy within 4 weeks after being diagnosed",
+    "diagnosis_date is the earliest onset (or recorded date) of a confirmed Condition "
+    "coded acute and subacute hepatic failure (ICD-10 and ICD-10-CM K72.0 and below), "
+    "whatever its clinical status, within acute_lookback days (28) before the assessment "
+    "date. Neither classification has a code for ACLF itself, and no SNOMED CT concept "
+    "for it is read; without such a Condition the date is unknown (state it).",
+    "ACLF is an acute episode on chronic liver disease: the acute hepatic failure coded "
+    "at the admission is its diagnosis, and its first record is when it was made (later "
+    "encounters re-code it). An older acute failure is another episode, not this one: "
+    "four weeks is the ACLF syndrome's own window. Chronic hepatic failure (K72.1) is the "
+    "background, not the episode.",
+    "The earliest such record at any time; or state diagnosis_date always.",
+    ACUTE_LOOKBACK,
+)
+STATED = Decision(
+    "record-stated-only",
+    "Facts without a standard code stay stated: the encephalopathy grade among them",
+    "With or without a stage I or II hepatic encephalopathy",
+    "hepatic_encephalopathy_grade is not derived: the West Haven grade has no LOINC code "
+    "and no SNOMED CT grade concepts this library could verify, and ICD-10-CM K76.82 and "
+    "SNOMED CT 13920009 name the encephalopathy, not its grade. It stays a fact the caller "
+    "states, with the symptoms, the clinician's judgements (improvement on treatment, "
+    "uncorrectability, other exclusions) and the laboratory's upper limit of normal.",
+    "The grade is today's bedside examination, written in notes or local flowsheet rows; "
+    "a grade read from an uncoded text or a diagnosis code would be a guess, and grade 0 "
+    "to 2 decides the CLF group.",
+    "Map a local flowsheet code to the grade (a site's own code set).",
+)
+
+RECORDED_DATE = Decision(
+    "record-recorded-date",
+    "A Condition without an onset is dated by its recorded date",
+    "",
+    "A Condition with no onset at all (no onsetDateTime, onsetPeriod, onsetAge, "
+    "onsetRange or onsetString) takes its recordedDate as its time: it counts in the "
+    "windows (an acute condition within 28 days, drug abuse within a year) and gives the "
+    "onset dates, and its provenance says the time is the recorded date. A partial or "
+    "unreadable onset is not replaced: it says the onset was earlier, so the recorded "
+    "date would be wrong.",
+    "The diagnosis was made by the date it was recorded, so the onset was on or before "
+    "it; encounter diagnoses and problem lists always carry a recorded date and often "
+    "no onset. Without it, a COVID-19 diagnosis recorded yesterday would not count.",
+    "Leave a Condition without an onset undated (it counts only where there is no window).",
+)
+
 #: The decisions of record derivations.
 RECORD_DECISIONS: tuple[Decision, ...] = (
     LAB_WINDOW,
@@ -242,6 +290,9 @@ RECORD_DECISIONS: tuple[Decision, ...] = (
     POSITIVE_TEST,
     TEXT_VALUES,
     BLOOD_GAS,
+    DIAGNOSIS_DATE,
+    STATED,
+    RECORDED_DATE,
 )
 
 # -- reading OMOP CDM tables (records/omop.py) ---------------------------------------

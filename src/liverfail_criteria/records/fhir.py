@@ -18,7 +18,9 @@ the R4 structure definitions; see the guide for the measurement against
   (:data:`~.codesets.QUALITATIVE_TESTS`) must carry a coded answer it knows (positive
   or negative): any other value is a problem, reported with the resource's id;
 * Condition: ``subject.reference``; ``code.coding``; ``clinicalStatus`` and
-  ``verificationStatus`` codings; ``onsetDateTime`` or ``onsetPeriod.start``.
+  ``verificationStatus`` codings; ``onsetDateTime`` or ``onsetPeriod.start``; with no
+  onset at all, ``recordedDate`` (its ``value_text`` is then ``"recordedDate"``, so the
+  provenance says which date it is).
 
 A resource that breaks the subset is a :class:`Problem` (its id and the reason),
 never dropped silently and never stopping the others. Other resource types are
@@ -242,12 +244,32 @@ def _condition(r: dict[str, Any], source: str) -> list[Event]:
     clinical = _status_code(r.get("clinicalStatus"), "clinicalStatus")
     verification = _status_code(r.get("verificationStatus"), "verificationStatus")
     time = _time(r, "onset")
+    dated_by = None
+    if not any(key in r for key in _ONSETS) and "recordedDate" in r:
+        # No onset at all: the recorded date (decision record-recorded-date).
+        time, dated_by = parse_time(r["recordedDate"], "recordedDate"), RECORDED
     return [
         Event(
-            patient, CONDITION, s, c, clinical, verification, time, None, None, None, None, source
+            patient,
+            CONDITION,
+            s,
+            c,
+            clinical,
+            verification,
+            time,
+            None,
+            dated_by,
+            None,
+            None,
+            source,
         )
         for s, c in codes
     ]
+
+
+_ONSETS = ("onsetDateTime", "onsetPeriod", "onsetAge", "onsetRange", "onsetString")
+#: ``value_text`` of a Condition dated by its recordedDate (it has no onset).
+RECORDED = "recordedDate"
 
 
 def _patient(r: dict[str, Any], source: str, rid: str) -> Demographic:

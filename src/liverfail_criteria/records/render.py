@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from .catalog import DERIVATIONS, STATED_ONLY
 from .codes import CodeSet
-from .decisions import OMOP_DECISIONS, RECORD_DECISIONS
+from .decisions import OMOP_DECISIONS, RECORD_DECISIONS, STATED
 from .nodes import AnyOf, Derive, Paired, Trend
 from .reference import describe
 from .schema import ICD10, ICD10_CM, LOINC, SNOMED
@@ -45,6 +45,10 @@ def _rule(d: Derive | Trend | Paired) -> str:
     return rule
 
 
+#: The anchor of the list of facts no record holds, on the dictionary page.
+STATED_ANCHOR = "records-stated"
+
+
 def anchor(fact: str) -> str:
     """The anchor of a fact's row in the derivations table (``record-total_bilirubin``)."""
     return f"record-{fact}"
@@ -68,6 +72,9 @@ def decision_uses(dictionary_file: str, omop_guide: str) -> dict[str, tuple[str,
             )
     for decision in OMOP_DECISIONS:
         uses.setdefault(decision.id, []).append(f"[reading OMOP tables]({omop_guide})")
+    uses.setdefault(STATED.id, []).append(
+        f"[the facts no record holds]({dictionary_file}#{STATED_ANCHOR})"
+    )
     return {k: tuple(v) for k, v in uses.items()}
 
 
@@ -107,6 +114,7 @@ def derivations_markdown(
         "from FHIR resources or lab extracts (see the guide *From FHIR and lab extracts "
         "to a screening list*). Ties break by time, then by the source's id.\n\n"
         + "\n".join(rows)
-        + f"\n\nFacts no record holds, stated by the caller: {stated}.\n\n"
+        + f'\n\n<span id="{STATED_ANCHOR}"></span>Facts no record holds, stated by the '
+        f"caller: {stated}.\n\n"
         "### Decisions in reading records\n\n" + decisions + "\n"
     )
