@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import liverfail_criteria as lc
+from conftest import examples
 from liverfail_criteria.records.api import RecordProblemsWarning
 from liverfail_criteria.records.fhir import Event
 from liverfail_criteria.records.reference import derive_patient
@@ -398,7 +399,7 @@ EDGES = [
 ]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 @example(EDGES)
 def test_sql_derivations_agree_with_the_vectorised_ones(events: list[Event]) -> None:
