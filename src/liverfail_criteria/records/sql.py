@@ -7,7 +7,10 @@ lower bound and undated events allowed when the window has none), count one even
 source (the first coding by system and code), and take the latest (or earliest) by
 ``(time, source)``. The value is written as the polars derivation writes it: the
 comparator, the number, then the unit, or ``(no unit)`` for a dimensional fact without
-one. :class:`~.nodes.Trend` facts (progressive jaundice) are not compiled yet: their
+one. :class:`~.nodes.Paired` facts (PaO2 and FiO2 of one blood gas) join the anchors
+with the partners timed at most N minutes before them; :class:`~.nodes.AnyOf` facts
+are true when any part's CTE has the person, and name the first part's source.
+:class:`~.nodes.Trend` facts (progressive jaundice) are not compiled yet: their
 columns are NULL (unknown), never false.
 """
 
