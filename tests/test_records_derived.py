@@ -132,3 +132,35 @@ def test_a_partial_or_textual_onset_is_not_replaced_by_the_recorded_date(
     covid = {**cond("covid", ICD10, "U07.1"), **onset, "recordedDate": "2026-10-15"}
     rec, row = both(bundle(covid))
     assert "sars_cov_2_positive" not in rec and row["sars_cov_2_positive"] is None
+
+
+@pytest.mark.parametrize(
+    ("ratio_at", "kept"),
+    [
+        ("2026-10-18T08:00:00Z", {"pao2", "fio2"}),  # the pair is the later gas
+        ("2026-10-19T09:00:00Z", {"pao2_fio2_ratio"}),  # the reported ratio is later
+        ("2026-10-19T08:00:00Z", {"pao2", "fio2", "pao2_fio2_ratio"}),  # one gas
+    ],
+)
+def test_a_ratio_and_a_pair_from_two_gases_are_not_mixed(ratio_at: str, kept: set[str]) -> None:
+    ratio = 120.0 if len(kept) == 3 else 300.0  # one gas agrees: 60 / 0.5
+    b = bundle(
+        obs("r", "50984-4", ratio_at, valueQuantity={"value": ratio, "code": "mm[Hg]"}),
+        *gas("g", "2026-10-19T08:00:00Z", "2026-10-19T08:00:00Z", pao2=60.0, fio2=0.5),
+    )
+    rec, row = both(b)
+    facts = {"pao2", "fio2", "pao2_fio2_ratio"}
+    assert {f for f in facts if f in rec} == kept
+    assert {f for f in facts if row[f] is not None} == kept
+    for fact in facts - kept:
+        assert "left out: the later blood gas" in rec.searched[fact]
+    result = lc.evaluate(rec)  # never a contradiction between two gases
+    node = result.tree.find("exclusion.oxygenation")
+    screened = lc.screen(pl.DataFrame([row]))
+    assert len(screened["errors"][0]) == 0
+    assert (
+        screened["exclusion.oxygenation"][0]
+        == {lc.Outcome.MET: True, lc.Outcome.NOT_MET: False, lc.Outcome.UNKNOWN: None}[
+            node.outcome
+        ]
+    )

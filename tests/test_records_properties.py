@@ -39,6 +39,7 @@ OBS_CODES = [
     "2345-7",
     "2703-7",  # PaO2 and FiO2: paired by time
     "3150-0",
+    "50984-4",  # a reported ratio: the later gas is read
     "2703-7",
     "3150-0",
 ]
@@ -52,6 +53,7 @@ UNITS = {
     "2345-7": ["mg/dL"],
     "2703-7": ["mm[Hg]", "kPa", None],
     "3150-0": [None, "%"],
+    "50984-4": ["mm[Hg]"],
 }
 COND_CODES = [
     (ICD10_CM, "K74.60"),
@@ -368,6 +370,34 @@ EDGES = [
     *_gas("p1", 0, 60, 1),
     *_gas("p1", 120, 61, 2),
     *_gas("p2", 0, 0, 3),
+    Event(
+        "p0",
+        OBSERVATION,
+        LOINC,
+        "50984-4",
+        "final",
+        None,
+        dt.datetime(2026, 10, 18, 8, 0, tzinfo=dt.UTC),
+        300.0,
+        None,
+        None,
+        "mm[Hg]",
+        "Observation/ratio-0",
+    ),
+    Event(
+        "p1",
+        OBSERVATION,
+        LOINC,
+        "50984-4",
+        "final",
+        None,
+        dt.datetime(2026, 10, 19, 12, 0, tzinfo=dt.UTC),
+        300.0,
+        None,
+        None,
+        "mm[Hg]",
+        "Observation/ratio-1",
+    ),
     Event(
         "p2",
         CONDITION,

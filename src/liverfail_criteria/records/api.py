@@ -145,7 +145,7 @@ def facts_table(
 ) -> Any:
     """The fact table from the event and demographics relations (polars DataFrames)."""
     from ..extras import require
-    from .frame import derive_frame
+    from .frame import derive_frame, one_blood_gas
 
     pl = require("polars", extra="cohort", feature="lc.from_fhir")
     ids = sorted(
@@ -159,7 +159,7 @@ def facts_table(
     ).with_columns(
         sex=pl.when(pl.col("sex").is_in(["male", "female"])).then(pl.col("sex")),
     )
-    derived = derive_frame(events, assessed, window_days(params))
+    derived = one_blood_gas(derive_frame(events, assessed, window_days(params)))
     for fact, rows in derived.items():
         d = DERIVATIONS[fact]
         if reads_value(d):

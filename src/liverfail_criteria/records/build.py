@@ -13,7 +13,7 @@ from ..result import Node, Origin
 from .catalog import DERIVATIONS
 from .fhir import Demographic, Problem
 from .nodes import reads_value
-from .reference import Found, rule
+from .reference import Found, one_blood_gas, rule
 from .value import Derived, split_comparator
 
 __all__ = ["Record", "annotate", "make_record", "raw_value"]
@@ -79,9 +79,13 @@ def make_record(
         if person.sex in ("male", "female"):
             record["sex"] = person.sex
     record["assessment_date"] = assessment
+    left_out = one_blood_gas(found)
     for fact, f in found.items():
         d = DERIVATIONS[fact]
         searched = rule(d, params)
+        if fact in left_out:  # another blood gas (decision record-blood-gas-pair)
+            record.searched[fact] = f"{searched}; {left_out[fact]}"
+            continue
         if f is None:
             record.searched[fact] = searched
             continue

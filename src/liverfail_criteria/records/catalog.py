@@ -40,6 +40,7 @@ __all__ = [
     "CONDITION_STATUSES",
     "DERIVATIONS",
     "OBSERVATION_STATUSES",
+    "ONE_GAS",
     "STATED_ONLY",
     "SUSPECTED",
     "derivation",
@@ -179,6 +180,10 @@ _ORDER = {name: i for i, name in enumerate(VARIABLES)}
 DERIVATIONS: MappingProxyType[str, Derivation] = MappingProxyType(
     {d.fact: d for d in sorted(_DECLARED, key=lambda d: _ORDER[d.fact])}
 )
+
+#: One blood gas (decision record-blood-gas-pair): a reported ratio, and the paired
+#: PaO2 and FiO2 (the first is the anchor, whose time is the pair's). The later is read.
+ONE_GAS: tuple[str, str, str] = ("pao2_fio2_ratio", "pao2", "fio2")
 
 #: Facts records do not hold: the caller states them (merged from a mapping or table).
 STATED_ONLY: tuple[str, ...] = (

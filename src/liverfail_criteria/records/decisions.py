@@ -218,7 +218,9 @@ BLOOD_GAS = Decision(
     "has an FiO2 recorded at the same time or at most 60 minutes before it; the FiO2 is "
     "the latest such. A PaO2 without one is never paired with an FiO2 from another time "
     "(an earlier pair is used, or none). Both need a time. A reported PaO2/FiO2 ratio "
-    "(LOINC 50984-4) is read on its own, as the latest ratio.",
+    "(LOINC 50984-4) and a pair from different times are not mixed: the later blood gas "
+    "is read (the ratio, or PaO2 with FiO2) and the other is left out, the record saying "
+    "so; at the same time they are one gas, and must agree.",
     "The oxygenation index means the inspired oxygen the sample was drawn on: the "
     "analyser or the chart records the FiO2 at sampling, and an FiO2 charted after a gas "
     "is often the clinician's answer to it (raised after a low PaO2), so it is not read. "

@@ -12,12 +12,12 @@ from typing import Any
 
 from ..dictionary import VARIABLES
 from ..extras import require
-from .catalog import DERIVATIONS
+from .catalog import DERIVATIONS, ONE_GAS
 from .codes import CodeSet
 from .nodes import AnyOf, Derivation, Derive, Paired, Read, Select, Take, Trend
 from .schema import ICD10, ICD10_CM
 
-__all__ = ["derive_frame"]
+__all__ = ["derive_frame", "one_blood_gas"]
 
 
 def _pl() -> Any:
@@ -216,3 +216,27 @@ def _taken(pl: Any, ev: Any, d: Derive, params: Mapping[str, int] | None) -> Any
         "code",
         "value_text",
     )
+
+
+def one_blood_gas(derived: dict[str, Any]) -> dict[str, Any]:
+    """The derived facts with the earlier of two blood gases left out (see the reference).
+
+    A patient's reported PaO2/FiO2 ratio and PaO2-FiO2 pair at different times: the
+    later is kept, the other removed (:func:`.reference.one_blood_gas`).
+    """
+    pl = _pl()
+    ratio, pao2, fio2 = ONE_GAS
+    if not all(f in derived for f in ONE_GAS):
+        return derived
+    times = (
+        derived[ratio]
+        .select("patient_id", pl.col("time").alias("_tr"))
+        .join(derived[pao2].select("patient_id", pl.col("time").alias("_tp")), on="patient_id")
+    )
+    later_ratio = times.filter(pl.col("_tr") > pl.col("_tp")).select("patient_id")
+    later_pair = times.filter(pl.col("_tp") > pl.col("_tr")).select("patient_id")
+    out = dict(derived)
+    out[ratio] = derived[ratio].join(later_pair, on="patient_id", how="anti")
+    for fact in (pao2, fio2):
+        out[fact] = derived[fact].join(later_ratio, on="patient_id", how="anti")
+    return out

@@ -12,12 +12,12 @@ from typing import NamedTuple
 
 from ..dictionary import VARIABLES
 from ..errors import CriteriaInputError
-from .catalog import DERIVATIONS
+from .catalog import DERIVATIONS, ONE_GAS
 from .codes import matches
 from .fhir import Event
 from .nodes import AnyOf, Derivation, Derive, Paired, Read, Select, Take, Trend, Window
 
-__all__ = ["Found", "derive_patient", "describe", "rule", "select_events"]
+__all__ = ["Found", "derive_patient", "describe", "one_blood_gas", "rule", "select_events"]
 
 
 class Found(NamedTuple):
@@ -219,3 +219,23 @@ def derive_patient(
             continue
         out[fact] = _value(e)
     return out
+
+
+def one_blood_gas(found: Mapping[str, Found | None]) -> dict[str, str]:
+    """The oxygenation facts left out because a later blood gas gave the others.
+
+    A reported PaO2/FiO2 ratio and a PaO2-FiO2 pair at different times are two blood
+    gases: the later is read. Returns fact name -> why it was left out (empty when they
+    are one gas, or one of them is missing).
+    """
+    ratio_fact, pao2_fact, fio2_fact = ONE_GAS
+    ratio, pao2 = found.get(ratio_fact), found.get(pao2_fact)
+    if ratio is None or pao2 is None:
+        return {}
+    tr, tp = ratio.event.time, pao2.event.time
+    if tr is None or tp is None or tr == tp:
+        return {}
+    if tr > tp:
+        why = f"left out: the later blood gas {ratio.event.source} gives {ratio_fact}"
+        return {pao2_fact: why, fio2_fact: why}
+    return {ratio_fact: f"left out: the later blood gas {pao2.event.source} gives pao2 and fio2"}

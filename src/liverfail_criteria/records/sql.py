@@ -22,7 +22,7 @@ from typing import Any
 
 from ..dictionary import VARIABLES
 from ..extras import require
-from .catalog import DERIVATIONS
+from .catalog import DERIVATIONS, ONE_GAS
 from .nodes import AnyOf, Derive, Paired, Read, Select, Take
 from .schema import ICD10, ICD10_CM
 
@@ -193,6 +193,11 @@ def derivations_sql(
         "CASE WHEN p.sex IN ('male', 'female') THEN p.sex END AS sex",
     ]
     joins = []
+    # One blood gas: a ratio and a pair from different times, the later is read.
+    ratio, pao2, _ = ONE_GAS
+    later_pair = f"f_{pao2}.time > f_{ratio}.time"
+    later_ratio = f"f_{ratio}.time > f_{pao2}.time"
+    left_out = {ratio: later_pair, **dict.fromkeys(ONE_GAS[1:], later_ratio)}
     for fact, d in DERIVATIONS.items():
         if isinstance(d, AnyOf):  # true when any part finds one; the first part's source
             names = [f"f_{fact}_{i}" for i in range(len(d.parts))]
@@ -213,6 +218,10 @@ def derivations_sql(
             cte, value, source = _paired(fact, d, d.window.resolve(windows or None))
             ctes.append(f"f_{fact} AS ({cte})")
             joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = p.patient_id")
+            out = left_out.get(fact)
+            if out is not None:
+                value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
+                source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
             columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
             continue
         if not isinstance(d, Derive):
@@ -224,6 +233,10 @@ def derivations_sql(
         cte, value, source = _fact(fact, d, d.window.resolve(windows or None))
         ctes.append(f"f_{fact} AS ({cte})")
         joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = p.patient_id")
+        out = left_out.get(fact)
+        if out is not None:
+            value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
+            source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
         columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
     text = (
         "WITH "
