@@ -426,6 +426,21 @@ EDGES = [
         None,
         "Observation/wb",
     ),
+    # The same gas as p2's pair (08:00): the ratio and the pair are all read.
+    Event(
+        "p2",
+        OBSERVATION,
+        LOINC,
+        "50984-4",
+        "final",
+        None,
+        dt.datetime(2026, 10, 19, 8, 0, tzinfo=dt.UTC),
+        150.0,
+        None,
+        None,
+        "mm[Hg]",
+        "Observation/ratio-2",
+    ),
 ]
 
 
