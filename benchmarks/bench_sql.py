@@ -132,7 +132,7 @@ def run(kind: str, path: Path, out: Path) -> None:
         print(json.dumps(results["status"].value_counts().sort("status").rows()))
         return
     if kind == "duckdb":
-        from liverfail_criteria.sql import screen_duckdb
+        from liverfail_criteria.cohort.duck import screen_duckdb
 
         results = screen_duckdb(path, units=UNITS)
         print(json.dumps(results["status"].value_counts().sort("status").rows()))
@@ -141,9 +141,9 @@ def run(kind: str, path: Path, out: Path) -> None:
     if kind == "sql":
         from sqlglot import exp
 
+        from liverfail_criteria.cohort.duck import duckdb_kinds, scan_spellings
         from liverfail_criteria.interpreters.sql.api import prepare
         from liverfail_criteria.interpreters.sql.dialect import DuckDB
-        from liverfail_criteria.interpreters.sql.duck import duckdb_kinds, scan_spellings
 
         source = exp.Anonymous(this="READ_PARQUET", expressions=[exp.Literal.string(str(path))])
         kinds = duckdb_kinds(con, source)
@@ -158,7 +158,7 @@ def run(kind: str, path: Path, out: Path) -> None:
             id_column="id",
         )
         spellings = scan_spellings(con, source, prepared.plan, DuckDB())
-        from liverfail_criteria.sql import to_sql
+        from liverfail_criteria.interpreters.sql.api import to_sql
 
         query = to_sql(
             table=f"read_parquet('{path}')",

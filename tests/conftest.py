@@ -54,6 +54,101 @@ def examples(default: int) -> int:
     return default * 20 if deep else default
 
 
+# -- every engine through one fixture ----------------------------------------------------
+
+
+def records_table(records: list[dict[str, object]]) -> object:
+    """The records as a polars table, a column per fact, as a caller would write it.
+
+    A column of true/false values stays boolean, one of whole numbers integer, one of
+    numbers a double and one of dates a date; any other column (quantities with units,
+    categories, values of mixed kinds) holds each value's text. A fact empty in every
+    record has no column.
+    """
+    import datetime as dt
+
+    import polars as pl
+
+    names = list(dict.fromkeys(k for r in records for k in r))
+    columns = {}
+    for name in names:
+        values = [r.get(name) for r in records]
+        kinds = {type(v) for v in values if v is not None}
+        if not kinds:  # empty in every record: no column, as a caller would leave it out
+            continue
+        if kinds <= {bool}:
+            columns[name] = pl.Series(name, values, dtype=pl.Boolean)
+        elif kinds <= {int}:
+            columns[name] = pl.Series(name, values, dtype=pl.Int64)
+        elif kinds <= {int, float}:
+            columns[name] = pl.Series(name, values, dtype=pl.Float64)
+        elif kinds <= {dt.date}:
+            columns[name] = pl.Series(name, values, dtype=pl.Date)
+        else:
+            texts = [None if v is None else v if isinstance(v, str) else repr(v) for v in values]
+            columns[name] = pl.Series(name, texts, dtype=pl.String)
+    return pl.DataFrame(columns)
+
+
+class Engine:
+    """One engine's outcomes for a batch of records: the reference, polars or DuckDB SQL."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def outcomes(
+        self,
+        ruleset: object,
+        records: list[dict[str, object]],
+        node: str,
+        params: object = None,
+    ) -> list[object]:
+        """The outcome (an ``lc.Outcome``) of criterion or ruleset ``node`` for each record."""
+        return [r[node] for r in self.all_outcomes(ruleset, records, params)]
+
+    def all_outcomes(
+        self, ruleset: Any, records: list[dict[str, object]], params: object = None
+    ) -> list[dict[str, Any]]:
+        """Each record's outcome of every criterion and ruleset, by id.
+
+        A table engine must read every cell: a cell it reports invalid is a failure.
+        """
+        import liverfail_criteria as lc
+
+        ids = [n.id for n in (*ruleset.rulesets(), *ruleset.criteria())]
+        if self.name == "reference":
+            trees = [lc.evaluate(r, ruleset, params=params).tree for r in records]
+            return [{i: tree.find(i).outcome for i in ids} for tree in trees]
+        results = lc.screen(
+            records_table(records),
+            ruleset,
+            params=params,
+            id_column=None,
+            keep_record=False,
+            engine=self.name,
+        )
+        invalid = results.filter(results["errors"].list.len() > 0)["errors"].to_list()
+        assert not invalid, invalid[:3]
+        return [{i: lc.Outcome.of(row[i]) for i in ids} for row in results.iter_rows(named=True)]
+
+
+ENGINES = ("reference", "polars", "duckdb")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Each engine in turn: ``lc.evaluate``, ``lc.screen`` and ``lc.screen`` on DuckDB."""
+    if request.param != "reference":
+        pytest.importorskip("polars")
+    if request.param == "duckdb":
+        pytest.importorskip("duckdb")
+        pytest.importorskip("sqlglot")
+    return Engine(request.param)
+
+
 #: Where the PostgreSQL tests find their server: a libpq connection string, which
 #: ``eval "$(.ci/postgres.sh start)"`` exports (CI does; ``nox -s tests_postgres``).
 PG_DSN = "LIVERFAIL_PG_DSN"

@@ -33,6 +33,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import liverfail_criteria as lc
+from conftest import Engine
 from liverfail_criteria.units import SIGNIFICANT_DIGITS, UnitSpec, specs
 from records import ACLF_PATIENT, CLF_PATIENT, NO_EXCLUSIONS
 
@@ -480,6 +481,37 @@ def test_boundary_and_its_written_neighbours(boundary: Boundary, unit: str) -> N
                     )
     assert checked > 0
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES, ids=str)
+def test_every_engine_on_each_boundary_and_its_written_neighbours(
+    boundary: Boundary, engine: Engine
+) -> None:
+    """The exhaustive neighbours of :func:`test_boundary_and_its_written_neighbours`, in
+    every unit and spelling, one table per site: each engine gives each its side."""
+    for site in boundary.sites:
+        records: list[dict[str, object]] = []
+        expected: list[lc.Outcome] = []
+        for unit, factor in UNITS[boundary.spec].items():
+            for written, side in around(boundary.value / factor, max_digits(factor)):
+                canonical = written * factor
+                if written <= 0 or not boundary.plausible(canonical):
+                    continue
+                decimal = to_decimal(written)
+                raws = spellings(decimal, unit) if side == "at" else [write(decimal, unit)]
+                for raw in raws:
+                    if not isinstance(raw, (str, float)):  # a mapping or pint: no cell
+                        continue
+                    records.append({**site.record, boundary.fact: raw})
+                    expected.append(boundary.expected(canonical))
+        got = engine.outcomes(site.ruleset, records, site.criterion, site.params)
+        wrong = [
+            f"{r[boundary.fact]!r} → {g.name}, not {e.name}"  # type: ignore[attr-defined]
+            for r, g, e in zip(records, got, expected, strict=True)
+            if g is not e
+        ]
+        assert records
+        assert not wrong, f"{engine} {site}:\n" + "\n".join(wrong)
 
 
 @settings(max_examples=600)
@@ -1139,3 +1171,52 @@ def test_over_precise_values_read_the_same_in_every_unit(
     value_b, outcomes_b = read_back({**record, fact: other}, fact)
     assert value_a == value_b, f"{given!r} is read as {value_a!r}, {other!r} as {value_b!r}"
     assert dict(outcomes_a)[criterion] is dict(outcomes_b)[criterion]
+
+
+def _bilirubin_grid() -> Iterator[tuple[str, str, lc.Outcome]]:
+    """ULNs written short in each unit; TB at ULN and 10 × ULN, and next to them."""
+    for uln_unit, uln_factor in sorted(BILIRUBIN_UNITS.items()):
+        for uln_canonical in (Fraction(171, 10), Fraction(20), Fraction(205248, 10000)):
+            uln_written = uln_canonical / uln_factor
+            if not is_terminating(uln_written):
+                continue
+            for bound in (uln_canonical, 10 * uln_canonical):
+                for tb_unit, factor in sorted(BILIRUBIN_UNITS.items()):
+                    at = bound / factor
+                    for written, side in around(at, max_digits(factor)):
+                        tb = written * factor
+                        # a neighbour lies outside the 12-digit band, on its own side
+                        assert side == "at" or abs(tb - bound) >= band(bound)
+                        expected = MET if uln_canonical < tb < 10 * uln_canonical else NOT_MET
+                        yield (
+                            write(to_decimal(uln_written), uln_unit),
+                            write(to_decimal(written), tb_unit),
+                            expected,
+                        )
+
+
+def test_every_engine_on_bilirubin_against_the_uln_of_each_row(engine: Engine) -> None:
+    """TB against ULN and 10 × ULN, with the ULN in each row in its own unit (the case
+    where the threshold is not a constant): every engine gives each its side."""
+    cases = [*_BILIRUBIN_EXACT, *_bilirubin_grid()]
+    records: list[dict[str, object]] = [
+        {**CLF_PATIENT, "total_bilirubin": tb, "total_bilirubin_uln": uln} for uln, tb, _ in cases
+    ]
+    got = engine.outcomes(lc.CLF, records, "clf.bilirubin")
+    wrong = [
+        f"ULN {uln}, TB {tb} → {g.name}, not {e.name}"  # type: ignore[attr-defined]
+        for (uln, tb, e), g in zip(cases, got, strict=True)
+        if g is not e
+    ]
+    assert len(cases) > 100
+    assert not wrong, f"{engine}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("uln", sorted({uln for uln, _, _ in _BILIRUBIN_EXACT}))
+def test_every_engine_on_bilirubin_against_a_uln_parameter(uln: str, engine: Engine) -> None:
+    cases = [(tb, e) for u, tb, e in _BILIRUBIN_EXACT if u == uln]
+    records: list[dict[str, object]] = [
+        {**CLF_PATIENT, "total_bilirubin": tb, "total_bilirubin_uln": None} for tb, _ in cases
+    ]
+    got = engine.outcomes(lc.CLF, records, "clf.bilirubin", {"total_bilirubin_uln": uln})
+    assert got == [e for _, e in cases], engine

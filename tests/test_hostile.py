@@ -28,8 +28,8 @@ pytest.importorskip("sqlglot")
 
 from conftest import examples  # noqa: E402
 from liverfail_criteria.cli import main  # noqa: E402
+from liverfail_criteria.cohort.duck import scan_spellings  # noqa: E402
 from liverfail_criteria.cohort.source import column_kinds, to_lazyframe  # noqa: E402
-from liverfail_criteria.interpreters.sql.duck import scan_spellings  # noqa: E402
 
 ENGINES = ("polars", "duckdb", "sql")
 HEADER = "id,age,total_bilirubin,hiv_positive,sex\n"
@@ -45,7 +45,7 @@ def run_sql(data: Any, **options: Any) -> Any:
     con.register("cohort", frame.to_arrow())
     from sqlglot import exp
 
-    from liverfail_criteria.cohort.plan import prepare
+    from liverfail_criteria.interpreters.plan import prepare
 
     prepared = prepare(
         None,

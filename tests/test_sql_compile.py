@@ -12,7 +12,7 @@ import liverfail_criteria as lc
 
 sqlglot = pytest.importorskip("sqlglot")
 
-from liverfail_criteria.sql import to_sql  # noqa: E402
+from liverfail_criteria.interpreters.sql.api import to_sql  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cohort" / "cohort.csv"
@@ -140,7 +140,7 @@ def test_without_sqlglot_the_error_names_the_extra(monkeypatch: pytest.MonkeyPat
 def test_the_example_cohort_in_duckdb_sql_equals_the_polars_engine(tmp_path: Path) -> None:
     pl = pytest.importorskip("polars")
     pytest.importorskip("duckdb")
-    from liverfail_criteria.sql import screen_duckdb
+    from liverfail_criteria.cohort.duck import screen_duckdb
 
     expected = lc.screen(EXAMPLE, units=UNITS)
     assert screen_duckdb(EXAMPLE, units=UNITS).equals(expected)
@@ -155,7 +155,7 @@ def test_the_example_cohort_in_duckdb_sql_equals_the_polars_engine(tmp_path: Pat
 def test_a_duckdb_database_file(tmp_path: Path) -> None:
     duckdb = pytest.importorskip("duckdb")
     pytest.importorskip("polars")
-    from liverfail_criteria.sql import screen_duckdb
+    from liverfail_criteria.cohort.duck import screen_duckdb
 
     path = tmp_path / "c.duckdb"
     con = duckdb.connect(str(path))

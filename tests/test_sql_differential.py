@@ -26,10 +26,10 @@ sqlglot = pytest.importorskip("sqlglot")
 
 import cohort_strategies as cs  # noqa: E402
 from conftest import examples  # noqa: E402
+from liverfail_criteria.cohort.duck import screen_duckdb  # noqa: E402
 from liverfail_criteria.interpreters.sql.dialect import DuckDB  # noqa: E402
 from liverfail_criteria.interpreters.sql.frame import Frame, ref  # noqa: E402
 from liverfail_criteria.interpreters.sql.numeric import quantise_stages  # noqa: E402
-from liverfail_criteria.sql import screen_duckdb  # noqa: E402
 
 cs.pl = pl
 

@@ -26,7 +26,7 @@ if shutil.which("java") is None:
 
 import cohort_strategies as cs  # noqa: E402
 from conftest import examples  # noqa: E402
-from liverfail_criteria.sql import screen_spark  # noqa: E402
+from liverfail_criteria.cohort.spark import screen_spark  # noqa: E402
 
 cs.pl = pl
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")

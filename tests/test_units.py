@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pint
 import pytest
 
@@ -209,3 +210,38 @@ def test_bilirubin_factor_is_the_documented_constant() -> None:
     assert specs.BILIRUBIN_MG_DL_TO_UMOL_L == 17.104
     assert round(10_000 / 584.66, 3) == specs.BILIRUBIN_MG_DL_TO_UMOL_L
     assert specs.BILIRUBIN.factor("mg/dL") == 17.104
+
+
+def test_the_shipped_factor_table_is_what_pint_computes() -> None:
+    # The hot path reads documented spellings from the table, without pint: each entry
+    # must be the factor pint gives, and every documented spelling must be in it.
+    from liverfail_criteria.units import factors, maketable
+
+    assert maketable.factor_table() == factors.FACTORS
+    defined = maketable.specs_defined()
+    for fact in [*lc.VARIABLES.values(), *lc.PARAMETERS.values()]:
+        unit = fact.type.unit
+        assert unit is None or any(unit is s for s in defined), fact.name
+    for (key, expression), factor in factors.FACTORS.items():
+        spec = next(s for s in maketable.specs_defined() if s.table_key == key)
+        assert spec.pint_factor(expression) == factor, (key, expression)
+
+
+@pytest.mark.parametrize("spec", [getattr(specs, n) for n in specs.__all__ if n.isupper()])
+def test_the_table_and_pint_give_one_factor(spec: lc.UnitSpec) -> None:
+    # A fresh specification (empty cache) reads each spelling from the table; the same
+    # spelling with pint (a spelling the table does not key) gives the same factor.
+    if not isinstance(spec, lc.UnitSpec):
+        return
+    for spelling in spec.accepted:
+        fresh = attrs.evolve(spec)  # the same specification, its cache empty
+        assert fresh._known_factor(spelling) is not None, spelling
+        assert fresh.factor(spelling) == spec.pint_factor(spelling), spelling
+
+
+def test_a_spelling_not_in_the_table_is_read_by_pint() -> None:
+    from liverfail_criteria.units import factors
+
+    assert ("kg", "lbs") not in factors.FACTORS
+    assert specs.MASS.convert("100 lbs")[0] == pytest.approx(45.359237)
+    assert specs.MASS.convert("2000 mg")[0] == pytest.approx(0.002)

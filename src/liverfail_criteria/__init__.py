@@ -16,7 +16,8 @@ The criteria are plain data (:mod:`liverfail_criteria.dsl`); the trial's ruleset
 
 from __future__ import annotations
 
-from .cohort import explain_row, funnel, missingness, screen
+from typing import TYPE_CHECKING, Any
+
 from .dictionary import VARIABLES, variable
 from .dsl import (
     Criterion,
@@ -56,7 +57,6 @@ from .records.api import (
 )
 from .records.decisions import READING_DECISIONS
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
-from .sql import screen_duckdb, screen_postgres, screen_spark, to_sql
 from .trial import (
     ACLF,
     CLF,
@@ -67,7 +67,18 @@ from .trial import (
     TRIAL,
 )
 from .trial import DECISIONS as _TRIAL_DECISIONS
-from .units import UnitSpec, ureg
+from .units import UnitSpec
+from .version import __version__
+
+if TYPE_CHECKING:
+    from .cohort.duck import screen_duckdb
+    from .cohort.explain import explain_row
+    from .cohort.funnel import funnel, missingness
+    from .cohort.postgres import screen_postgres
+    from .cohort.screen import screen
+    from .cohort.spark import screen_spark
+    from .interpreters.sql.api import to_sql
+    from .units import ureg
 
 #: Every interpretation decision: the criteria's, in protocol order
 #: (``liverfail_criteria.trial.DECISIONS``), then those of reading clinical records
@@ -77,7 +88,35 @@ from .units import UnitSpec, ureg
 #: decision, why and the alternative; the docs site's decisions page shows them all.
 DECISIONS: tuple[Decision, ...] = _TRIAL_DECISIONS + READING_DECISIONS
 
-__version__ = "0.1.0"
+#: The public functions of the table engines, each defined once in its module, which is
+#: imported on first use (the modules import their extras, polars, sqlglot, duckdb,
+#: only when called); and ``ureg``, pint's registry, made on first use.
+_LAZY = {
+    "explain_row": "cohort.explain",
+    "funnel": "cohort.funnel",
+    "missingness": "cohort.funnel",
+    "screen": "cohort.screen",
+    "screen_duckdb": "cohort.duck",
+    "screen_postgres": "cohort.postgres",
+    "screen_spark": "cohort.spark",
+    "to_sql": "interpreters.sql.api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ureg":
+        from .units import registry
+
+        return registry()
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACLF",

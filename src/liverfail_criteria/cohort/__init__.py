@@ -7,6 +7,8 @@ matplotlib for the funnel figure. Nothing here imports them until it is called, 
 
 from __future__ import annotations
 
-from .api import explain_row, funnel, missingness, screen
+from .explain import explain_row
+from .funnel import funnel, missingness
+from .screen import screen
 
 __all__ = ["explain_row", "funnel", "missingness", "screen"]

@@ -37,7 +37,18 @@ def explain_row(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] | None = None,
 ) -> Result:
-    """See :func:`liverfail_criteria.explain_row`."""
+    """The full evaluation tree of row ``i`` of a table :func:`screen` returned.
+
+    Evaluates the row's ``record`` (its cells as read, less any invalid ones) with the
+    single-record evaluator, and checks that every criterion's outcome agrees with the
+    row's columns. The ruleset, parameters and assumptions are those ``screen`` used,
+    when ``results`` is the table it returned; for a table derived from it (filtered,
+    loaded from a file), pass them again.
+
+    Raises:
+        CriteriaInputError: if ``i`` is not a row, the table has no ``record``, or the
+            row's outcomes disagree with the evaluation (different settings).
+    """
     check_results(results)
     made = screening_of(results)
     if ruleset is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import CriteriaInputError, UnwritableOutputError, check_output_path
 from ..extras import require
-from .plan import DEFAULT_ID, resolve_id_column
+from ..interpreters.plan import DEFAULT_ID, resolve_id_column
 from .source import to_lazyframe
 
 __all__ = ["BATCH_ROWS", "flatten", "screen_file", "write"]

@@ -19,11 +19,11 @@ from ..interpreters.frame.compile import (
     compile_ruleset,
     mask_column,
 )
+from ..interpreters.plan import Plan, UnitTable, prepare
+from ..interpreters.spellings import scanned_facts, unit_tables
 from ..interpreters.vector import Program, mask_position
 from ..whitespace import strip
-from .plan import Plan, UnitTable, prepare
 from .source import column_kinds, to_lazyframe
-from .spellings import scanned_facts, unit_tables
 
 __all__ = ["Screening", "screen", "screening_of"]
 
@@ -113,8 +113,76 @@ def screen(
     passthrough: Iterable[str] = (),
     errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
+    engine: Literal["polars", "duckdb"] = "polars",
 ) -> Any:
-    """Screen every row of a table; see :func:`liverfail_criteria.screen`."""
+    """Screen every row of a table against a ruleset (by default, the trial's eligibility).
+
+    The same criteria as :func:`~liverfail_criteria.evaluate`, compiled to vectorised
+    polars expressions: no Python loop over rows. Row by row, the outcomes are those
+    the single-record evaluator gives for the row's record (its cells, less any
+    invalid ones).
+
+    Args:
+        data: a polars DataFrame or LazyFrame, a pandas DataFrame, or a path to a CSV
+            or Parquet file. Columns named like facts are found by themselves.
+        ruleset: the ruleset to screen with; :data:`~liverfail_criteria.ELIGIBILITY`
+            if not given.
+        columns: fact name to column name, for columns not named like their fact.
+        units: fact name to the unit of every value in its column
+            (``{"total_bilirubin": "mg/dL"}``).
+        unit_columns: fact name to a column holding each row's unit. A column named
+            like the value column with ``_unit`` appended is found by itself.
+        params: values for the ruleset's parameters, as for ``evaluate``.
+        assume_absent: true/false facts to take as false where the cell is empty
+            (never where it is invalid).
+        id_column: the column carried through as the row id; if the table has none,
+            the result numbers the rows in a ``row`` column, from 0.
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
+        errors: ``"report"`` (the default) leaves an invalid cell out of its row and
+            lists it in the row's ``errors``; ``"raise"`` raises the first one.
+        keep_record: add the ``record`` column (each row's facts as read), which
+            :func:`explain_row` uses.
+        engine: ``"polars"`` (the default) runs the criteria as polars expressions;
+            ``"duckdb"`` compiles them to SQL (:func:`~liverfail_criteria.to_sql`) and
+            runs it in an in-process DuckDB, which reads CSV and Parquet files from disk
+            as it goes (the ``duckdb`` extra). Both give the same table.
+
+    Returns:
+        A polars DataFrame with the input's rows in their order: the id; ``status``
+        (``eligible``, ``ineligible`` or ``undetermined``); ``groups`` (the inclusion
+        groups met); ``missing`` (the facts that could decide an undetermined row);
+        ``errors`` (``{field, value, expected}`` for each cell left out); one boolean
+        column per ruleset and per criterion, named by its id (null for UNKNOWN); and
+        ``record``.
+
+    Raises:
+        CriteriaInputError: for a configuration that cannot work (an unknown fact or
+            column, a dimensional column with no unit, a bad parameter); with
+            ``errors="raise"``, for the first invalid cell.
+        MissingDependencyError: if polars is not installed (or, for
+            ``engine="duckdb"``, duckdb or sqlglot).
+    """
+    chosen: str = engine  # checked at run time too: callers need not be typed
+    if chosen not in ("polars", "duckdb"):
+        raise CriteriaInputError("engine", engine, "'polars' or 'duckdb'")
+    if chosen == "duckdb":
+        from .duck import screen_duckdb
+
+        return screen_duckdb(
+            data,
+            ruleset,
+            columns=columns,
+            units=units,
+            unit_columns=unit_columns,
+            params=params,
+            assume_absent=assume_absent,
+            id_column=id_column,
+            passthrough=passthrough,
+            errors=errors,
+            keep_record=keep_record,
+        )
     pl = require("polars", extra="cohort", feature="lc.screen")
     if errors not in ("report", "raise"):
         raise CriteriaInputError("errors", errors, "'report' or 'raise'")

@@ -41,6 +41,7 @@ from ..dsl import (
     Variable,
     YearsBetween,
 )
+from ..errors import DefinitionError
 from .text import describe
 
 __all__ = [
@@ -311,7 +312,7 @@ class _Writer:
             return self.value(expr)
         if isinstance(expr, (DaysBetween, YearsBetween)):
             return self.value(expr)
-        raise TypeError(f"no clinical text for {type(expr).__name__}")  # pragma: no cover
+        raise DefinitionError(f"no clinical text for {type(expr).__name__}")
 
 
 @attrs.frozen
@@ -400,6 +401,8 @@ def _boundaries(expr: Expr, wording: Wording, condition: str | None) -> Iterator
             yield from _boundaries(operand, wording, condition)
     elif isinstance(expr, Not):
         yield from _boundaries(expr.operand, wording, condition)
+    elif not isinstance(expr, (Variable, Parameter, Constant)):  # a true/false value: none
+        raise DefinitionError(f"no boundaries for {type(expr).__name__}")
 
 
 def _and(outer: str | None, inner: str) -> str:

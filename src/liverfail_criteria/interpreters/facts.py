@@ -29,6 +29,7 @@ from ..records.value import Censored, Derived, split_comparator
 from ..result import Fact, Origin, Source, Value
 
 __all__ = [
+    "CHECKED_FACTS",
     "Facts",
     "Known",
     "completed_years",
@@ -375,3 +376,23 @@ def ruleset_variables(ruleset: Ruleset) -> dict[str, Variable]:
                 "data dictionary"
             )
     return variables
+
+
+#: The facts the checks across facts read (dates against the assessment date, age
+#: against the birth date, PaO2/FiO2 against its parts, the implications). The table
+#: engines round these quantities when they read the cells, as the checks compute with
+#: them; every other quantity stays unrounded until a criterion reads it.
+CHECKED_FACTS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            "assessment_date",
+            *NOT_AFTER_ASSESSMENT,
+            "age",
+            "drug_abuse_past_year",
+            "pao2_fio2_ratio",
+            "pao2",
+            "fio2",
+            *(n for i in IMPLICATIONS for n in (i.premise, i.fact)),
+        )
+    )
+)

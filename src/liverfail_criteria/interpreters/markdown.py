@@ -935,11 +935,11 @@ def ruleset_page(ruleset: Ruleset, *, decisions: Iterable[Decision] = ()) -> str
 
 def trial_site() -> Site:
     """The documentation site of trial NCT05727722's rulesets."""
-    from .. import __version__
     from ..dictionary import VARIABLES
     from ..records.decisions import READING_DECISIONS
     from ..records.render import decision_uses
     from ..trial import ACLF, CLF, DECISIONS, ELIGIBILITY, EXCLUSIONS, TRIAL
+    from ..version import __version__
 
     return Site(
         eligibility=ELIGIBILITY,

@@ -32,6 +32,7 @@ from ..dsl import (
     Variable,
     YearsBetween,
 )
+from ..errors import DefinitionError
 
 __all__ = ["OPERATOR_SYMBOLS", "describe"]
 
@@ -103,4 +104,4 @@ def _describe(expr: Expr, style: Style, top: bool = False) -> str:
         )
     if isinstance(expr, (Criterion, Ruleset)):
         return expr.title
-    raise TypeError(f"no text for {type(expr).__name__}")  # pragma: no cover
+    raise DefinitionError(f"no text for {type(expr).__name__}")

@@ -48,7 +48,9 @@ from ..dsl import (
 )
 from ..dsl.nodes import Op
 from ..errors import DefinitionError
-from .facts import Native, fact_order, gates
+from ..units import quantise
+from .facts import CHECKED_FACTS, Native, fact_order, gates
+from .thresholds import exact_bounds
 
 __all__ = [
     "MASK_BITS",
@@ -100,7 +102,13 @@ class Backend(Protocol):
         """The column of word ``word`` of node ``id``'s mask."""
 
     def fact(self, name: str) -> Any:
-        """Fact ``name``'s canonical value (null where missing)."""
+        """Fact ``name``'s value in its canonical unit (null where missing).
+
+        A quantity's value is the number times its unit's factor, not yet rounded to
+        12 significant digits: a comparison with a constant reads it through exact
+        thresholds (:mod:`.thresholds`), any other use through a rounding stage. (A
+        value that is rounded already does as well: rounding is idempotent.)
+        """
 
     def literal(self, value: Native | None, kind: Kind) -> Any:
         """A constant of ``kind`` (``None``: a null of that kind)."""
@@ -191,7 +199,7 @@ class _Compiler:
         self.bit = {name: i for i, name in enumerate(self.facts)}
         self.words = mask_words(len(self.facts))
         self.derived: list[dict[str, Any]] = []
-        self.derived_ids: dict[int, tuple[str, int]] = {}
+        self.derived_ids: dict[int | str, tuple[str, int]] = {}
         self.nodes: dict[str, tuple[int, Any, Mask]] = {}  # id -> (level, outcome, mask)
         self.reading: list[set[str]] = []  # the nodes each node being compiled reads
 
@@ -222,7 +230,11 @@ class _Compiler:
     def value(self, e: Expr) -> tuple[Any, Mask, int]:
         b = self.b
         if isinstance(e, Variable):
-            return b.fact(e.name), self.fact_mask(e.name, b.fact(e.name)), 0
+            mask = self.fact_mask(e.name, b.fact(e.name))
+            if e.type.kind is Kind.QUANTITY and e.name not in CHECKED_FACTS:
+                # rounded as the reference rounds it (the checked facts are, when read)
+                return self.derive(e.name, b.fact(e.name), 0), mask, 1
+            return b.fact(e.name), mask, 0
         if isinstance(e, Constant):
             return b.literal(e.value, e.type.kind), self.zero(), 0
         if isinstance(e, Parameter):
@@ -231,12 +243,16 @@ class _Compiler:
             return self.value(e.if_true if self.param(e.parameter) else e.if_false)
         if isinstance(e, Scaled):
             inner, mask, stage = self.value(e.operand)
-            return self.derive(e, b.scaled(inner, e.factor), stage), mask, stage + 1
+            return self.derive(id(e), b.scaled(inner, e.factor), stage), mask, stage + 1
         if isinstance(e, Ratio):
             n, nmask, nstage = self.value(e.numerator)
             d, dmask, dstage = self.value(e.denominator)
             stage = max(nstage, dstage)
-            return self.derive(e, b.ratio(n, d), stage), self.union((nmask, dmask)), stage + 1
+            return (
+                self.derive(id(e), b.ratio(n, d), stage),
+                self.union((nmask, dmask)),
+                stage + 1,
+            )
         if isinstance(e, Coalesce):
             parts = [self.value(o) for o in e.operands]
             result = b.coalesce([p[0] for p in parts])
@@ -249,9 +265,11 @@ class _Compiler:
             return n, self.union((smask, emask)), max(sstage, estage)
         raise DefinitionError(f"cannot evaluate {type(e).__name__} as a value")
 
-    def derive(self, e: Expr, expression: Any, stage: int) -> Any:
-        """A derived quantity, rounded in stage ``stage`` and read from its column."""
-        key = id(e)
+    def derive(self, key: int | str, expression: Any, stage: int) -> Any:
+        """A derived quantity, rounded in stage ``stage`` and read from its column.
+
+        ``key`` names it once: a node's ``id()``, or a fact's name for its rounded value.
+        """
         if key not in self.derived_ids:
             while len(self.derived) <= stage:
                 self.derived.append({})
@@ -285,6 +303,9 @@ class _Compiler:
             outcome = b.coalesce([p[0] for p in parts])
             return outcome, self.when_null(outcome, self.union([p[1] for p in parts]))
         if isinstance(e, Compare):
+            exact = self.exact_compare(e)
+            if exact is not None:
+                return exact
             left, lmask, _ = self.value(e.left)
             right, rmask, _ = self.value(e.right)
             return b.compare(e.op, left, right), self.union((lmask, rmask))
@@ -292,6 +313,59 @@ class _Compiler:
             value, mask, _ = self.value(e)
             return b.as_boolean(value), mask
         raise DefinitionError(f"cannot evaluate {type(e).__name__} as true/false")
+
+    def exact_compare(self, e: Compare) -> tuple[Any, Mask] | None:
+        """A quantity fact against a constant, by exact thresholds on its unrounded value.
+
+        The constant side (constants, parameters, their multiples and ratios) is
+        computed once, here, by the reference evaluator itself. ``None`` where the
+        comparison is not of that shape; it is then compiled as written.
+        """
+        flipped: dict[Op, Op] = {
+            "<": ">",
+            "<=": ">=",
+            ">": "<",
+            ">=": "<=",
+            "==": "==",
+            "!=": "!=",
+        }
+        if isinstance(e.left, Variable) and e.left.type.kind is Kind.QUANTITY:
+            fact, other, op = e.left, e.right, e.op
+        elif isinstance(e.right, Variable) and e.right.type.kind is Kind.QUANTITY:
+            fact, other, op = e.right, e.left, flipped[e.op]
+        else:
+            return None
+        threshold = self.constant(other)
+        if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
+            return None
+        bounds = exact_bounds(op, float(threshold))
+        if bounds is None:
+            return None
+        b = self.b
+        value = b.fact(fact.name)
+        parts = [b.compare(o, value, b.literal(t, Kind.QUANTITY)) for o, t in bounds]
+        outcome = parts[0] if len(parts) == 1 else b.all_of(parts)
+        return outcome, self.fact_mask(fact.name, value)
+
+    def constant(self, e: Expr) -> object:
+        """The value of an expression that reads no fact, as the reference computes it.
+
+        ``None`` if it reads a fact, or is not a number (an unset parameter).
+        """
+        if isinstance(e, Constant):
+            return e.value
+        if isinstance(e, Parameter):
+            return self.param(e)
+        if isinstance(e, Choice):
+            return self.constant(e.if_true if self.param(e.parameter) else e.if_false)
+        if isinstance(e, Scaled):
+            v = self.constant(e.operand)
+            return quantise(v * e.factor) if isinstance(v, float) else None
+        if isinstance(e, Ratio):
+            n, d = self.constant(e.numerator), self.constant(e.denominator)
+            ok = isinstance(n, float) and isinstance(d, float) and d != 0
+            return quantise(n / d) if ok else None  # type: ignore[operator]
+        return None
 
     def counts(self, e: Expr) -> bool:
         """Whether a child counts in its parent: informational criteria do not."""

@@ -343,7 +343,7 @@ def screen_omop(
                 con.close()
         return results.with_columns(pl.col("status").cast(pl.Enum(STATUSES))).sort("id")
     if engine == "postgres":
-        from ..interpreters.sql.postgres import connect, to_polars
+        from ..cohort.postgres import connect, to_polars
 
         con, owned = connect(source)
         try:

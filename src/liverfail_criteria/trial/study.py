@@ -6,8 +6,6 @@ from typing import Any
 
 import attrs
 
-from ..units import ureg
-
 __all__ = ["TRIAL", "Arm", "Trial"]
 
 
@@ -17,15 +15,29 @@ class Arm:
 
     Attributes:
         name: the arm's name in the registry.
-        dose: cells per infusion, a quantity in ``cell``.
+        cells: cells per infusion.
         infusions: how many infusions each participant receives.
-        follow_up: follow-up after the infusion, a quantity of time.
+        follow_up_days: follow-up after the infusion, in days.
     """
 
     name: str
-    dose: Any  # pint Quantity (cells)
+    cells: float
     infusions: int
-    follow_up: Any  # pint Quantity (days)
+    follow_up_days: int
+
+    @property
+    def dose(self) -> Any:
+        """Cells per infusion, a pint quantity in ``cell`` (imports pint)."""
+        from ..units import registry
+
+        return registry().Quantity(self.cells, "cell")
+
+    @property
+    def follow_up(self) -> Any:
+        """Follow-up after the infusion, a pint quantity of time (imports pint)."""
+        from ..units import registry
+
+        return registry().Quantity(self.follow_up_days, "d")
 
 
 @attrs.frozen
@@ -50,9 +62,9 @@ class Trial:
 def _arm(n: int, billions_of_cells: float) -> Arm:
     return Arm(
         name=f"Micro-encapsulated Hepatocyte Intraperitoneal Transplantation Cohort {n}",
-        dose=ureg.Quantity(billions_of_cells * 1e9, "cell"),
+        cells=billions_of_cells * 1e9,
         infusions=1,
-        follow_up=ureg.Quantity(60, "d"),
+        follow_up_days=60,
     )
 
 

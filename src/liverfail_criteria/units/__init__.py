@@ -11,6 +11,12 @@ could flip a boundary. So every value read, converted or derived is rounded to
 laboratory's precision, which maps a value written in any unit to the same float as the
 same value written in the canonical unit.
 
+pint is imported only when it is needed: for :data:`ureg`, for a pint quantity given as
+a value (pint is then imported already), and for a unit spelling whose factor is not in
+:mod:`.factors`, the table of the documented spellings' factors computed by pint and
+checked against it by the tests. Reading values written in the documented spellings
+therefore never loads pint (nor numpy, which pint imports).
+
 Rounding applies to magnitudes in :data:`QUANTISE_RANGE` (from 1e-10 up to, not
 including, 1e12), which hold every plausible clinical value and threshold; values
 outside it are left as they are. In that range the vectorised interpreters (polars,
@@ -22,16 +28,17 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
-import pint
 
 from ..errors import CriteriaInputError
 from ..whitespace import WS, strip
+from .factors import FACTORS
 from .spelling import to_pint
 
 __all__ = [
@@ -46,14 +53,46 @@ __all__ = [
     "ureg",
 ]
 
-#: The library's one unit registry. Quantities from it are accepted everywhere;
-#: quantities from another pint registry are converted by their unit names.
-ureg: Any = pint.UnitRegistry(str(Path(__file__).with_name("definitions.txt")), cache_folder=None)
+_REGISTRY: list[Any] = []  # the registry, once made
+
+
+def registry() -> Any:
+    """The library's one pint unit registry, made (and pint imported) on first use.
+
+    Also available as :data:`ureg` (``lc.ureg``). Quantities from it are accepted
+    everywhere; quantities from another pint registry are converted by their unit names.
+    """
+    if not _REGISTRY:
+        with _LOCK:
+            if not _REGISTRY:
+                import pint
+
+                definitions = str(Path(__file__).with_name("definitions.txt"))
+                _REGISTRY.append(pint.UnitRegistry(definitions, cache_folder=None))
+    return _REGISTRY[0]
+
+
+def __getattr__(name: str) -> Any:
+    # ``ureg``, the registry, is made on first access (PEP 562), so importing the
+    # library does not import pint.
+    if name == "ureg":
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _is_quantity(value: object) -> bool:
+    """Whether ``value`` is a pint quantity (of any registry).
+
+    No pint quantity can exist before pint is imported, so this does not import it.
+    """
+    pint = sys.modules.get("pint")
+    return pint is not None and isinstance(value, pint.Quantity)
+
 
 #: Significant digits kept after a unit conversion or a derived value (see module doc).
 SIGNIFICANT_DIGITS = 12
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 #: A number as values are written: ASCII digits only, as every engine reads them.
 NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER = re.compile(rf"^{WS}*({NUMBER_TEXT}){WS}*(.*?){WS}*$")
@@ -87,6 +126,7 @@ def split_quantity_text(text: str) -> tuple[float, str] | None:
 def _parse(unit_text: str) -> Any:
     """Parse a unit spelling into a pint Quantity of magnitude = its factor."""
     expression = to_pint(unit_text)
+    ureg = registry()
     with _LOCK:  # pint's parser keeps caches of its own; keep it single-threaded
         q = ureg.parse_expression(expression)
     if not isinstance(q, ureg.Quantity):
@@ -196,6 +236,16 @@ class UnitSpec:
         if self.closed and not self._is_accepted(unit_text):
             why = f"; {self.refused}" if self.refused else ""
             raise CriteriaInputError(field, unit_text, f"one of the units {self._examples()}{why}")
+        known = self._known_factor(unit_text)
+        if known is None:
+            known = self._pint_factor(unit_text, field)
+        self._factors[unit_text] = known
+        return known
+
+    def _pint_factor(self, unit_text: str, field: str | None) -> float:
+        """The factor of ``unit_text`` computed by pint, with every check of :meth:`factor`."""
+        import pint
+
         try:
             q = _parse(unit_text)
             f = self._factor_from(q)
@@ -226,9 +276,39 @@ class UnitSpec:
                 raise CriteriaInputError(
                     field, unit_text, f"a unit such as {self._examples()}{why}"
                 )
-        f = float(f"{f:.15g}")  # drop pint's own float noise (10.000000000000002 → 10)
-        self._factors[unit_text] = f
-        return f
+        return float(f"{f:.15g}")  # drop pint's own float noise (10.000000000000002 → 10)
+
+    @property
+    def table_key(self) -> str:
+        """This specification's key in the table of factors :data:`.factors.FACTORS`.
+
+        Its canonical unit, any cross-dimension factors (``"umol/L|mg/dL=17.104"``) and
+        any whole-unit rule: what, beside the spelling, decides a factor and whether it
+        is accepted (a closed specification's list is checked before the table).
+        """
+        parts = [self.canonical, *(f"{r}={k!r}" for r, k in self.alternates)]
+        if self.whole_of is not None:
+            parts.append(f"whole_of={self.whole_of!r}")
+        return "|".join(parts)
+
+    def _known_factor(self, unit_text: str) -> float | None:
+        """The factor of ``unit_text`` from the shipped table, without pint (or None)."""
+        try:
+            expression = to_pint(unit_text)
+        except ValueError:
+            return None
+        return FACTORS.get((self.table_key, expression))
+
+    def pint_factor(self, unit_text: str) -> float | None:
+        """The factor of ``unit_text`` computed by pint, as :meth:`factor` keeps it.
+
+        ``None`` for a spelling :meth:`factor` refuses. This is how the table
+        :data:`.factors.FACTORS` is computed and checked.
+        """
+        try:
+            return self._pint_factor(unit_text, None)
+        except CriteriaInputError:
+            return None
 
     def _case_note(self, unit_text: str) -> str:
         """A note for a spelling that is an accepted one but for upper and lower case."""
@@ -307,10 +387,11 @@ class UnitSpec:
                 converted = quantise(magnitude * factor)
                 if math.isfinite(converted):
                     return converted, magnitude, original
-        elif isinstance(value, pint.Quantity):
-            magnitude = _finite_number(value.magnitude, field, value)
-            unit_text = str(value.units)
-            original = f"{value.magnitude:g} {value.units:~}"
+        elif _is_quantity(value):
+            q: Any = value
+            magnitude = _finite_number(q.magnitude, field, value)
+            unit_text = str(q.units)
+            original = f"{q.magnitude:g} {q.units:~}"
         elif isinstance(value, Mapping):
             if set(value) - {"value", "unit", "code", "system"} or "value" not in value:
                 raise CriteriaInputError(

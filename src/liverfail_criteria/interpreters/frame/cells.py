@@ -1,6 +1,6 @@
 """Reading a table's cells into facts, in polars: the cohort twin of :mod:`..facts`.
 
-Each fact column of the :class:`~liverfail_criteria.cohort.plan.Plan` becomes three
+Each fact column of the :class:`~liverfail_criteria.interpreters.plan.Plan` becomes three
 internal columns: the fact's canonical value (a float in the canonical unit, a bool, a
 grade, a category, a date), the value as read before conversion (for the row's
 ``record``), and an error (``{field, value, expected}``) for a cell that cannot be
@@ -22,7 +22,6 @@ from typing import Any
 
 import attrs
 
-from ...cohort.plan import FactColumn, Plan, UnitTable
 from ...dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
     IMPLICATIONS,
@@ -36,6 +35,9 @@ from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE, ISO_DATE_TEXT
 from ...errors import CriteriaInputError
 from ...units import NUMBER_TEXT
+from ..facts import CHECKED_FACTS
+from ..plan import FactColumn, Plan, UnitTable
+from ..thresholds import outside_bounds
 from .numeric import quantise_columns
 
 __all__ = [
@@ -242,7 +244,7 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
     if variable.plausible is not None:
         lo, hi = variable.plausible
         symbol = spec.symbol
-        outside = present & ((converted < lo) | (converted > hi))
+        outside = present & _outside(variable, converted)
         expected = expected.when(outside).then(
             pl.concat_str(
                 pl.format(
@@ -308,12 +310,14 @@ def _suggestion(spec: Any, lo: float, hi: float, number: Any) -> Any:
 
 
 def _outside(variable: Any, converted: Any) -> Any:
+    """Whether the value, rounded as the reference rounds it, is outside its range."""
     import polars as pl
 
     if variable.plausible is None:
         return pl.lit(False)
     lo, hi = variable.plausible
-    return (converted < lo) | (converted > hi)
+    below, above = outside_bounds(lo, hi)
+    return (converted < below) | (converted >= above)
 
 
 def _other_fact(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], Any]:
@@ -666,8 +670,18 @@ def read_cells(
         lf = lf.with_columns(
             **{k: v for f in quantities for k, v in _quantity_factor(f, tables[f.name]).items()}
         )
+        # The value stays unrounded (the criteria compare it by exact thresholds), but
+        # for the facts the checks across facts compute with, rounded as the reference.
+        lf = lf.with_columns(
+            **{_tmp("conv", f.name): pl.col(_tmp("product", f.name)) for f in quantities}
+        )
         lf = quantise_columns(
-            lf, {_tmp("conv", f.name): pl.col(_tmp("product", f.name)) for f in quantities}
+            lf,
+            {
+                _tmp("conv", f.name): pl.col(_tmp("product", f.name))
+                for f in quantities
+                if f.name in _CHECKED
+            },
         )
         stage4a: dict[str, Any] = {}
         stage4b: dict[str, Any] = {}
@@ -699,17 +713,7 @@ def read_cells(
     return Cells(lf, invalid, tuple(errors), {k: tuple(v) for k, v in flags.items()})
 
 
-#: The facts the checks across facts read.
-_CHECKED = (
-    "assessment_date",
-    *NOT_AFTER_ASSESSMENT,
-    "age",
-    "drug_abuse_past_year",
-    "pao2_fio2_ratio",
-    "pao2",
-    "fio2",
-    *{n: None for i in IMPLICATIONS for n in (i.premise, i.fact)},
-)
+_CHECKED = CHECKED_FACTS
 
 
 def _apply_checks(lf: Any, checks: _Checks) -> Any:

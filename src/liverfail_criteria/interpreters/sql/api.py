@@ -11,16 +11,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ...arguments import as_flag, as_texts
-from ...cohort.plan import (
-    UNIT_SUFFIX,
-    ColumnKind,
-    prepare,
-)
-from ...cohort.spellings import declared_spellings
 from ...dsl import Kind, Ruleset
 from ...errors import CriteriaInputError
 from ...extras import require
 from ..facts import ruleset_variables
+from ..plan import (
+    UNIT_SUFFIX,
+    ColumnKind,
+    prepare,
+)
+from ..spellings import declared_spellings
 from .dialect import SqlDialect, dialect_for
 from .query import build_query
 
@@ -183,7 +183,65 @@ def to_sql(
     keep_record: bool = True,
     pretty: bool = True,
 ) -> str:
-    """See :func:`liverfail_criteria.sql.to_sql`."""
+    """Compile a ruleset to one SQL SELECT that screens every row of a table.
+
+    The query reads the table's cells by the rules of :func:`~liverfail_criteria.screen`
+    (columns named like facts, units fixed or per row, text cells with their own
+    units), converts each unit by a factor computed here, in Python, once per spelling,
+    rounds as the reference evaluator rounds (bit for bit, in IEEE double arithmetic),
+    and evaluates the criteria with SQL's three-valued logic. An invalid cell becomes
+    NULL, so the criteria that read it are UNKNOWN, and the row's ``errors`` say why.
+
+    Args:
+        ruleset: the ruleset; :data:`~liverfail_criteria.ELIGIBILITY` if not given.
+        table: the table to read: a name (``"cohort"``, ``"db.schema.cohort"``), a table
+            expression of the dialect (``"read_parquet('cohort.parquet')"``), or a
+            sqlglot expression.
+        columns: fact name to column name, for columns not named like their fact.
+        units: fact name to the unit of every value in its column.
+        unit_columns: fact name to the column holding each row's unit (a column named
+            like the value column with ``_unit`` appended is found by itself).
+        params: values for the ruleset's parameters, as for ``evaluate``.
+        assume_absent: true/false facts to take as false where the cell is empty.
+        id_column: the column carried through as the row id; if the table has none,
+            the result numbers the rows in a ``row`` column, from 0.
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
+        schema: the table's columns, in order: column name to a kind (``"number"``,
+            ``"integer"``, ``"string"``, ``"boolean"``, ``"date"``, ``"datetime"``,
+            ``"null"``, ``"other"``) or an SQL type of the dialect (``"DOUBLE"``,
+            ``"VARCHAR"``). Without it, the table is taken to have each fact the ruleset
+            reads in its natural column: ``boolean`` flags, ``integer`` grades,
+            ``string`` categories, ``date`` dates, and ``number`` quantities with a
+            ``<column>_unit`` text column beside each, unless ``units=`` fixes its unit,
+            ``unit_columns=`` names its unit column, or it is a plain number (INR,
+            FiO2); and an ``id`` text column. That is the bundled example cohort.
+        unit_spellings: fact name to the unit spellings its unit column or its text
+            cells use. Without it, a fact's spellings are those its unit specification
+            documents (``lc.VARIABLES[name].type.unit.accepted``). A cell whose spelling
+            is not among them is invalid, with an error naming this option. (The
+            engines that run the query find the spellings in the data themselves.)
+        dialect: ``"duckdb"``, ``"spark"`` or ``"postgres"``.
+        keep_record: add the ``record`` column (each row's facts as read): a struct in
+            DuckDB and Spark, a ``jsonb`` object in PostgreSQL.
+        pretty: indent the SQL.
+
+    Returns:
+        The SQL text. Its columns are those of ``screen``: the id (or ``row``),
+        ``status`` (text), ``groups`` and ``missing`` (lists of text), ``errors`` (a list
+        of ``{field, value, expected}``; in PostgreSQL an array of ``jsonb``), one
+        boolean per ruleset and per criterion named by its id, and ``record``. In
+        DuckDB the rows come out in the table's order; elsewhere order by the id.
+        The numbers in the texts of errors are written as polars writes them in
+        DuckDB, and in the engine's own way in Spark (``1.0E-5``) and PostgreSQL.
+
+    Raises:
+        CriteriaInputError: for an unknown dialect, fact, column or option, a unit
+            that is not a unit of its fact, a dimensional column with no unit, or a
+            table that is not a table name or expression of the dialect.
+        MissingDependencyError: if sqlglot is not installed (the ``sql`` extra).
+    """
     require("sqlglot", extra="sql", feature="lc.to_sql")
     d = dialect_for(dialect)
     keep_record = as_flag("keep_record", keep_record)

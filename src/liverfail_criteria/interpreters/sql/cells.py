@@ -1,7 +1,7 @@
 """Reading a table's cells into facts, in SQL: the twin of :mod:`..frame.cells`.
 
 The same stages as the polars engine, column for column: each fact column of the
-:class:`~liverfail_criteria.cohort.plan.Plan` becomes its canonical value (a double in
+:class:`~liverfail_criteria.interpreters.plan.Plan` becomes its canonical value (a double in
 the canonical unit, a boolean, a grade, a category, a date), the value as read (for
 the row's ``record``) and an error record (``field``, ``value``, ``expected``) for a
 cell that cannot be used; then the checks across facts leave out every cell of a
@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ...cohort.plan import FactColumn, Plan, UnitTable
 from ...dictionary import (
     DRUG_ABUSE_WINDOW_DAYS,
     IMPLICATIONS,
@@ -31,6 +30,9 @@ from ...dictionary import (
 from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE
 from ...errors import CriteriaInputError
+from ..facts import CHECKED_FACTS
+from ..plan import FactColumn, Plan, UnitTable
+from ..thresholds import outside_bounds
 from .dialect import ANY, SqlDialect
 from .frame import Frame, ref, source_column
 from .numeric import quantise_stages, round_half_even
@@ -272,8 +274,9 @@ class _Reader:
         if variable.plausible is not None:
             lo, hi = variable.plausible
             symbol = spec.symbol
+            below, above = outside_bounds(lo, hi)  # as the rounded value is outside
             outside = and_(
-                present.copy(), or_(lt(converted, d.double(lo)), gt(converted, d.double(hi)))
+                present.copy(), or_(lt(converted, d.double(below)), ge(converted, d.double(above)))
             )
             head = f"a value from {_fmt(lo)} to {_fmt(hi)} {symbol}".rstrip() + " (it is "
             tail = f" {symbol}".rstrip() + " after conversion)"
@@ -701,7 +704,13 @@ def read_cells(
         for f in quantities:
             stage2.update(reader.quantity_factor(f, tables[f.name]))
         frame.add(stage2)
-        quantise_stages(frame, d, {f"conv.{f.name}": _t("product", f.name) for f in quantities})
+        # The value stays unrounded (the criteria compare it by exact thresholds), but
+        # for the facts the checks across facts compute with, rounded as the reference.
+        rounded = [f.name for f in quantities if f.name in CHECKED_FACTS]
+        quantise_stages(frame, d, {f"conv.{n}": _t("product", n) for n in rounded})
+        for f in quantities:
+            if f.name not in CHECKED_FACTS:
+                frame.alias(f"conv.{f.name}", f"product.{f.name}")
         stage4: dict[str, Any] = {}
         for f in quantities:
             stage4.update(reader.quantity_final(f))

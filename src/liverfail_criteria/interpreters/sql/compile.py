@@ -21,7 +21,24 @@ from .cells import completed_years, fact_ref
 from .dialect import SqlDialect
 from .frame import Frame, ref
 from .numeric import quantise_stages
-from .ops import and_, case, coalesce, div, eq, ge, gt, is_null, le, lit, lt, mul, ne, not_, or_
+from .ops import (
+    and_,
+    balanced,
+    case,
+    coalesce,
+    div,
+    eq,
+    ge,
+    gt,
+    is_null,
+    le,
+    lit,
+    lt,
+    mul,
+    ne,
+    not_,
+    or_,
+)
 
 __all__ = ["SqlBackend", "apply", "compile_ruleset", "mask_name", "missing_list", "node_name"]
 
@@ -152,11 +169,10 @@ class SqlBackend:
         """``a | b | ...`` of mask words."""
         from sqlglot import exp
 
-        result: Any = None
-        for w in words:
-            w = exp.Paren(this=w.copy())
-            result = w if result is None else exp.BitwiseOr(this=result, expression=w)
-        return result
+        return balanced(
+            lambda a, b: exp.BitwiseOr(this=a, expression=b),
+            [exp.Paren(this=w.copy()) for w in words],
+        )
 
     def bits_if_null(self, outcome: Any, word: Any) -> Any:
         """``word`` where ``outcome`` is NULL, else 0."""

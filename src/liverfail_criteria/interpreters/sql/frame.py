@@ -92,6 +92,10 @@ class Frame:
 
         return expression.transform(replace, copy=True)
 
+    def alias(self, logical: str, existing: str) -> None:
+        """Let ``logical`` name the column that ``existing`` names now (no new column)."""
+        self.physical[logical] = self.physical[existing]
+
     def add(self, columns: Mapping[str, Any]) -> None:
         """Add a stage defining each ``logical: expression`` (reading earlier stages)."""
         if not columns:
@@ -110,29 +114,30 @@ class Frame:
     def select(self, outputs: Sequence[tuple[str, Any]]) -> Any:
         """The whole query: the stages as CTEs, then ``outputs`` (name, expression).
 
-        Each stage passes on only the columns a later stage or the outputs read, and
-        defines only the columns that are read: a stage reads a list of columns, not
-        ``*``, so the query's size grows with the stages, not with their square.
+        Each stage is ``SELECT *, <its new columns> FROM <the stage before>`` and defines
+        only the columns that a later stage or the outputs read, so the query grows with
+        what is computed, not with the number of columns passed along; the engines read
+        only the columns the outputs need.
         """
         from sqlglot import exp
 
         final = [(name, self.resolve(e)) for name, e in outputs]
         live = set().union(*(_columns(e) for _, e in final))
-        plans: list[tuple[list[str], list[tuple[str, Any]]]] = []
+        plans: list[list[tuple[str, Any]]] = []
         for stage in reversed(self.stages):
             defined = [(name, e) for name, e in stage if name in live]
-            names = {name for name, _ in stage}
-            passed = sorted(live - names)
-            plans.append((passed, defined))
-            live = (live - names).union(*(_columns(e) for _, e in defined))
+            plans.append(defined)
+            live = live.union(*(_columns(e) for _, e in defined))
         plans.reverse()
         previous = self.source
         query = exp.select(*[exp.alias_(e, name, quoted=True) for name, e in final])
-        for i, (passed, defined) in enumerate(plans, 1):
-            items: list[Any] = [exp.column(name, quoted=True) for name in passed]
+        i = 0
+        for defined in plans:
+            if not defined:
+                continue
+            i += 1
+            items: list[Any] = [exp.Star()]
             items += [exp.alias_(e, name, quoted=True) for name, e in defined]
-            if not items:
-                items = [exp.alias_(exp.Literal.number(1), f"{PREFIX}_keep", quoted=True)]
             body = exp.select(*items).from_(previous.copy())
             alias = f"{PREFIX}_s{i}"
             query = query.with_(alias, as_=body, copy=False)

@@ -116,14 +116,26 @@ def ge(a: Any, b: Any) -> Any:
     return _binary("GTE", a, b)
 
 
+def balanced(combine: Any, operands: Sequence[Any]) -> Any:
+    """``combine`` over ``operands`` as a balanced tree, for an associative operation.
+
+    A chain of hundreds of operands nested one inside the next is too deep for sqlglot
+    (and Python's recursion limit) to write; a balanced tree is as deep as its log.
+    """
+    if len(operands) == 1:
+        return operands[0]
+    middle = len(operands) // 2
+    return combine(balanced(combine, operands[:middle]), balanced(combine, operands[middle:]))
+
+
 def and_(*operands: Any) -> Any:
-    """Kleene conjunction of ``operands`` (SQL's ``AND``)."""
-    return functools.reduce(lambda a, b: _binary("And", a, b), operands)
+    """Kleene conjunction of ``operands`` (SQL's ``AND``, associative)."""
+    return balanced(lambda a, b: _binary("And", a, b), operands)
 
 
 def or_(*operands: Any) -> Any:
-    """Kleene disjunction of ``operands`` (SQL's ``OR``)."""
-    return functools.reduce(lambda a, b: _binary("Or", a, b), operands)
+    """Kleene disjunction of ``operands`` (SQL's ``OR``, associative)."""
+    return balanced(lambda a, b: _binary("Or", a, b), operands)
 
 
 def not_(a: Any) -> Any:

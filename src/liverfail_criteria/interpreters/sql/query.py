@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ...cohort.plan import Plan, UnitTable
 from ...dsl import Ruleset
 from ..facts import Native
+from ..plan import Plan, UnitTable
 from .cells import given_ref, read_cells
 from .compile import apply, compile_ruleset, missing_list, node_name
 from .dialect import SqlDialect

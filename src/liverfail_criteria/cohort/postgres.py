@@ -1,4 +1,4 @@
-"""Screening in PostgreSQL: the query of :mod:`.query` run on a server through psycopg 3.
+"""Screening in PostgreSQL: the SQL of :func:`~liverfail_criteria.to_sql` run on a server.
 
 The table's column types (a ``LIMIT 0`` query's description) give the column kinds;
 one aggregate query finds the distinct unit spellings; the rest is the SQL that
@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ...cohort.plan import ColumnKind, prepare
-from ...cohort.spellings import unit_tables
-from ...errors import CriteriaInputError
-from ...extras import require
-from .api import kind_of_type
-from .dialect import Postgres
+from ..dsl import Ruleset
+from ..errors import CriteriaInputError
+from ..extras import require
+from ..interpreters.plan import ColumnKind, prepare
+from ..interpreters.spellings import unit_tables
+from ..interpreters.sql.api import kind_of_type
+from ..interpreters.sql.dialect import Postgres
+from ..interpreters.sql.query import build_query
 from .duck import scan_spellings
-from .query import build_query
 
 __all__ = ["connect", "postgres_kinds", "screen_postgres", "to_polars"]
 
@@ -57,7 +58,7 @@ def to_polars(cursor: Any, keep_record: bool) -> Any:
     """
     import polars as pl
 
-    from ...cohort.screen import STATUSES
+    from .screen import STATUSES
 
     names = [c.name for c in cursor.description]
     rows = cursor.fetchall()
@@ -92,7 +93,7 @@ def to_polars(cursor: Any, keep_record: bool) -> Any:
 def screen_postgres(
     connection: Any,
     table: str,
-    ruleset: Any = None,
+    ruleset: Ruleset | None = None,
     *,
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
@@ -102,7 +103,36 @@ def screen_postgres(
     id_column: str | None = "id",
     keep_record: bool = True,
 ) -> Any:
-    """See :func:`liverfail_criteria.sql.screen_postgres`."""
+    """Screen a PostgreSQL table or view on its server; the rows as a polars DataFrame.
+
+    Reads the table's column types and its distinct unit spellings (one aggregate
+    query), compiles the ruleset with :func:`~liverfail_criteria.to_sql` for the
+    ``postgres`` dialect, runs it and fetches the result, ordered by the id (or ``row``).
+
+    Args:
+        connection: a psycopg 3 connection, or a libpq connection string
+            (``"host=/tmp/pg port=5432 dbname=cdm"``; opened and closed here).
+        table: the name of a table or view (``"cohort"``, ``"cdm.cohort"``).
+        ruleset: the ruleset; :data:`~liverfail_criteria.ELIGIBILITY` if not given.
+        columns: fact name to column name, as for ``screen``.
+        units: fact name to the unit of every value in its column.
+        unit_columns: fact name to the column holding each row's unit.
+        params: values for the ruleset's parameters.
+        assume_absent: true/false facts to take as false where the cell is empty.
+        id_column: the column carried through as the row id (else ``row``, from 0).
+        keep_record: add the ``record`` column (PostgreSQL's ``jsonb`` object, as
+            Python objects).
+
+    Returns:
+        A polars DataFrame with the outcome columns of ``screen`` (``status``,
+        ``groups``, ``missing``, ``errors``, one per ruleset and criterion). The numbers
+        inside the texts of errors are written PostgreSQL's way (``700``, not ``700.0``).
+
+    Raises:
+        CriteriaInputError: as ``screen`` does.
+        MissingDependencyError: if psycopg, sqlglot or polars is missing (the
+            ``postgres`` extra).
+    """
     require("sqlglot", extra="postgres", feature="screening in PostgreSQL")
     require("polars", extra="postgres", feature="screening in PostgreSQL")
     from sqlglot import exp

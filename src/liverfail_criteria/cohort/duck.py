@@ -1,6 +1,6 @@
 """Screening with DuckDB: the table read where it lies, the SQL run in process.
 
-The same plan as the polars engine (:func:`~liverfail_criteria.cohort.plan.plan_columns`
+The same plan as the polars engine (:func:`~liverfail_criteria.interpreters.plan.plan_columns`
 on the table's column kinds), the same scan for the distinct unit spellings (one
 aggregate query in DuckDB), the same unit tables, then the query of :mod:`.query`; the
 result comes back as a polars DataFrame equal to the polars engine's.
@@ -18,17 +18,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from ...arguments import as_flag
-from ...cohort.plan import ColumnKind, Plan, prepare
-from ...cohort.spellings import scanned_facts, unit_tables
-from ...errors import CriteriaInputError
-from ...extras import require
-from .api import kind_of_type
-from .cells import number_pattern
-from .dialect import DuckDB, SqlDialect
-from .frame import source_column
-from .ops import and_, coalesce, eq, is_not_null, lit, not_
-from .query import build_query
+from ..arguments import as_flag
+from ..errors import CriteriaInputError
+from ..extras import require
+from ..interpreters.plan import ColumnKind, Plan, prepare
+from ..interpreters.spellings import scanned_facts, unit_tables
+from ..interpreters.sql.api import kind_of_type
+from ..interpreters.sql.cells import number_pattern
+from ..interpreters.sql.dialect import DuckDB, SqlDialect
+from ..interpreters.sql.frame import source_column
+from ..interpreters.sql.ops import and_, coalesce, eq, is_not_null, lit, not_
+from ..interpreters.sql.query import build_query
 
 __all__ = ["duckdb_kinds", "scan_spellings", "screen_duckdb"]
 
@@ -46,7 +46,7 @@ def _source(
     """
     from sqlglot import exp
 
-    from ...cohort.source import to_lazyframe
+    from .source import to_lazyframe
 
     if isinstance(data, (str, os.PathLike)):
         path = Path(data)
@@ -88,7 +88,7 @@ def _register(con: Any, frame: Any) -> tuple[Any, dict[str, ColumnKind]]:
     import polars as pl
     from sqlglot import exp
 
-    from ...cohort.source import column_kinds
+    from .source import column_kinds
 
     kinds = column_kinds(frame.schema)
     if frame.width == 0:  # DuckDB needs a column to count the rows by
@@ -189,11 +189,49 @@ def screen_duckdb(
     table: str | None = None,
     connection: Any = None,
 ) -> Any:
-    """See :func:`liverfail_criteria.sql.screen_duckdb`."""
+    """Screen every row of a table in an in-process DuckDB; the polars engine's result.
+
+    Plans the table as :func:`~liverfail_criteria.screen` does, finds the distinct unit
+    spellings with one query in DuckDB, compiles the ruleset with :func:`to_sql` and
+    runs it. The result is a polars DataFrame equal to ``screen``'s for the same table
+    and options: the same columns, types and values. It is the engine of
+    ``lc.screen(..., engine="duckdb")``.
+
+    Args:
+        data: a path to a CSV file (every column read as text, as the polars engine
+            reads it), a Parquet file, or a DuckDB database file (with ``table=``); or a
+            polars DataFrame or LazyFrame or a pandas DataFrame (handed to DuckDB
+            through Arrow).
+        ruleset: the ruleset; :data:`~liverfail_criteria.ELIGIBILITY` if not given.
+        columns: fact name to column name, as for ``screen``.
+        units: fact name to the unit of every value in its column.
+        unit_columns: fact name to the column holding each row's unit.
+        params: values for the ruleset's parameters.
+        assume_absent: true/false facts to take as false where the cell is empty.
+        id_column: the column carried through as the row id (else ``row``, from 0).
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
+        errors: ``"report"`` lists invalid cells in ``errors``; ``"raise"`` raises the
+            first one.
+        keep_record: add the ``record`` column, which ``lc.explain_row`` reads.
+        table: the table to read when ``data`` is a DuckDB database file.
+        connection: a DuckDB connection to run in (default: a new in-memory one,
+            closed afterwards); its settings (threads, memory limit) apply.
+
+    Returns:
+        A polars DataFrame, as :func:`~liverfail_criteria.screen` returns.
+
+    Raises:
+        CriteriaInputError: as ``screen`` does, and for a database file without
+            ``table=`` or a table it does not hold.
+        MissingDependencyError: if duckdb, sqlglot or polars is missing (the ``duckdb``
+            extra).
+    """
     duckdb = require("duckdb", extra="duckdb", feature="screening with DuckDB")
     require("sqlglot", extra="duckdb", feature="screening with DuckDB")
     pl = require("polars", extra="duckdb", feature="screening with DuckDB")
-    from ...cohort.screen import STATUSES, Screening, _raise_first, _remember
+    from .screen import STATUSES, Screening, _raise_first, _remember
 
     if errors not in ("report", "raise"):
         raise CriteriaInputError("errors", errors, "'report' or 'raise'")

@@ -39,7 +39,7 @@ import attrs
 from ..arguments import as_names, as_texts
 from ..dsl import Kind, Ruleset, Variable
 from ..errors import CriteriaInputError, DefinitionError, did_you_mean
-from ..interpreters.facts import Native, resolve_params, ruleset_variables
+from .facts import Native, resolve_params, ruleset_variables
 
 __all__ = [
     "DEFAULT_ID",

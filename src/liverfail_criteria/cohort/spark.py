@@ -3,6 +3,24 @@
 The view's schema gives the column kinds; one aggregate query finds the distinct unit
 spellings; the rest is the SQL that :func:`~liverfail_criteria.to_sql` writes for the
 ``spark`` dialect.
+
+Running the SQL on Spark (local mode or a cluster)::
+
+    from pyspark.sql import SparkSession
+    import liverfail_criteria as lc
+
+    spark = SparkSession.builder.master("local[2]").getOrCreate()
+    # the query has many stages: keep Spark from inlining them into each other
+    spark.conf.set("spark.sql.optimizer.excludedRules",
+                   "org.apache.spark.sql.catalyst.optimizer.CollapseProject")
+    spark.read.parquet("cohort.parquet").createOrReplaceTempView("cohort")
+    query = lc.to_sql(table="cohort", dialect="spark",
+                      units={"body_weight": "kg", "age": "a",
+                             "standard_treatment_duration": "d"})
+    results = spark.sql(query)       # a Spark DataFrame, one row per patient
+
+or :func:`screen_spark`, which reads the view's schema and unit spellings first, as
+:func:`~liverfail_criteria.screen_duckdb` does for DuckDB.
 """
 
 from __future__ import annotations
@@ -10,13 +28,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ...cohort.plan import ColumnKind, prepare
-from ...cohort.spellings import unit_tables
-from ...errors import CriteriaInputError
-from ...extras import require
-from .dialect import Spark
+from ..errors import CriteriaInputError
+from ..extras import require
+from ..interpreters.plan import ColumnKind, prepare
+from ..interpreters.spellings import unit_tables
+from ..interpreters.sql.dialect import Spark
+from ..interpreters.sql.query import build_query
 from .duck import scan_spellings
-from .query import build_query
 
 __all__ = ["COLLAPSE_PROJECT", "exclude_collapse_project", "screen_spark", "spark_kinds"]
 
@@ -91,7 +109,41 @@ def screen_spark(
     keep_record: bool = True,
     tune_session: bool = True,
 ) -> Any:
-    """See :func:`liverfail_criteria.sql.screen_spark`."""
+    """Screen a Spark table or view with ``spark.sql``; return the Spark DataFrame.
+
+    Reads the view's schema and its distinct unit spellings (one aggregate query),
+    compiles the ruleset with :func:`to_sql` for the ``spark`` dialect, and runs it.
+    Nothing is collected to the driver: the result is lazy, like any Spark query.
+
+    Args:
+        spark: a ``pyspark.sql.SparkSession``.
+        view: the name of a table or temporary view
+            (``df.createOrReplaceTempView("cohort")``).
+        ruleset: the ruleset; :data:`~liverfail_criteria.ELIGIBILITY` if not given.
+        columns: fact name to column name, as for ``screen``.
+        units: fact name to the unit of every value in its column.
+        unit_columns: fact name to the column holding each row's unit.
+        params: values for the ruleset's parameters.
+        assume_absent: true/false facts to take as false where the cell is empty.
+        id_column: the column carried through as the row id (else ``row``, from 0).
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id. Any column that is not a fact, a unit column, the id or
+            passed through is an error (a misspelt fact must not go unread).
+        keep_record: add the ``record`` column (a struct of the facts as read).
+        tune_session: exclude Spark's ``CollapseProject`` optimizer rule for the
+            session (``spark.sql.optimizer.excludedRules``; the setting stays). The
+            query has many stages; on a table that lacks most facts, that rule inlines
+            them into each other exponentially and a query of a few rows plans for
+            minutes instead of seconds. Set it yourself when you run :func:`to_sql`'s
+            query with ``spark.sql``.
+
+    Returns:
+        A ``pyspark.sql.DataFrame`` with the columns of ``screen``.
+
+    Raises:
+        CriteriaInputError: as ``screen`` does.
+        MissingDependencyError: if pyspark or sqlglot is missing (the ``spark`` extra).
+    """
     require("pyspark", extra="spark", feature="screening with Spark")
     require("sqlglot", extra="spark", feature="screening with Spark")
     from sqlglot import exp
