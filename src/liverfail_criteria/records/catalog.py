@@ -76,9 +76,9 @@ _LAB_DECISIONS = (
 )
 
 
-def _lab(fact: str, window: Window = _LAB) -> Derive:
+def _lab(fact: str, window: Window = _LAB, also: tuple[str, ...] = ()) -> Derive:
     select = Select(OBSERVATION, OBSERVATION_CODES[fact], OBSERVATION_STATUSES)
-    return Derive(fact, select, window, Take.LATEST, Read.VALUE, _LAB_DECISIONS)
+    return Derive(fact, select, window, Take.LATEST, Read.VALUE, (*also, *_LAB_DECISIONS))
 
 
 def _condition(
@@ -129,7 +129,7 @@ _DECLARED: tuple[Derivation, ...] = (
     _lab("platelets"),
     _lab("inr"),
     _lab("prothrombin_activity"),
-    _lab("pao2_fio2_ratio"),
+    _lab("pao2_fio2_ratio", also=(BLOOD_GAS.id,)),  # the later of two gases is read
     _blood_gas("pao2", read_partner=False),
     _blood_gas("fio2", read_partner=True),
     # Ascites and hepatic encephalopathy: developed now or earlier, resolved or not.
