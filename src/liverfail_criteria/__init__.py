@@ -47,14 +47,6 @@ from .errors import (
 from .interpreters.record import evaluate
 from .interpreters.text import describe
 from .logic import Outcome
-from .records.api import (
-    from_events,
-    from_fhir,
-    from_omop,
-    omop_sql,
-    record_from_fhir,
-    screen_omop,
-)
 from .records.decisions import READING_DECISIONS
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
 from .trial import (
@@ -78,6 +70,14 @@ if TYPE_CHECKING:
     from .cohort.screen import screen
     from .cohort.spark import screen_spark
     from .interpreters.sql.api import to_sql
+    from .records.api import (
+        from_events,
+        from_fhir,
+        from_omop,
+        omop_sql,
+        record_from_fhir,
+        screen_omop,
+    )
     from .units import ureg
 
 #: Every interpretation decision: the criteria's, in protocol order
@@ -100,6 +100,10 @@ _LAZY = {
     "screen_postgres": "cohort.postgres",
     "screen_spark": "cohort.spark",
     "to_sql": "interpreters.sql.api",
+    **dict.fromkeys(
+        ("from_events", "from_fhir", "from_omop", "omop_sql", "record_from_fhir", "screen_omop"),
+        "records.api",
+    ),
 }
 
 
