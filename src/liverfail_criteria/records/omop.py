@@ -6,7 +6,8 @@ query (:func:`events_sql`) and onto the demographics relation by another
 engine, so the same rows come out wherever the database lives. The derivations read
 those rows, as they read a FHIR export's.
 
-How the tables are read (decisions ``omop-*`` in :data:`OMOP_DECISIONS`):
+How the tables are read (the decisions ``omop-unit``, ``omop-status``,
+``omop-verification`` and ``omop-birth-date`` in :data:`OMOP_DECISIONS`):
 
 * ``measurement``: the standard concept's LOINC code (from ``concept``); the value
   ``value_as_number``; ``operator_concept_id`` to a comparator (the OMOP "Meas Value
@@ -37,6 +38,7 @@ from typing import Any
 
 from ..errors import CriteriaInputError
 from ..extras import require
+from .decisions import OMOP_DECISIONS
 from .schema import ICD10, ICD10_CM, LOINC, SNOMED
 
 __all__ = [
@@ -57,22 +59,6 @@ CDM_TABLES = ("person", "measurement", "condition_occurrence", "concept")
 #: OMOP "Meas Value Operator" concept ids (standard vocabulary) -> comparator.
 OPERATORS: dict[int, str] = {4171756: "<", 4171754: "<=", 4171755: ">=", 4172704: ">"}
 MALE, FEMALE = 8507, 8532
-
-#: The interpretation decisions of reading OMOP (id -> decision and why).
-OMOP_DECISIONS: dict[str, str] = {
-    "omop-unit": "The unit is unit_concept_id's UCUM code; where that is 0 or not in the "
-    "vocabulary, unit_source_value is read as a spelling (the lab's own text); where neither "
-    "is given the value is invalid and listed, never given a unit it might not have.",
-    "omop-status": "OMOP records final results only and no result status: a measurement "
-    "has none (it counts). A condition with a condition_end_date is 'resolved'; without one "
-    "it has no status (it counts). Hepatologists read an end date on an episode "
-    "(encephalopathy, bleeding) as over; the ETL decides it, so it is a documented choice.",
-    "omop-verification": "condition_status_concept_id named 'Preliminary ...' is "
-    "'provisional'; any other (final, primary, secondary diagnosis) says nothing of "
-    "verification, so none.",
-    "omop-birth-date": "birth_datetime's date, else year/month/day of birth when all "
-    "three are given; a year alone is no birth date (age near a limit would be a guess).",
-}
 
 _MEASUREMENTS = """
 SELECT

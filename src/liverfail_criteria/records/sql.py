@@ -7,7 +7,10 @@ lower bound and undated events allowed when the window has none), count one even
 source (the first coding by system and code), and take the latest (or earliest) by
 ``(time, source)``. The value is written as the polars derivation writes it: the
 comparator, the number, then the unit, or ``(no unit)`` for a dimensional fact without
-one. :class:`~.nodes.Trend` facts (progressive jaundice) are not compiled yet: their
+one. :class:`~.nodes.Paired` facts (PaO2 and FiO2 of one blood gas) join the anchors
+with the partners timed at most N minutes before them; :class:`~.nodes.AnyOf` facts
+are true when any part's CTE has the person, and name the first part's source.
+:class:`~.nodes.Trend` facts (progressive jaundice) are not compiled yet: their
 columns are NULL (unknown), never false.
 """
 
@@ -19,8 +22,8 @@ from typing import Any
 
 from ..dictionary import VARIABLES
 from ..extras import require
-from .catalog import DERIVATIONS
-from .nodes import Derive, Read, Take
+from .catalog import DERIVATIONS, ONE_GAS
+from .nodes import AnyOf, Derive, Paired, Read, Select, Take
 from .schema import ICD10, ICD10_CM
 
 __all__ = ["derivations_sql"]
@@ -30,9 +33,9 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _codes(d: Derive) -> str:
+def _codes(sel: Select) -> str:
     parts = []
-    for s in d.select.codes:
+    for s in sel.codes:
         hits = [f"e._ncode IN ({', '.join(_q(c) for c in sorted(s.exact()))})"]
         hits += [f"e._ncode LIKE {_q(p + '%')}" for p in s.prefixes()]
         parts.append(f"(e.system = {_q(s.system)} AND ({' OR '.join(hits)}))")
@@ -47,11 +50,14 @@ def _in(column: str, allowed: tuple[str | None, ...]) -> str:
     return "(" + " OR ".join(terms) + ")" if terms else "FALSE"
 
 
-def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
-    """The CTE of one fact, its value expression and its source expression (on ``t``)."""
-    where = [f"e.kind = {_q(d.select.kind)}", _in("e.status", d.select.statuses), _codes(d)]
-    if d.select.verifications is not None:
-        where.append(_in("e.verification", d.select.verifications))
+def _rows(sel: Select, days: int | None) -> str:
+    """The selected events, one per source (the first coding), with ``_coding``."""
+    where = [f"e.kind = {_q(sel.kind)}", _in("e.status", sel.statuses), _codes(sel)]
+    if sel.verifications is not None:
+        where.append(_in("e.verification", sel.verifications))
+    answers = sel.value_tokens()
+    if answers is not None:
+        where.append(_in("e.value_text", answers))
     if days is None:
         where.append("(e._day IS NULL OR e._day <= a._assessed)")
     else:
@@ -59,6 +65,55 @@ def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
             f"e._day IS NOT NULL AND e._day <= a._assessed "
             f"AND e._day >= a._assessed - INTERVAL {days} DAY"
         )
+    return f"""SELECT * FROM (
+    SELECT e.*,
+      ROW_NUMBER() OVER (PARTITION BY e.patient_id, e.source
+        ORDER BY e.system, e.code, COALESCE(e.value_text, '')) AS _coding
+    FROM _events AS e JOIN _assessed AS a ON a.patient_id = e.patient_id
+    WHERE {" AND ".join(where)}
+  ) AS c WHERE c._coding = 1"""
+
+
+def _value(fact: str, t: str) -> str:
+    """A laboratory value as text with its unit, as the polars derivation writes it."""
+    spec = VARIABLES[fact].value_type.unit
+    no_unit = "" if spec is not None and spec.bare_number else " (no unit)"
+    number = f"CAST({t}.value AS VARCHAR)"
+    text = (
+        f"CASE WHEN {t}.value IS NULL THEN {t}.value_text "
+        f"ELSE COALESCE({t}.comparator, '') || {number} END"
+    )
+    return (
+        f"CASE WHEN {t}.value IS NULL THEN {text} "
+        f"WHEN {t}.unit IS NULL THEN {text} || '{no_unit}' "
+        f"ELSE {text} || ' ' || {t}.unit END"
+    )
+
+
+def _paired(fact: str, d: Paired, days: int | None) -> tuple[str, str, str]:
+    """The CTE of a paired fact: the latest anchor with a partner at most N minutes before."""
+    side = "p" if d.read_partner else "a"
+    cte = f"""
+SELECT * FROM (
+  SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.patient_id
+    ORDER BY x._a_time DESC, x._a_source DESC, x._p_time DESC, x._p_source DESC) AS _rank
+  FROM (
+    SELECT {side}.patient_id, {side}.value, {side}.value_text, {side}.comparator,
+      {side}.unit, {side}.source, {side}.time,
+      a.time AS _a_time, a.source AS _a_source, p.time AS _p_time, p.source AS _p_source
+    FROM ({_rows(d.select, days)}) AS a
+    JOIN ({_rows(d.partner, days)}) AS p
+      ON p.patient_id = a.patient_id AND p.time <= a.time
+      AND p.time >= a.time - INTERVAL {d.tolerance_minutes} MINUTE
+    WHERE a.time IS NOT NULL AND p.time IS NOT NULL
+  ) AS x
+) AS r WHERE r._rank = 1"""
+    t = f"f_{fact}"
+    return cte, _value(fact, t), f"{t}.source"
+
+
+def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
+    """The CTE of one fact, its value expression and its source expression (on ``t``)."""
     latest = d.take is not Take.EARLIEST
     order = (
         "u.time DESC NULLS LAST, u.source DESC"
@@ -70,29 +125,11 @@ SELECT * FROM (
   SELECT u.*,
     ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY {order}) AS _rank,
     COUNT(*) OVER (PARTITION BY u.patient_id) AS _count
-  FROM (
-    SELECT e.*,
-      ROW_NUMBER() OVER (PARTITION BY e.patient_id, e.source ORDER BY e.system, e.code)
-        AS _coding
-    FROM _events AS e JOIN _assessed AS a ON a.patient_id = e.patient_id
-    WHERE {" AND ".join(where)}
-  ) AS u
-  WHERE u._coding = 1
+  FROM ({_rows(d.select, days)}) AS u
 ) AS r WHERE r._rank = 1"""
     t = f"f_{fact}"
     if d.read is Read.VALUE:
-        spec = VARIABLES[fact].value_type.unit
-        no_unit = "" if spec is not None and spec.bare_number else " (no unit)"
-        number = f"CAST({t}.value AS VARCHAR)"
-        text = (
-            f"CASE WHEN {t}.value IS NULL THEN {t}.value_text "
-            f"ELSE COALESCE({t}.comparator, '') || {number} END"
-        )
-        value = (
-            f"CASE WHEN {t}.value IS NULL THEN {text} "
-            f"WHEN {t}.unit IS NULL THEN {text} || '{no_unit}' "
-            f"ELSE {text} || ' ' || {t}.unit END"
-        )
+        value = _value(fact, t)
         source = f"{t}.source"
     elif d.read is Read.DATE:
         value = f"{t}._day"
@@ -156,7 +193,37 @@ def derivations_sql(
         "CASE WHEN p.sex IN ('male', 'female') THEN p.sex END AS sex",
     ]
     joins = []
+    # One blood gas: a ratio and a pair from different times, the later is read.
+    ratio, pao2, _ = ONE_GAS
+    later_pair = f"f_{pao2}.time > f_{ratio}.time"
+    later_ratio = f"f_{ratio}.time > f_{pao2}.time"
+    left_out = {ratio: later_pair, **dict.fromkeys(ONE_GAS[1:], later_ratio)}
     for fact, d in DERIVATIONS.items():
+        if isinstance(d, AnyOf):  # true when any part finds one; the first part's source
+            names = [f"f_{fact}_{i}" for i in range(len(d.parts))]
+            for cte_name, part in zip(names, d.parts, strict=True):
+                cte, _, _ = _fact(
+                    name.removeprefix("f_"), part, part.window.resolve(windows or None)
+                )
+                ctes.append(f"{cte_name} AS ({cte})")
+                joins.append(f"LEFT JOIN {cte_name} ON {cte_name}.patient_id = p.patient_id")
+            found = " OR ".join(f"{n}.patient_id IS NOT NULL" for n in names)
+            sources = ", ".join(f"{n}.source" for n in names)
+            columns += [
+                f"CASE WHEN {found} THEN TRUE END AS {fact}",
+                f"COALESCE({sources}) AS {fact}_source",
+            ]
+            continue
+        if isinstance(d, Paired):
+            cte, value, source = _paired(fact, d, d.window.resolve(windows or None))
+            ctes.append(f"f_{fact} AS ({cte})")
+            joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = p.patient_id")
+            out = left_out.get(fact)
+            if out is not None:
+                value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
+                source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
+            columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
+            continue
         if not isinstance(d, Derive):
             columns += [
                 f"CAST(NULL AS BOOLEAN) AS {fact}",
@@ -166,6 +233,10 @@ def derivations_sql(
         cte, value, source = _fact(fact, d, d.window.resolve(windows or None))
         ctes.append(f"f_{fact} AS ({cte})")
         joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = p.patient_id")
+        out = left_out.get(fact)
+        if out is not None:
+            value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
+            source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
         columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
     text = (
         "WITH "
@@ -182,7 +253,9 @@ def _kinds() -> dict[str, str]:
     """The column kinds of :func:`derivations_sql`'s result, for the screening's plan."""
     kinds = {"id": "string", "assessment_date": "date", "birth_date": "date", "sex": "string"}
     for fact, d in DERIVATIONS.items():
-        if not isinstance(d, Derive):
+        if isinstance(d, Paired):
+            kinds[fact] = "string"  # as a laboratory value
+        elif not isinstance(d, Derive):  # a Trend or an AnyOf: true, false or unknown
             kinds[fact] = "boolean"
         elif d.read is Read.VALUE:
             kinds[fact] = "string"  # the value as text with its unit: "5.0 mg/dL"
