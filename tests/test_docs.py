@@ -325,7 +325,10 @@ def test_the_decisions_page_holds_every_decision_and_parameter() -> None:
     for decision in lc.DECISIONS:
         assert f"{{ #{decision.id} }}" in page
         protocol, reading = _pair(unescape(_section(page, decision.id)))
-        assert f"Protocol text</p>\n\n> {decision.protocol_text.splitlines()[0]}" in protocol
+        if decision.protocol_text:
+            assert f"Protocol text</p>\n\n> {decision.protocol_text.splitlines()[0]}" in protocol
+        else:  # a decision in reading records: the protocol does not speak of them
+            assert "None: the protocol does not speak of records" in protocol
         assert f"Decision</p>\n\n{decision.decision}" in reading
         for term in ("Why", "Alternative", "Parameter", "Used by"):
             assert f"\n{term}\n:   " in _section(page, decision.id)
@@ -635,3 +638,25 @@ def test_the_dictionary_shows_each_range_with_its_reason() -> None:
         if p.plausible is not None:
             low, high = p.plausible
             assert f"{low:g} to {high:g}" in decisions, p.name
+
+
+def test_the_decisions_in_reading_records_are_rendered_and_used() -> None:
+    from liverfail_criteria.records import DERIVATIONS, OMOP_DECISIONS, RECORD_DECISIONS
+
+    page = GENERATED["decisions.md"]
+    dictionary = GENERATED["dictionary.md"]
+    for decision in RECORD_DECISIONS + OMOP_DECISIONS:
+        section = _section(page, decision.id)
+        assert "Used by\n:   —" not in section
+    # Used by: each derived fact links to its row of the dictionary's derivations table.
+    for fact, d in DERIVATIONS.items():
+        assert f'<span id="record-{fact}"></span>' in dictionary
+        for decision_id in d.decisions:
+            assert f"](dictionary.md#record-{fact})" in _section(page, decision_id)
+    for decision in OMOP_DECISIONS:
+        assert "](../guide/omop.md)" in _section(page, decision.id)
+    # The dictionary's list of decisions links to the decisions page.
+    for decision in RECORD_DECISIONS:
+        assert f"](decisions.md#{decision.id})" in dictionary
+    # The lookback parameters are on the decisions page's parameter table.
+    assert '<span id="parameter-lab_lookback"></span>' in page

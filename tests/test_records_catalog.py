@@ -111,7 +111,45 @@ def test_window_parameter_overrides_days() -> None:
 
 
 def test_decisions_are_unique() -> None:
+    import liverfail_criteria as lc
+
     ids = [d.id for d in RECORD_DECISIONS]
     assert len(ids) == len(set(ids))
     named = {i for d in DERIVATIONS.values() for i in d.decisions}
-    assert named <= set(ids)
+    assert named <= {d.id for d in lc.DECISIONS}  # a record's own, or the criteria's
+
+
+def test_every_decision_in_reading_records_is_registered_and_used() -> None:
+    import liverfail_criteria as lc
+    from liverfail_criteria.records import OMOP_DECISIONS
+    from liverfail_criteria.records.omop import OMOP_DECISIONS as FROM_OMOP
+
+    registered = {d.id: d for d in lc.DECISIONS}
+    assert len(registered) == len(lc.DECISIONS), "decision ids are unique across the registry"
+    assert FROM_OMOP is OMOP_DECISIONS
+    for d in RECORD_DECISIONS + OMOP_DECISIONS:
+        assert registered.get(d.id) is d
+        assert d.title and d.decision and d.rationale and d.alternative, d.id
+    used = {i for d in DERIVATIONS.values() for i in d.decisions}
+    # Each is applied by some derivation, but the one on the facts no record holds.
+    assert {d.id for d in RECORD_DECISIONS} - used == {"record-stated-only"}
+
+
+def test_every_decision_id_named_in_the_records_code_is_registered() -> None:
+    # Any 'record-…' or 'omop-…' id written in records/ (a derivation, a docstring, a
+    # message) must be a decision of lc.DECISIONS, and so on the decisions page.
+    import re
+    from pathlib import Path
+
+    import liverfail_criteria as lc
+    from liverfail_criteria.records import decisions as module
+
+    ids = {d.id for d in lc.DECISIONS}
+    named: set[str] = set()
+    for path in Path(module.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        named |= set(
+            re.findall(r"[`\"'((](?P<id>(?:record|omop)-[a-z0-9]+(?:-[a-z0-9]+)*)(?![\w-])", text)
+        )
+    assert len(named) >= 10  # the scan finds them
+    assert named <= ids, sorted(named - ids)

@@ -8,6 +8,7 @@ import pytest
 
 import liverfail_criteria as lc
 from conftest import SHARED
+from liverfail_criteria.trial import DECISIONS as TRIAL_DECISIONS
 from records import ACLF_PATIENT, CLF_PATIENT, NO_EXCLUSIONS
 
 TRIAL_TEXT = (SHARED / "seed" / "trial.txt").read_text(encoding="utf-8")
@@ -28,8 +29,9 @@ def test_each_ruleset_quotes_the_protocol_verbatim(ruleset: lc.Ruleset) -> None:
     assert ruleset.protocol_text in _protocol_text(TRIAL_TEXT)
 
 
-@pytest.mark.parametrize("decision", lc.DECISIONS, ids=lambda d: d.id)
+@pytest.mark.parametrize("decision", TRIAL_DECISIONS, ids=lambda d: d.id)
 def test_each_decision_quotes_the_protocol_and_is_used(decision: lc.Decision) -> None:
+    # The decisions in reading records are used by derivations (tests/test_records_catalog.py).
     assert decision.protocol_text in _protocol_text(TRIAL_TEXT)
     assert decision.decision and decision.rationale and decision.alternative
     used = decision in lc.ELIGIBILITY.decisions() or decision.id == "aclf-preamble"

@@ -47,25 +47,18 @@ from .errors import (
 from .interpreters.record import evaluate
 from .interpreters.text import describe
 from .logic import Outcome
-from .records.api import (
-    from_events,
-    from_fhir,
-    from_omop,
-    omop_sql,
-    record_from_fhir,
-    screen_omop,
-)
+from .records.decisions import READING_DECISIONS
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
 from .trial import (
     ACLF,
     CLF,
-    DECISIONS,
     ELIGIBILITY,
     EXCLUSIONS,
     INCLUSION,
     PARAMETERS,
     TRIAL,
 )
+from .trial import DECISIONS as _TRIAL_DECISIONS
 from .units import UnitSpec
 from .version import __version__
 
@@ -77,7 +70,23 @@ if TYPE_CHECKING:
     from .cohort.screen import screen
     from .cohort.spark import screen_spark
     from .interpreters.sql.api import to_sql
+    from .records.api import (
+        from_events,
+        from_fhir,
+        from_omop,
+        omop_sql,
+        record_from_fhir,
+        screen_omop,
+    )
     from .units import ureg
+
+#: Every interpretation decision: the criteria's, in protocol order
+#: (``liverfail_criteria.trial.DECISIONS``), then those of reading clinical records
+#: (``liverfail_criteria.records.RECORD_DECISIONS``) and OMOP tables
+#: (``liverfail_criteria.records.OMOP_DECISIONS``). Each has an id, the protocol text
+#: it interprets (empty where records, not the protocol, raise the question), the
+#: decision, why and the alternative; the docs site's decisions page shows them all.
+DECISIONS: tuple[Decision, ...] = _TRIAL_DECISIONS + READING_DECISIONS
 
 #: The public functions of the table engines, each defined once in its module, which is
 #: imported on first use (the modules import their extras, polars, sqlglot, duckdb,
@@ -91,6 +100,10 @@ _LAZY = {
     "screen_postgres": "cohort.postgres",
     "screen_spark": "cohort.spark",
     "to_sql": "interpreters.sql.api",
+    **dict.fromkeys(
+        ("from_events", "from_fhir", "from_omop", "omop_sql", "record_from_fhir", "screen_omop"),
+        "records.api",
+    ),
 }
 
 

@@ -250,6 +250,9 @@ class Site:
         units_guide: a link to the guide on units, from these pages (none if ``None``).
         source: what the pages are generated from, named on each page (and on its
             printout), such as ``"liverfail-criteria 0.1.0"``.
+        decision_uses: for decisions that no criterion names (how records are read),
+            decision id -> what uses it, as Markdown (links relative to the decisions
+            page), listed under "Used by".
     """
 
     eligibility: Ruleset
@@ -263,6 +266,7 @@ class Site:
     trial_file: str = "trial.md"
     units_guide: str | None = None
     source: str | None = None
+    decision_uses: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     # -- where things are -----------------------------------------------------------
     def page_of(self, node: Criterion | Ruleset) -> str | None:
@@ -694,7 +698,13 @@ class Site:
                     "lc-card lc-decision",
                     [("Decision id", _code(d.id))],
                     pair=(
-                        ("Protocol text", _quote(d.protocol_text)),
+                        (
+                            "Protocol text",
+                            _quote(d.protocol_text)
+                            if d.protocol_text
+                            else "None: the protocol does not speak of records; this is "
+                            "how the library reads them.",
+                        ),
                         ("Decision", escape(d.decision)),
                     ),
                     rest=entries,
@@ -715,6 +725,8 @@ class Site:
             for d in c.decisions:
                 text = f"[{_code(c.id)}]({href})" if href else _code(c.id)
                 users.setdefault(d.id, []).append(text)
+        for decision_id, uses in self.decision_uses.items():
+            users.setdefault(decision_id, []).extend(uses)
         return users
 
     def dictionary_page(self) -> str:
@@ -770,7 +782,8 @@ class Site:
         if all(f in self.variables for f in DERIVATIONS):  # how records give the facts
             from ..records.render import derivations_markdown
 
-            parts.append(derivations_markdown())
+            documented = {d.id for d in self.decisions}
+            parts.append(derivations_markdown(self.decisions_file, documented))
         return "\n\n".join(parts) + "\n"
 
     def _measurement(self, v: Variable, read_by: str) -> list[tuple[str, str]]:
@@ -923,15 +936,18 @@ def ruleset_page(ruleset: Ruleset, *, decisions: Iterable[Decision] = ()) -> str
 def trial_site() -> Site:
     """The documentation site of trial NCT05727722's rulesets."""
     from ..dictionary import VARIABLES
+    from ..records.decisions import READING_DECISIONS
+    from ..records.render import decision_uses
     from ..trial import ACLF, CLF, DECISIONS, ELIGIBILITY, EXCLUSIONS, TRIAL
     from ..version import __version__
 
     return Site(
         eligibility=ELIGIBILITY,
         rulesets=(("clf.md", CLF), ("aclf.md", ACLF), ("exclusions.md", EXCLUSIONS)),
-        decisions=DECISIONS,
+        decisions=DECISIONS + READING_DECISIONS,
         variables=VARIABLES,
         trial=TRIAL,
         units_guide="../guide/units.md",
         source=f"liverfail-criteria {__version__}",
+        decision_uses=decision_uses("dictionary.md", "../guide/omop.md"),
     )

@@ -11,18 +11,19 @@ Python, the vectorised one in polars, SQL over OMOP).
    coding, all with the same ``source``. ``birth_date`` and ``sex`` are copied to the
    facts as they are; ``assessment_date`` is the caller's, one date or one per patient.
 2. **A derivation per fact** (:data:`~.catalog.DERIVATIONS`, fact name ->
-   :class:`~.nodes.Derive` or :class:`~.nodes.Trend`). To compute one for all
-   patients:
+   :class:`~.nodes.Derive`, :class:`~.nodes.Trend`, :class:`~.nodes.Paired` or
+   :class:`~.nodes.AnyOf`). To compute one for all patients:
 
    a. *select*: rows with ``kind = select.kind``, whose ``(system, code)`` is in any of
       ``select.codes`` (compare :func:`~.schema.normalise_code` of the code with
       ``CodeSet.exact()``, or ``startswith`` any of ``CodeSet.prefixes()``), whose
       ``status`` is in ``select.statuses`` (``None`` there: a null status counts) and,
       if ``select.verifications`` is not ``None``, whose ``verification`` is in it
-      (same rule for null);
+      (same rule for null); and, if ``select.values`` is not ``None`` (a qualitative
+      test), whose ``value_text`` is one of ``select.value_tokens()``;
    b. *deduplicate* by ``(patient_id, source)``: one row per source, the one with the
-      smallest ``(system, code)`` (they differ only in the coding; this one is named
-      in the provenance);
+      smallest ``(system, code, value_text)`` (null ``value_text`` as empty; they
+      differ only in the coding; this one is named in the provenance);
    c. *window*: with ``d = window.resolve(params)``, the event's date is
       ``CAST(time AT TIME ZONE 'UTC' AS DATE)``; keep ``date <= assessment_date`` and,
       when ``d`` is not ``None``, ``date >= assessment_date - d days`` (both ends
@@ -41,7 +42,14 @@ Python, the vectorised one in polars, SQL over OMOP).
    f. :class:`~.nodes.Trend`: after (a)-(c) keep rows with a readable, uncensored
       value, convert them, take the earliest and latest by ``(time, source)``; with
       dates ``d0 < d1`` the fact is ``(v1 - v0) / (d1 - d0) >= min_daily_rise``;
-      unknown (null) when the dates are equal or there are fewer than two rows.
+      unknown (null) when the dates are equal or there are fewer than two rows;
+   g. :class:`~.nodes.Paired` (PaO2 and FiO2): (a)-(c) for the anchors and, with
+      ``partner``, for the partners, both with a non-null time; pair each anchor with
+      the partners timed ``anchor.time - tolerance_minutes <= time <= anchor.time``,
+      take the latest pair by the anchor's ``(time, source)``, then the partner's; read
+      the anchor's value, or the partner's with ``read_partner``;
+   h. :class:`~.nodes.AnyOf`: each part (a presence derivation) in order; true with
+      the first part that finds a row, whose source it names; else null.
 3. **Provenance**: each derived value keeps the ``source``, ``time``, ``system``,
    ``code``, ``value``/``value_text``, ``comparator`` and ``unit`` of its row; a missing
    fact keeps what was searched (the code sets and the window).
@@ -53,22 +61,25 @@ from __future__ import annotations
 
 from .catalog import DERIVATIONS, STATED_ONLY, derivation
 from .codes import Code, CodeSet
-from .decisions import RECORD_DECISIONS, RECORD_PARAMETERS
-from .nodes import Derivation, Derive, Read, Select, Take, Trend, Window
+from .decisions import OMOP_DECISIONS, RECORD_DECISIONS, RECORD_PARAMETERS
+from .nodes import AnyOf, Derivation, Derive, Paired, Read, Select, Take, Trend, Window
 from .schema import DEMOGRAPHIC_COLUMNS, EVENT_COLUMNS, Column
 
 __all__ = [
     "DEMOGRAPHIC_COLUMNS",
     "DERIVATIONS",
     "EVENT_COLUMNS",
+    "OMOP_DECISIONS",
     "RECORD_DECISIONS",
     "RECORD_PARAMETERS",
     "STATED_ONLY",
+    "AnyOf",
     "Code",
     "CodeSet",
     "Column",
     "Derivation",
     "Derive",
+    "Paired",
     "Read",
     "Select",
     "Take",

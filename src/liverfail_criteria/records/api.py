@@ -15,10 +15,11 @@ from .build import Record, make_record
 from .catalog import DERIVATIONS
 from .decisions import RECORD_PARAMETERS
 from .fhir import Demographic, Event, Problem, flatten_all
-from .nodes import Derive, Read
+from .nodes import reads_value
 from .read import iter_resources
 from .reference import derive_patient
 from .schema import DEMOGRAPHIC_COLUMNS, EVENT_COLUMNS, polars_schema
+from .value import TEXT_VALUE
 
 __all__ = ["RecordProblemsWarning", "from_events", "from_fhir", "read_fhir", "record_from_fhir"]
 
@@ -144,7 +145,7 @@ def facts_table(
 ) -> Any:
     """The fact table from the event and demographics relations (polars DataFrames)."""
     from ..extras import require
-    from .frame import derive_frame
+    from .frame import derive_frame, one_blood_gas
 
     pl = require("polars", extra="cohort", feature="lc.from_fhir")
     ids = sorted(
@@ -158,10 +159,10 @@ def facts_table(
     ).with_columns(
         sex=pl.when(pl.col("sex").is_in(["male", "female"])).then(pl.col("sex")),
     )
-    derived = derive_frame(events, assessed, window_days(params))
+    derived = one_blood_gas(derive_frame(events, assessed, window_days(params)))
     for fact, rows in derived.items():
         d = DERIVATIONS[fact]
-        if isinstance(d, Derive) and d.read is Read.VALUE:
+        if reads_value(d):
             number = pl.col("value").cast(pl.Utf8)
             text = (
                 pl.when(pl.col("value").is_null())
@@ -281,7 +282,9 @@ def from_events(
         assessment_date: as for :func:`from_fhir`.
         columns: the extract's column for each of ``patient``, ``time``, ``code`` and
             optionally ``system`` (LOINC when absent), ``value`` (a number, or text such
-            as ``"<20"``), ``comparator``, ``unit`` and ``status``. Unnamed keys default
+            as ``"<20"`` or ``"< 20 10*9/L"``, read as FHIR ``valueString`` is),
+            ``comparator``, ``unit`` (it wins over a unit written in the value) and
+            ``status``. Unnamed keys default
             to columns named like them.
         params: window parameters.
         stated: facts the caller states, as for :func:`from_fhir`.
@@ -307,9 +310,9 @@ def from_events(
         return pl.col(names[k]).cast(dtype) if names[k] in frame.columns else pl.lit(None, dtype)
 
     raw = col("value", pl.Utf8).str.strip_chars()
-    split = raw.str.extract_groups(
-        r"^(<=|>=|<|>|≤|≥)?\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)$"
-    )
+    # The one parser of results written as text (FHIR valueString reads with it too):
+    # comparator, number, unit ("< 20 10*9/L"). The unit column, when given, wins.
+    split = raw.str.extract_groups(TEXT_VALUE)
     comparator = pl.coalesce(
         col("comparator", pl.Utf8), split.struct.field("1").replace({"≤": "<=", "≥": ">="})
     )
@@ -331,7 +334,9 @@ def from_events(
         number.alias("value"),
         pl.when(number.is_null()).then(raw).alias("value_text"),
         comparator.alias("comparator"),
-        col("unit", pl.Utf8).alias("unit"),
+        pl.coalesce(
+            col("unit", pl.Utf8), split.struct.field("3").str.strip_chars().replace("", None)
+        ).alias("unit"),
         pl.format("row {}", pl.col("_row")).alias("source"),
     )
     people = pl.DataFrame(schema=polars_schema(DEMOGRAPHIC_COLUMNS))

@@ -12,8 +12,8 @@ from ..errors import CriteriaInputError
 from ..result import Node, Origin
 from .catalog import DERIVATIONS
 from .fhir import Demographic, Problem
-from .nodes import Derive, Read
-from .reference import Found, describe
+from .nodes import reads_value
+from .reference import Found, one_blood_gas, rule
 from .value import Derived, split_comparator
 
 __all__ = ["Record", "annotate", "make_record", "raw_value"]
@@ -51,7 +51,12 @@ def _original(found: Found) -> str:
     if isinstance(found.value, bool) and found.first is not None:
         return f"{found.first.value!r} {found.first.unit} then {e.value!r} {e.unit}"
     if e.kind == "condition":
-        return f"{e.code} ({e.status or 'no status'}, {e.verification or 'no verification'})"
+        said = f"{e.code} ({e.status or 'no status'}, {e.verification or 'no verification'})"
+        if e.value_text == "recordedDate":
+            said += "; no onset: the time is its recorded date"
+        return said
+    if e.value is None and e.value_text is not None and "|" in e.value_text:
+        return f"{e.code} result {e.value_text.rpartition('|')[2]} ({e.status or 'no status'})"
     text = e.value_text if e.value is None else repr(e.value)
     return f"{e.comparator or ''}{text} {e.unit or '(no unit)'}".strip()
 
@@ -74,11 +79,15 @@ def make_record(
         if person.sex in ("male", "female"):
             record["sex"] = person.sex
     record["assessment_date"] = assessment
+    left_out = one_blood_gas(found)
     for fact, f in found.items():
         d = DERIVATIONS[fact]
-        rule = describe(d, d.window.resolve(dict(params) if params else None))
+        searched = rule(d, params)
+        if fact in left_out:  # another blood gas (decision record-blood-gas-pair)
+            record.searched[fact] = f"{searched}; {left_out[fact]}"
+            continue
         if f is None:
-            record.searched[fact] = rule
+            record.searched[fact] = searched
             continue
         e = f.event
         origin = Origin(
@@ -87,13 +96,18 @@ def make_record(
             e.system,
             e.code,
             _original(f),
-            rule,
+            searched,
         )
         if isinstance(f.value, float) and math.isnan(f.value):
-            record.invalid[fact] = f"{e.source}: {_original(f)}: no numeric value"
+            why = (
+                f"{e.value_text!r} is not a number with an optional comparator and unit"
+                if e.value_text is not None
+                else "no value"
+            )
+            record.invalid[fact] = f"{e.source}: {why}"
             continue
         raw = raw_value(f)
-        if isinstance(d, Derive) and d.read is Read.VALUE:
+        if reads_value(d):
             try:
                 text = raw if not isinstance(raw, str) else split_comparator(raw)[1]
                 VARIABLES[fact].parse(text)

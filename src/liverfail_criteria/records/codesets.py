@@ -16,7 +16,13 @@ from __future__ import annotations
 from .codes import Code, CodeSet
 from .schema import ICD10, ICD10_CM, LOINC, SNOMED
 
-__all__ = ["CONDITION_CODES", "OBSERVATION_CODES"]
+__all__ = [
+    "CONDITION_CODES",
+    "NEGATIVE_ANSWERS",
+    "OBSERVATION_CODES",
+    "POSITIVE_ANSWERS",
+    "QUALITATIVE_TESTS",
+]
 
 _LOINC_SOURCE = "LOINC (loinc.org), by component, property and specimen"
 _WHO = "WHO ICD-10, 2019 edition, tabular list"
@@ -169,6 +175,20 @@ CONDITION_CODES: dict[str, tuple[CodeSet, ...]] = {
         ),
         _sct("hepatic-encephalopathy", _c("13920009", "Hepatic encephalopathy")),
     ),
+    "aclf": (
+        _who(
+            "aclf",
+            _cat("K72.0", "Acute and subacute hepatic failure"),
+            note="ICD-10 has no code for acute-on-chronic liver failure; its acute failure "
+            "is coded here (national editions extend K72.0); chronic (K72.1) and "
+            "unspecified (K72.9) hepatic failure are not the acute episode and are not read",
+        ),
+        _cm(
+            "aclf",
+            _cat("K72.0", "Acute and subacute hepatic failure"),
+            note="K72.00 without coma, K72.01 with coma; no code for ACLF itself",
+        ),
+    ),
     "liver_cancer": (
         _who(
             "liver-cancer",
@@ -312,3 +332,67 @@ CONDITION_CODES: dict[str, tuple[CodeSet, ...]] = {
         ),
     ),
 }
+
+_ANSWERS = "LOINC answer codes (LA), as in answer list LL744-4 (Detected/Not detected)"
+_SCT_ANSWERS = "SNOMED CT International Edition, qualifier values"
+
+#: Fact name -> the LOINC code sets of the qualitative tests whose positive result is
+#: evidence of the fact (decision ``record-positive-test``).
+QUALITATIVE_TESTS: dict[str, tuple[CodeSet, ...]] = {
+    "hiv_positive": (
+        _loinc(
+            "hiv-confirmatory",
+            _c("5221-7", "HIV 1 Ab [Presence] in Serum by Immunoblot (IB)"),
+            _c("25835-0", "HIV 1 RNA [Presence] in Serum or Plasma by NAA with probe detection"),
+            note="confirmatory tests only (Western blot, HIV-1 RNA); a reactive screening "
+            "immunoassay (HIV 1+2 Ab + HIV1 p24 Ag, 56888-1) is not a diagnosis and is not read",
+        ),
+    ),
+    "sars_cov_2_positive": (
+        _loinc(
+            "sars-cov-2-rna",
+            _c(
+                "94500-6",
+                "SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory specimen by NAA with "
+                "probe detection",
+            ),
+            _c(
+                "94309-2",
+                "SARS-CoV-2 (COVID-19) RNA [Presence] in Specimen by NAA with probe detection",
+            ),
+            note="RNA (PCR) tests only; antigen tests are not read",
+        ),
+    ),
+}
+
+#: The coded answers of a positive qualitative result (``valueCodeableConcept``).
+POSITIVE_ANSWERS: tuple[CodeSet, ...] = (
+    CodeSet(
+        "positive-sct",
+        SNOMED,
+        (_c("260373001", "Detected"), _c("10828004", "Positive")),
+        _SCT_ANSWERS,
+    ),
+    CodeSet(
+        "positive-loinc",
+        LOINC,
+        (_c("LA11882-0", "Detected"), _c("LA6576-8", "Positive")),
+        _ANSWERS,
+    ),
+)
+#: The coded answers of a negative qualitative result: read (not a problem), never
+#: evidence that the fact is false (decision ``record-positive-test``).
+NEGATIVE_ANSWERS: tuple[CodeSet, ...] = (
+    CodeSet(
+        "negative-sct",
+        SNOMED,
+        (_c("260415000", "Not detected"), _c("260385009", "Negative")),
+        _SCT_ANSWERS,
+    ),
+    CodeSet(
+        "negative-loinc",
+        LOINC,
+        (_c("LA11883-8", "Not detected"), _c("LA6577-6", "Negative")),
+        _ANSWERS,
+    ),
+)

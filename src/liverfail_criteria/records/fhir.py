@@ -10,9 +10,17 @@ the R4 structure definitions; see the guide for the measurement against
 * Observation: ``status`` a string; ``code.coding`` a list of codings with ``system``
   and ``code`` strings; ``subject.reference`` ``"Patient/<id>"``; ``valueQuantity``
   with a number ``value`` (and optional ``comparator``, ``unit``, ``code``), or
-  ``valueString``; ``effectiveDateTime``, or ``effectivePeriod.start``, a FHIR dateTime;
+  ``valueString`` (a number with an optional comparator and unit, "< 20 10*9/L", is
+  read as one, by the parser of lab extracts' text values; other text is kept and
+  reported unreadable where a fact needs it), or ``valueCodeableConcept`` (one row per
+  coding, ``value_text`` ``"<system>|<code>"``); ``effectiveDateTime``, or
+  ``effectivePeriod.start``, a FHIR dateTime. A qualitative test the library reads
+  (:data:`~.codesets.QUALITATIVE_TESTS`) must carry a coded answer it knows (positive
+  or negative): any other value is a problem, reported with the resource's id;
 * Condition: ``subject.reference``; ``code.coding``; ``clinicalStatus`` and
-  ``verificationStatus`` codings; ``onsetDateTime`` or ``onsetPeriod.start``.
+  ``verificationStatus`` codings; ``onsetDateTime`` or ``onsetPeriod.start``; with no
+  onset at all, ``recordedDate`` (its ``value_text`` is then ``"recordedDate"``, so the
+  provenance says which date it is).
 
 A resource that breaks the subset is a :class:`Problem` (its id and the reason),
 never dropped silently and never stopping the others. Other resource types are
@@ -26,8 +34,14 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+from .codes import matches
+from .codesets import NEGATIVE_ANSWERS, POSITIVE_ANSWERS, QUALITATIVE_TESTS
+from .nodes import value_token
 from .schema import CONDITION, OBSERVATION
-from .value import COMPARATORS
+from .value import COMPARATORS, parse_text_value
+
+_QUALITATIVE = tuple(s for sets in QUALITATIVE_TESTS.values() for s in sets)
+_ANSWERS = POSITIVE_ANSWERS + NEGATIVE_ANSWERS
 
 __all__ = ["Demographic", "Event", "Problem", "flatten", "flatten_all", "parse_time"]
 
@@ -188,12 +202,40 @@ def _observation(r: dict[str, Any], source: str) -> list[Event]:
         unit = unit.strip() or None if unit is not None else None
     elif "valueString" in r:
         text = _str(r, "valueString")
+        parsed = None if text is None else parse_text_value(text)
+        if parsed is not None:
+            comparator, value, unit = parsed
+            text = None
+    answers: list[str | None] = [text]
+    concept = r.get("valueCodeableConcept")
+    if concept is not None:
+        coded = _codings(concept, "valueCodeableConcept")
+        answers = [value_token(system, code) for system, code in coded]
+        if not answers:
+            label = concept.get("text") if isinstance(concept, dict) else None
+            answers = [label.strip() if isinstance(label, str) and label.strip() else None]
+    if any(matches(_QUALITATIVE, s, c) for s, c in codes):
+        known: list[str | None] = [a for a in answers if a is not None and _is_answer(a)]
+        if not known:
+            shown = ", ".join(repr(a) for a in answers if a is not None) or "no value"
+            raise _Bad(
+                f"a qualitative test ({codes[0][1]}) with {shown}: expected a coded answer "
+                "(valueCodeableConcept, SNOMED CT or LOINC: detected, not detected, positive, "
+                "negative)"
+            )
+        answers = known
     return [
         Event(
-            patient, OBSERVATION, s, c, status, None, time, value, text, comparator, unit, source
+            patient, OBSERVATION, s, c, status, None, time, value, answer, comparator, unit, source
         )
         for s, c in codes
+        for answer in answers
     ]
+
+
+def _is_answer(token: str) -> bool:
+    system, _, code = token.partition("|")
+    return bool(code) and matches(_ANSWERS, system, code)
 
 
 def _condition(r: dict[str, Any], source: str) -> list[Event]:
@@ -202,12 +244,32 @@ def _condition(r: dict[str, Any], source: str) -> list[Event]:
     clinical = _status_code(r.get("clinicalStatus"), "clinicalStatus")
     verification = _status_code(r.get("verificationStatus"), "verificationStatus")
     time = _time(r, "onset")
+    dated_by = None
+    if not any(key in r for key in _ONSETS) and "recordedDate" in r:
+        # No onset at all: the recorded date (decision record-recorded-date).
+        time, dated_by = parse_time(r["recordedDate"], "recordedDate"), RECORDED
     return [
         Event(
-            patient, CONDITION, s, c, clinical, verification, time, None, None, None, None, source
+            patient,
+            CONDITION,
+            s,
+            c,
+            clinical,
+            verification,
+            time,
+            None,
+            dated_by,
+            None,
+            None,
+            source,
         )
         for s, c in codes
     ]
+
+
+_ONSETS = ("onsetDateTime", "onsetPeriod", "onsetAge", "onsetRange", "onsetString")
+#: ``value_text`` of a Condition dated by its recordedDate (it has no onset).
+RECORDED = "recordedDate"
 
 
 def _patient(r: dict[str, Any], source: str, rid: str) -> Demographic:

@@ -8,7 +8,11 @@ A derivation is a small frozen tree, the same vocabulary as ehrQL or CQL uses:
   ends inclusive, by the event's date in UTC; nothing after the assessment date);
 * :class:`Derive` takes the latest (or earliest) of them and reads its value with its
   unit, or its date, or whether there is any, or how many;
-* :class:`Trend` reads a rise across serial values (progressive jaundice).
+* :class:`Trend` reads a rise across serial values (progressive jaundice);
+* :class:`Paired` reads one of two results taken together (PaO2 and the FiO2 of the
+  same blood gas);
+* :class:`AnyOf` is true when any of several presence derivations finds an event (a
+  Condition, or a positive laboratory test), and names the first that does.
 
 Ties break deterministically: events are ordered by ``(time, source)`` and the
 latest is the last of that order, the earliest the first. The events of one source
@@ -25,7 +29,18 @@ from ..errors import DefinitionError
 from .codes import CodeSet
 from .schema import CONDITION, OBSERVATION
 
-__all__ = ["Derivation", "Derive", "Read", "Select", "Take", "Trend", "Window"]
+__all__ = [
+    "AnyOf",
+    "Derivation",
+    "Derive",
+    "Paired",
+    "Read",
+    "Select",
+    "Take",
+    "Trend",
+    "Window",
+    "reads_value",
+]
 
 
 class Take(enum.Enum):
@@ -62,12 +77,28 @@ class Select:
             without a status counts (extracts and OMOP record none).
         verifications: the ``verification`` values that count (``None``: without
             one), or ``None`` to not look at verification (observations).
+        values: for a qualitative observation, the coded answers that count (a
+            result "Detected" or "Positive"): the event's ``value_text`` must be
+            ``"<system>|<code>"`` of a code in one of these sets (see
+            :func:`value_tokens`); ``None`` to not look at the value.
     """
 
     kind: str = attrs.field(validator=_check_kind)
     codes: tuple[CodeSet, ...]
     statuses: tuple[str | None, ...]
     verifications: tuple[str | None, ...] | None = None
+    values: tuple[CodeSet, ...] | None = None
+
+    def value_tokens(self) -> tuple[str, ...] | None:
+        """The ``value_text`` of the answers that count, sorted; ``None``: any value."""
+        if self.values is None:
+            return None
+        return tuple(sorted(value_token(s.system, c) for s in self.values for c in s.exact()))
+
+
+def value_token(system: str, code: str) -> str:
+    """How a coded value (``valueCodeableConcept``) is written in ``value_text``."""
+    return f"{system}|{code.strip()}"
 
 
 @attrs.frozen
@@ -157,5 +188,77 @@ class Trend:
     decisions: tuple[str, ...] = ()
 
 
+@attrs.frozen
+class AnyOf:
+    """True when any of its parts finds an event; the first part that does is the source.
+
+    Each part is a presence derivation (:attr:`Read.PRESENT`) of the same fact with
+    its own selection and window (a Condition at any time, or a positive test within
+    weeks). The value is true when one finds an event, and missing otherwise (never
+    false); the source is the latest event of the first part, in order, that finds
+    one.
+
+    Attributes:
+        fact: the fact's name.
+        parts: the presence derivations, in order of preference.
+        decisions: the ids of the decisions this derivation applies, its parts' too.
+    """
+
+    fact: str
+    parts: tuple[Derive, ...]
+    decisions: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if not self.parts:
+            raise DefinitionError(f"{self.fact}: AnyOf of no derivations")
+        for part in self.parts:
+            if part.read is not Read.PRESENT or part.fact != self.fact:
+                raise DefinitionError(
+                    f"{self.fact}: AnyOf takes presence derivations of the same fact"
+                )
+
+
+@attrs.frozen
+class Paired:
+    """A value from a pair of results taken together: PaO2 and the FiO2 it was drawn on.
+
+    The pairs are the anchor events (PaO2) in the window with a time, each with the
+    partner events (FiO2) in the window at the same time or at most
+    ``tolerance_minutes`` before it (the setting in effect when the sample was drawn),
+    the latest of them by ``(time, source)``. The pair taken is the one of the latest
+    anchor (by ``(time, source)``) that has a partner; an anchor without one is never
+    paired with a result from another time. The fact is the anchor's value, or with
+    ``read_partner`` the partner's.
+
+    Attributes:
+        fact: the fact's name.
+        select: the anchor events (observations with a value).
+        partner: the partner events.
+        window: the window, for both.
+        tolerance_minutes: how long before the anchor a partner may be.
+        read_partner: read the partner's value (FiO2) rather than the anchor's.
+        decisions: the ids of the decisions this derivation applies.
+    """
+
+    fact: str
+    select: Select
+    partner: Select
+    window: Window
+    tolerance_minutes: int
+    read_partner: bool = False
+    decisions: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if self.tolerance_minutes < 0:
+            raise DefinitionError(f"{self.fact}: a tolerance of {self.tolerance_minutes} min")
+        if self.select.kind != OBSERVATION or self.partner.kind != OBSERVATION:
+            raise DefinitionError(f"{self.fact}: only observations are paired")
+
+
 #: Any derivation node.
-Derivation = Derive | Trend
+Derivation = Derive | Trend | AnyOf | Paired
+
+
+def reads_value(d: Derivation) -> bool:
+    """Whether a derivation gives a value with its unit (a laboratory result)."""
+    return isinstance(d, Paired) or (isinstance(d, Derive) and d.read is Read.VALUE)

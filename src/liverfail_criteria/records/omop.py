@@ -6,7 +6,9 @@ query (:func:`events_sql`) and onto the demographics relation by another
 engine, so the same rows come out wherever the database lives. The derivations read
 those rows, as they read a FHIR export's.
 
-How the tables are read (decisions ``omop-*`` in :data:`OMOP_DECISIONS`):
+How the tables are read (the decisions ``omop-unit``, ``omop-status``,
+``omop-verification``, ``omop-birth-date``, ``omop-vocabulary`` and
+``omop-cohort-date`` in :data:`OMOP_DECISIONS`):
 
 * ``measurement``: the standard concept's LOINC code (from ``concept``); the value
   ``value_as_number``; ``operator_concept_id`` to a comparator (the OMOP "Meas Value
@@ -39,6 +41,7 @@ from typing import Any
 
 from ..errors import CriteriaInputError
 from ..extras import require
+from .decisions import OMOP_DECISIONS
 from .schema import ICD10, ICD10_CM, LOINC, SNOMED
 
 __all__ = [
@@ -63,36 +66,6 @@ VOCABULARY_TABLES = ("concept", "concept_relationship", "concept_ancestor")
 #: OMOP "Meas Value Operator" concept ids (standard vocabulary) -> comparator.
 OPERATORS: dict[int, str] = {4171756: "<", 4171754: "<=", 4171755: ">=", 4172704: ">"}
 MALE, FEMALE = 8507, 8532
-
-#: The interpretation decisions of reading OMOP (id -> decision and why).
-OMOP_DECISIONS: dict[str, str] = {
-    "omop-unit": "The unit is unit_concept_id's UCUM code; where that is 0 or not in the "
-    "vocabulary, unit_source_value is read as a spelling (the lab's own text); where neither "
-    "is given the value is invalid and listed, never given a unit it might not have.",
-    "omop-status": "OMOP records final results only and no result status: a measurement "
-    "has none (it counts). A condition with a condition_end_date is 'resolved'; without one "
-    "it has no status (it counts). Hepatologists read an end date on an episode "
-    "(encephalopathy, bleeding) as over; the ETL decides it, so it is a documented choice.",
-    "omop-verification": "condition_status_concept_id named 'Preliminary ...' is "
-    "'provisional'; any other (final, primary, secondary diagnosis) says nothing of "
-    "verification, so none.",
-    "omop-vocabulary": "The library's code sets are resolved through the database's own "
-    "vocabulary: a code's concept (an ICD-10 category by its prefix), the standard concepts "
-    "it 'Maps to' (concept_relationship), and the descendants of both (concept_ancestor). "
-    "An OHDSI concept set 'with descendants' is what an investigator would draw up: a "
-    "record of micronodular cirrhosis is cirrhosis, and a site that codes in SNOMED only "
-    "still has its ICD-10 mapped. Where concept is absent or empty the shipped concept "
-    "list (records.omop_concepts, ids checked against OHDSI's vocabulary) is read "
-    "instead, with a warning; where the other two are, no mapping or descendant is "
-    "found, with a warning: facts are then unknown more often, never guessed.",
-    "omop-cohort-date": "With an OHDSI cohort table, the persons screened are its subjects "
-    "(of one cohort_definition_id when given), each assessed on their first "
-    "cohort_start_date: a cohort's index date is its entry, and a person who entered "
-    "twice is screened once, at the first entry (an OHDSI 'first occurrence' cohort). A "
-    "subject with no person row is screened with unknown age and sex, never dropped.",
-    "omop-birth-date": "birth_datetime's date, else year/month/day of birth when all "
-    "three are given; a year alone is no birth date (age near a limit would be a guess).",
-}
 
 _MEASUREMENTS = """
 SELECT

@@ -88,10 +88,18 @@ EVENT_COLUMNS: tuple[Column, ...] = (
         "Datetime(us, UTC)",
         "TIMESTAMP WITH TIME ZONE",
         True,
-        "observation effective time; condition onset (null when absent or partial)",
+        "observation effective time; condition onset, else its recorded date when it has "
+        "no onset (null when partial or absent)",
     ),
     Column("value", "Float64", "DOUBLE", True, "numeric value as written (not converted)"),
-    Column("value_text", "Utf8", "VARCHAR", True, "the value as printed when not numeric"),
+    Column(
+        "value_text",
+        "Utf8",
+        "VARCHAR",
+        True,
+        "the value as printed when not numeric; a coded answer as '<system>|<code>'; "
+        "a condition dated by its recorded date (no onset): 'recordedDate'",
+    ),
     Column("comparator", "Utf8", "VARCHAR", True, "'<', '<=', '>=', '>' for censored results"),
     Column("unit", "Utf8", "VARCHAR", True, "UCUM code if given, else the unit text"),
     Column("source", "Utf8", "VARCHAR", False, "provenance: 'Observation/abc', 'row 17'"),

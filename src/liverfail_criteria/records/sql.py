@@ -1,16 +1,17 @@
 """The derivations compiled to SQL over the event relation: one query, one row per person.
 
-The SQL twin of :func:`.frame.derive_frame`: the events are read once and matched to
-the facts whose code sets hold their normalised code (one equi-join, and the ICD-10
-categories by prefix); each fact keeps the events of its kind whose statuses count in
-its window (``assessment - days <= date(time) <= assessment``; no lower bound and
-undated events allowed when the window has none), one per source (the first coding by
-system and code); one ranking over (person, fact) gives the latest and earliest by
-``(time, source)``, and one aggregate per person puts every fact in one row. The value
-is written as the polars derivation writes it: the comparator, the number, then the
-unit, or ``(no unit)`` for a dimensional fact without one. :class:`~.nodes.Trend`
-facts (progressive jaundice) compare the earliest and the latest exact value, as
-:func:`.frame._trend` does.
+The SQL twin of :func:`.frame.derive_frame` for :class:`~.nodes.Derive` nodes: select
+the events of a kind whose normalised code is in the code sets and whose statuses
+count, keep those in the window (``assessment - days <= date(time) <= assessment``; no
+lower bound and undated events allowed when the window has none), count one event per
+source (the first coding by system and code), and take the latest (or earliest) by
+``(time, source)``. The value is written as the polars derivation writes it: the
+comparator, the number, then the unit, or ``(no unit)`` for a dimensional fact without
+one. :class:`~.nodes.Paired` facts (PaO2 and FiO2 of one blood gas) join the anchors
+with the partners timed at most N minutes before them; :class:`~.nodes.AnyOf` facts
+are true when any part's CTE has the person, and name the first part's source.
+:class:`~.nodes.Trend` facts (progressive jaundice) compare the earliest and the latest
+exact value, as :func:`.frame._trend` does.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import Any
 from ..dictionary import VARIABLES
 from ..errors import CriteriaInputError
 from ..extras import require
-from .catalog import DERIVATIONS
-from .nodes import Derive, Read, Take, Trend
+from .catalog import DERIVATIONS, ONE_GAS
+from .nodes import AnyOf, Derive, Paired, Read, Select, Take, Trend
 from .schema import ICD10, ICD10_CM
 
 __all__ = ["assessed_sql", "derivations_sql"]
@@ -31,6 +32,15 @@ __all__ = ["assessed_sql", "derivations_sql"]
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _codes(sel: Select) -> str:
+    parts = []
+    for s in sel.codes:
+        hits = [f"e._ncode IN ({', '.join(_q(c) for c in sorted(s.exact()))})"]
+        hits += [f"e._ncode LIKE {_q(p + '%')}" for p in s.prefixes()]
+        parts.append(f"(e.system = {_q(s.system)} AND ({' OR '.join(hits)}))")
+    return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
 
 def _in(column: str, allowed: tuple[str | None, ...]) -> str:
@@ -41,21 +51,79 @@ def _in(column: str, allowed: tuple[str | None, ...]) -> str:
     return "(" + " OR ".join(terms) + ")" if terms else "FALSE"
 
 
-def _code_rows() -> tuple[list[str], list[str]]:
-    """VALUES rows of (fact, system, code): the exact codes, and the category prefixes."""
-    exact: dict[str, None] = {}
-    prefixes: dict[str, None] = {}
-    for fact, d in DERIVATIONS.items():
-        for s in d.select.codes:
-            for code in sorted(s.exact()):
-                exact[f"({_q(fact)}, {_q(s.system)}, {_q(code)})"] = None
-            for prefix in s.prefixes():
-                prefixes[f"({_q(fact)}, {_q(s.system)}, {_q(prefix)})"] = None
-    return list(exact), list(prefixes)
+def _rows(sel: Select, days: int | None) -> str:
+    """The selected events, one per source (the first coding), with ``_coding``."""
+    where = [f"e.kind = {_q(sel.kind)}", _in("e.status", sel.statuses), _codes(sel)]
+    if sel.verifications is not None:
+        where.append(_in("e.verification", sel.verifications))
+    answers = sel.value_tokens()
+    if answers is not None:
+        where.append(_in("e.value_text", answers))
+    if days is None:
+        where.append("(e._day IS NULL OR e._day <= a._assessed)")
+    else:
+        where.append(
+            f"e._day IS NOT NULL AND e._day <= a._assessed "
+            f"AND e._day >= a._assessed - INTERVAL {days} DAY"
+        )
+    return f"""SELECT * FROM (
+    SELECT e.*,
+      ROW_NUMBER() OVER (PARTITION BY e.patient_id, e.source
+        ORDER BY e.system, e.code, COALESCE(e.value_text, '')) AS _coding
+    FROM _events AS e JOIN _assessed AS a ON a.patient_id = e.patient_id
+    WHERE {" AND ".join(where)}
+  ) AS c WHERE c._coding = 1"""
 
 
-def _unit_factors(d: Trend) -> dict[str, float]:
-    """The value fact's documented unit spellings and their factors to its canonical unit."""
+def _value(fact: str, t: str) -> str:
+    """A laboratory value as text with its unit, as the polars derivation writes it."""
+    spec = VARIABLES[fact].value_type.unit
+    no_unit = "" if spec is not None and spec.bare_number else " (no unit)"
+    number = f"CAST({t}.value AS VARCHAR)"
+    text = (
+        f"CASE WHEN {t}.value IS NULL THEN {t}.value_text "
+        f"ELSE COALESCE({t}.comparator, '') || {number} END"
+    )
+    return (
+        f"CASE WHEN {t}.value IS NULL THEN {text} "
+        f"WHEN {t}.unit IS NULL THEN {text} || '{no_unit}' "
+        f"ELSE {text} || ' ' || {t}.unit END"
+    )
+
+
+def _paired(fact: str, d: Paired, days: int | None) -> tuple[str, str, str]:
+    """The CTE of a paired fact: the latest anchor with a partner at most N minutes before."""
+    side = "p" if d.read_partner else "a"
+    cte = f"""
+SELECT * FROM (
+  SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.patient_id
+    ORDER BY x._a_time DESC, x._a_source DESC, x._p_time DESC, x._p_source DESC) AS _rank
+  FROM (
+    SELECT {side}.patient_id, {side}.value, {side}.value_text, {side}.comparator,
+      {side}.unit, {side}.source, {side}.time,
+      a.time AS _a_time, a.source AS _a_source, p.time AS _p_time, p.source AS _p_source
+    FROM ({_rows(d.select, days)}) AS a
+    JOIN ({_rows(d.partner, days)}) AS p
+      ON p.patient_id = a.patient_id AND p.time <= a.time
+      AND p.time >= a.time - INTERVAL {d.tolerance_minutes} MINUTE
+    WHERE a.time IS NOT NULL AND p.time IS NOT NULL
+  ) AS x
+) AS r WHERE r._rank = 1"""
+    t = f"f_{fact}"
+    return cte, _value(fact, t), f"{t}.source"
+
+
+def _trend(fact: str, d: Trend, days: int | None) -> tuple[list[str], str, str]:
+    """The CTEs of a trend fact, its value expression and its source expression.
+
+    As :func:`.frame._trend`: the exact (uncensored, dated) values in the value
+    fact's canonical unit, the earliest and the latest by ``(time, source)``; true
+    when the rise per day between their dates is at least ``min_daily_rise``, false
+    when not, unknown with fewer than two values or one date. A value is converted by
+    its unit's factor; the units are the spellings the value fact documents (its
+    ``UnitSpec.accepted``): a value in another spelling is not read here (the
+    screening lists it as invalid where it is the fact's value).
+    """
     spec = VARIABLES[d.value_fact].value_type.unit
     assert spec is not None
     factors: dict[str, float] = {}
@@ -64,84 +132,56 @@ def _unit_factors(d: Trend) -> dict[str, float]:
             factors[u] = spec.convert(f"1 {u}", d.value_fact)[0]
         except ValueError:
             continue
-    return factors
+    factor = "CASE u.unit " + " ".join(f"WHEN {_q(u)} THEN {f!r}" for u, f in factors.items())
+    rows = f"""
+SELECT * FROM (
+  SELECT u.patient_id, u.source, u._day, u.value * ({factor} END) AS _v,
+    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.time ASC, u.source ASC) AS _first,
+    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.time DESC, u.source DESC) AS _last,
+    COUNT(*) OVER (PARTITION BY u.patient_id) AS _n
+  FROM ({_rows(d.select, days)}) AS u
+  WHERE u.time IS NOT NULL AND u.comparator IS NULL AND u.value IS NOT NULL
+    AND u.unit IN ({", ".join(_q(u) for u in factors)})
+) AS r"""
+    ends = f"""
+SELECT l.patient_id, l.source, f._v AS _v0, l._v AS _v1,
+  CAST(DATE_DIFF('day', f._day, l._day) AS DOUBLE) AS _days
+FROM f_{fact}_rows AS l JOIN f_{fact}_rows AS f ON f.patient_id = l.patient_id AND f._first = 1
+WHERE l._last = 1 AND l._n >= 2 AND l._day > f._day"""
+    t = f"f_{fact}"
+    value = f"({t}._v1 - {t}._v0) / {t}._days >= {d.min_daily_rise!r}"
+    return [f"{t}_rows AS ({rows})", f"{t} AS ({ends})"], value, f"{t}.source"
 
 
-def _condition(d: Derive | Trend, days: int | None, assessed: str = "a._assessed") -> str:
-    """Whether a matched event ``m`` counts for the derivation (its codes matched).
-
-    ``assessed``: the assessment date, per person (``a._assessed``) or one constant.
-    """
-    where = [f"m.kind = {_q(d.select.kind)}", _in("m.status", d.select.statuses)]
-    if d.select.verifications is not None:
-        where.append(_in("m.verification", d.select.verifications))
-    if days is None:
-        where.append(f"(m._day IS NULL OR m._day <= {assessed})")
-    else:
-        where.append(
-            f"m._day IS NOT NULL AND m._day <= {assessed} "
-            f"AND m._day >= {assessed} - INTERVAL {days} DAY"
-        )
-    if isinstance(d, Trend):
-        # Exact values in a unit the trend converts, with a time (as .frame._trend).
-        units = ", ".join(_q(u) for u in _unit_factors(d))
-        where.append(
-            f"m.time IS NOT NULL AND m.comparator IS NULL AND m.value IS NOT NULL "
-            f"AND m.unit IN ({units})"
-        )
-    return " AND ".join(where)
-
-
-def _pick(fact: str, rank: str, expr: str) -> str:
-    """``expr`` of the fact's event ranked first by ``rank`` (one row per person)."""
-    return f"MAX(CASE WHEN r.fact = {_q(fact)} AND r.{rank} = 1 THEN {expr} END)"
-
-
-def _aggregates(fact: str, d: Derive | Trend) -> tuple[list[str], str, str]:
-    """The fact's aggregates over ``_ranked`` (``r``), its value and its source (on ``f``)."""
-    if isinstance(d, Trend):
-        factor = "CASE r.unit " + " ".join(
-            f"WHEN {_q(u)} THEN {f!r}" for u, f in _unit_factors(d).items()
-        )
-        parts = [
-            f"{_pick(fact, '_first', f'r.value * ({factor} END)')} AS {fact}__v0",
-            f"{_pick(fact, '_last', f'r.value * ({factor} END)')} AS {fact}__v1",
-            f"{_pick(fact, '_first', 'r._day')} AS {fact}__d0",
-            f"{_pick(fact, '_last', 'r._day')} AS {fact}__d1",
-            f"{_pick(fact, '_last', 'r.source')} AS {fact}__source",
-        ]
-        known = f"f.{fact}__d1 > f.{fact}__d0"  # two values on different dates
-        days = f"CAST(DATE_DIFF('day', f.{fact}__d0, f.{fact}__d1) AS DOUBLE)"
-        rise = f"(f.{fact}__v1 - f.{fact}__v0) / {days} >= {d.min_daily_rise!r}"
-        value = f"CASE WHEN {known} THEN {rise} END"
-        return parts, value, f"CASE WHEN {known} THEN f.{fact}__source END"
-    rank = "_first" if d.take is Take.EARLIEST else "_last"
-    parts = [f"{_pick(fact, rank, 'r.source')} AS {fact}__source"]
-    source = f"f.{fact}__source"
+def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
+    """The CTE of one fact, its value expression and its source expression (on ``t``)."""
+    latest = d.take is not Take.EARLIEST
+    order = (
+        "u.time DESC NULLS LAST, u.source DESC"
+        if latest
+        else "u.time ASC NULLS FIRST, u.source ASC"
+    )
+    cte = f"""
+SELECT * FROM (
+  SELECT u.*,
+    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY {order}) AS _rank,
+    COUNT(*) OVER (PARTITION BY u.patient_id) AS _count
+  FROM ({_rows(d.select, days)}) AS u
+) AS r WHERE r._rank = 1"""
+    t = f"f_{fact}"
     if d.read is Read.VALUE:
-        spec = VARIABLES[fact].value_type.unit
-        no_unit = "" if spec is not None and spec.bare_number else " (no unit)"
-        text = (
-            "CASE WHEN r.value IS NULL THEN r.value_text "
-            "ELSE COALESCE(r.comparator, '') || CAST(r.value AS VARCHAR) END"
-        )
-        written = (
-            f"CASE WHEN r.value IS NULL THEN {text} "
-            f"WHEN r.unit IS NULL THEN {text} || '{no_unit}' "
-            f"ELSE {text} || ' ' || r.unit END"
-        )
-        parts.append(f"{_pick(fact, rank, written)} AS {fact}__value")
-        value = f"f.{fact}__value"
+        value = _value(fact, t)
+        source = f"{t}.source"
     elif d.read is Read.DATE:
-        parts.append(f"{_pick(fact, rank, 'r._day')} AS {fact}__value")
-        value = f"f.{fact}__value"
-        source = f"CASE WHEN f.{fact}__value IS NOT NULL THEN f.{fact}__source END"
+        value = f"{t}._day"
+        source = f"CASE WHEN {t}._day IS NOT NULL THEN {t}.source END"
     elif d.read is Read.PRESENT:
-        value = f"CASE WHEN f.{fact}__source IS NOT NULL THEN TRUE END"
+        value = f"CASE WHEN {t}.patient_id IS NOT NULL THEN TRUE END"
+        source = f"{t}.source"
     else:
-        parts.append(f"{_pick(fact, rank, 'r._n')} AS {fact}__value")
-        value = f"CAST(f.{fact}__value AS DOUBLE)"
-    return parts, value, source
+        value = f"CAST({t}._count AS DOUBLE)"
+        source = f"{t}.source"
+    return cte, value, source
 
 
 def _table_name(name: object, cdm_schema: str | None) -> str:
@@ -260,52 +300,19 @@ def derivations_sql(
     from .omop import to_dialect
 
     name = dialect_for(dialect).name
-    one_day = _one_day(assessment_date) if assessed is None else None
     if assessed is None:
         assessed = assessed_sql(assessment_date)
     windows = window_days(params)
-    exact, prefixes = _code_rows()
-    # One date for everyone: the windows are constants, and the events are filtered
-    # before any join (a join on the person first costs most of the derivation).
-    day = "a._assessed" if one_day is None else f"CAST({_q(one_day.isoformat())} AS DATE)"
-    conditions = " ".join(
-        f"WHEN {_q(fact)} THEN {_condition(d, d.window.resolve(windows or None), day)}"
-        for fact, d in DERIVATIONS.items()
-    )
-    persons = "JOIN _assessed AS a ON a.patient_id = m.patient_id " if one_day is None else ""
     ctes = [
         f"_events0 AS ({events})",
         f"_people AS ({people})",
         f"_assessed AS ({assessed})",
-        "_events AS (SELECT e.*, CAST(e.time AS DATE) AS _day, CASE WHEN e.system IN "
+        # Read once: each fact reads these rows (DuckDB and PostgreSQL would otherwise
+        # run the event view once per fact: twice the time at 20,000 persons).
+        f"_events AS {'' if name == 'spark' else 'MATERIALIZED '}"
+        "(SELECT e.*, CAST(e.time AS DATE) AS _day, CASE WHEN e.system IN "
         f"({_q(ICD10)}, {_q(ICD10_CM)}) THEN UPPER(REPLACE(TRIM(e.code), '.', '')) "
         "ELSE TRIM(e.code) END AS _ncode FROM _events0 AS e)",
-        # The events read once, matched to the facts whose codes they carry: the exact
-        # codes by an equi-join, the ICD-10 categories by prefix.
-        "_matched AS ("
-        f"SELECT c.fact, e.* FROM _events AS e JOIN (VALUES {', '.join(exact)}) "
-        "AS c(fact, system, code) ON c.system = e.system AND c.code = e._ncode"
-        + (
-            "\nUNION ALL\nSELECT c.fact, e.* FROM _events AS e "
-            f"JOIN (VALUES {', '.join(prefixes)}) AS c(fact, system, prefix) "
-            "ON c.system = e.system AND e._ncode LIKE c.prefix || '%'"
-            if prefixes
-            else ""
-        )
-        + ")",
-        # Of those, the events each fact counts (status, verification, window), one
-        # per source: its first coding by system and code.
-        "_counted AS (SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER (PARTITION BY "
-        "m.patient_id, m.fact, m.source ORDER BY m.system, m.code) AS _coding "
-        f"FROM _matched AS m {persons}"
-        f"WHERE CASE m.fact {conditions} ELSE FALSE END) AS s WHERE s._coding = 1)",
-        # One ranking for every fact: latest by (time, source), and the count; the
-        # earliest is the reverse rank (a source counts once, so (time, source) has no
-        # ties: ascending with nulls first is exactly descending with nulls last, reversed).
-        "_ranked AS (SELECT r.*, r._n - r._last + 1 AS _first FROM (SELECT c.*, "
-        "ROW_NUMBER() OVER (PARTITION BY c.patient_id, c.fact "
-        "ORDER BY c.time DESC NULLS LAST, c.source DESC) AS _last, "
-        "COUNT(*) OVER (PARTITION BY c.patient_id, c.fact) AS _n FROM _counted AS c) AS r)",
     ]
     columns = [
         "a.patient_id AS id",
@@ -313,25 +320,60 @@ def derivations_sql(
         "p.birth_date AS birth_date",
         "CASE WHEN p.sex IN ('male', 'female') THEN p.sex END AS sex",
     ]
-    aggregates = []
+    joins = []
+    # One blood gas: a ratio and a pair from different times, the later is read.
+    ratio, pao2, _ = ONE_GAS
+    later_pair = f"f_{pao2}.time > f_{ratio}.time"
+    later_ratio = f"f_{ratio}.time > f_{pao2}.time"
+    left_out = {ratio: later_pair, **dict.fromkeys(ONE_GAS[1:], later_ratio)}
     for fact, d in DERIVATIONS.items():
-        parts, value, source = _aggregates(fact, d)
-        aggregates += parts
+        if isinstance(d, AnyOf):  # true when any part finds one; the first part's source
+            names = [f"f_{fact}_{i}" for i in range(len(d.parts))]
+            for cte_name, part in zip(names, d.parts, strict=True):
+                cte, _, _ = _fact(
+                    name.removeprefix("f_"), part, part.window.resolve(windows or None)
+                )
+                ctes.append(f"{cte_name} AS ({cte})")
+                joins.append(f"LEFT JOIN {cte_name} ON {cte_name}.patient_id = a.patient_id")
+            found = " OR ".join(f"{n}.patient_id IS NOT NULL" for n in names)
+            sources = ", ".join(f"{n}.source" for n in names)
+            columns += [
+                f"CASE WHEN {found} THEN TRUE END AS {fact}",
+                f"COALESCE({sources}) AS {fact}_source",
+            ]
+            continue
+        if isinstance(d, Paired):
+            cte, value, source = _paired(fact, d, d.window.resolve(windows or None))
+            ctes.append(f"f_{fact} AS ({cte})")
+            joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = a.patient_id")
+            out = left_out.get(fact)
+            if out is not None:
+                value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
+                source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
+            columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
+            continue
+        if isinstance(d, Trend):
+            trend, value, source = _trend(fact, d, d.window.resolve(windows or None))
+            ctes += trend
+            joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = a.patient_id")
+            columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
+            continue
+        cte, value, source = _fact(fact, d, d.window.resolve(windows or None))
+        ctes.append(f"f_{fact} AS ({cte})")
+        joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = a.patient_id")
+        out = left_out.get(fact)
+        if out is not None:
+            value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
+            source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
         columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
-    # Every fact of a person in one row: one pass over the ranked events.
-    ctes.append(
-        "_facts AS (SELECT r.patient_id, "
-        + ", ".join(aggregates)
-        + " FROM _ranked AS r WHERE r._last = 1 OR r._first = 1 GROUP BY r.patient_id)"
-    )
     text = (
         "WITH "
         + ",\n".join(ctes)
         + "\nSELECT "
         + ",\n  ".join(columns)
         # Every person to screen, with or without a person row (unknown age and sex).
-        + "\nFROM _assessed AS a LEFT JOIN _people AS p ON p.patient_id = a.patient_id"
-        + "\nLEFT JOIN _facts AS f ON f.patient_id = a.patient_id"
+        + "\nFROM _assessed AS a LEFT JOIN _people AS p ON p.patient_id = a.patient_id\n"
+        + "\n".join(joins)
     )
     return to_dialect(text, name)
 
@@ -340,7 +382,9 @@ def _kinds() -> dict[str, str]:
     """The column kinds of :func:`derivations_sql`'s result, for the screening's plan."""
     kinds = {"id": "string", "assessment_date": "date", "birth_date": "date", "sex": "string"}
     for fact, d in DERIVATIONS.items():
-        if not isinstance(d, Derive):
+        if isinstance(d, Paired):
+            kinds[fact] = "string"  # as a laboratory value
+        elif not isinstance(d, Derive):  # a Trend or an AnyOf: true, false or unknown
             kinds[fact] = "boolean"
         elif d.read is Read.VALUE:
             kinds[fact] = "string"  # the value as text with its unit: "5.0 mg/dL"

@@ -16,10 +16,26 @@ import attrs
 
 from ..result import Origin
 
-__all__ = ["COMPARATORS", "Censored", "Derived", "split_comparator"]
+__all__ = [
+    "COMPARATORS",
+    "TEXT_VALUE",
+    "Censored",
+    "Derived",
+    "parse_text_value",
+    "split_comparator",
+]
 
 #: The comparators of censored values, and their spellings.
 COMPARATORS: dict[str, str] = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "≤": "<=", "≥": ">="}
+#: A result written as text: an optional comparator, a number, an optional unit
+#: ("<20", "< 20 10*9/L", "85 umol/L", "85umol/L"). One pattern for every reader: FHIR
+#: ``valueString`` (:func:`parse_text_value`) and lab extracts' text values (the same
+#: pattern in polars); the groups are the comparator, the number and the unit.
+TEXT_VALUE = (
+    r"^\s*(<=|>=|<|>|≤|≥)?\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
+    r"(?:\s*([^\s0-9.,+-].*?|\s[0-9].*?))?\s*$"
+)
+_TEXT_VALUE = re.compile(TEXT_VALUE, re.S)
 _LEADING = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*(\S.*)$", re.S)
 
 
@@ -76,3 +92,17 @@ def split_comparator(text: str) -> tuple[str | None, str]:
     if m is None:
         return None, text
     return COMPARATORS[m.group(1)], m.group(2)
+
+
+def parse_text_value(text: str) -> tuple[str | None, float, str | None] | None:
+    """A result written as text, or ``None`` when it is not a number.
+
+    ``"< 20 10*9/L"`` -> ``("<", 20.0, "10*9/L")``; ``"85 umol/L"`` -> ``(None, 85.0,
+    "umol/L")``; ``"<20"`` -> ``("<", 20.0, None)``; ``"Detected"`` -> ``None``.
+    """
+    m = _TEXT_VALUE.match(text)
+    if m is None:
+        return None
+    comparator = COMPARATORS[m.group(1)] if m.group(1) else None
+    unit = m.group(3).strip() if m.group(3) else None
+    return comparator, float(m.group(2)), unit or None
