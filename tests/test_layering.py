@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "liverfail_criteria"
 #: The modules of ``records`` that define derivations and interpret them one patient at a
 #: time (below the interpreters), and those that run them on tables (above ``cohort``).
 RECORD_DEFINITIONS = (
-    "build", "catalog", "codes", "codesets", "decisions", "fhir", "nodes", "read",
+    "build", "catalog", "codes", "codesets", "decisions", "fhir", "nodes", "omop_concepts", "read",
     "reference", "render", "schema", "value",
 )  # fmt: skip
 RECORD_ENGINES = ("api", "frame", "omop", "sql")

@@ -21,6 +21,8 @@ pytest.importorskip("sqlglot")
 
 from conftest import ROOT, SHARED  # noqa: E402
 from liverfail_criteria.records.omop import (  # noqa: E402
+    VOCABULARY_TABLES,
+    OmopVocabularyWarning,
     demographics_sql,
     events_sql,
     read_omop,
@@ -38,6 +40,9 @@ _spec.loader.exec_module(generate)
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: Any) -> Path:
     return generate.write(tmp_path_factory.mktemp("omop"), 60, seed=7, upper=True)
+
+
+TABLES = ("person", "measurement", "condition_occurrence", *VOCABULARY_TABLES)
 
 
 def _sorted(frame: Any) -> list[tuple[Any, ...]]:
@@ -64,21 +69,115 @@ def test_measurements_read_units_operators_and_missing_units(generated: Path) ->
     assert people.height == 60
 
 
-def test_conditions_one_event_per_coding(generated: Path) -> None:
+SCT = "http://snomed.info/sct"
+CM = "http://hl7.org/fhir/sid/icd-10-cm"
+WHO = "http://hl7.org/fhir/sid/icd-10"
+# The codings each condition coding of the generator carries (its own, then the
+# vocabulary's): K74.69 is under the code set's category K74.6 and maps to cirrhosis of
+# liver (4064161), so that concept and its descendant carry K74.6; the descendant carries
+# cirrhosis of liver's SNOMED code; the local brain compression concept is what
+# ICD-10-CM G93.5 maps to; the WHO code has no standard concept (0), so only itself.
+CODINGS = {
+    4064161: {(SCT, "19943007"), (CM, "K74.6")},
+    generate.MICRONODULAR: {(SCT, "2000000001"), (SCT, "19943007"), (CM, "K74.6")},
+    generate.COMPRESSION: {(SCT, "2000000011"), (CM, "G93.5")},
+    0: set(),
+}
+SOURCE_CODINGS = {0: set(), 45591453: {(CM, "K74.69")}, generate.WHO_K70_3: {(WHO, "K70.3")}}
+
+
+def test_conditions_one_event_per_coding_with_the_vocabulary(generated: Path) -> None:
     events, _ = read_omop(generated)
     table = pl.read_parquet(generated / "CONDITION_OCCURRENCE.parquet")
+    assert set(table["condition_concept_id"]) == set(CODINGS)  # every way is generated
     for c in table.iter_rows(named=True):
         rows = events.filter(
             pl.col("source") == f"condition_occurrence/{c['condition_occurrence_id']}"
         )
-        systems = sorted(rows["system"].to_list())
-        expected = ["http://snomed.info/sct"]
-        if c["condition_source_concept_id"]:
-            expected = ["http://hl7.org/fhir/sid/icd-10-cm", *expected]
-        assert systems == expected
+        expected = (
+            CODINGS[c["condition_concept_id"]] | SOURCE_CODINGS[c["condition_source_concept_id"]]
+        )
+        assert sorted(zip(rows["system"], rows["code"], strict=True)) == sorted(expected)
         assert set(rows["status"].to_list()) == {"resolved" if c["condition_end_date"] else None}
         prelim = c["condition_status_concept_id"] == 32899
         assert set(rows["verification"].to_list()) == {"provisional" if prelim else None}
+
+
+def _vocabulary_facts(table: Any) -> dict[str, Any]:
+    rows = {r["id"]: r for r in table.iter_rows(named=True)}
+    return {
+        "descendant": (rows["2"]["cirrhosis"], rows["2"]["cirrhosis_source"]),
+        "who-source": (rows["3"]["cirrhosis"], rows["3"]["cirrhosis_source"]),
+        "maps-to": (
+            rows["4"]["cerebral_herniation"],
+            rows["4"]["cerebral_herniation_source"],
+        ),
+    }
+
+
+# The generator's persons 2, 3, 4: cirrhosis as a descendant concept, cirrhosis as a
+# WHO ICD-10 source code alone, brain compression as the concept G93.5 maps to.
+FOUND = {
+    "descendant": (True, "condition_occurrence/2"),
+    "who-source": (True, "condition_occurrence/3"),
+    "maps-to": (True, "condition_occurrence/4"),
+}
+
+
+def test_a_descendant_and_a_mapped_code_are_found_only_through_the_vocabulary(
+    tmp_path: Path,
+) -> None:
+    folder = generate.write(tmp_path / "omop", 8, seed=2)
+    found = _vocabulary_facts(lc.from_omop(folder, "2025-06-01"))
+    assert found == FOUND
+    (folder / "concept_ancestor.parquet").unlink()
+    with pytest.warns(OmopVocabularyWarning, match="concept_ancestor"):
+        without = _vocabulary_facts(lc.from_omop(folder, "2025-06-01"))
+    assert without["descendant"] == (None, None)  # not found: unknown, never false
+    assert without["maps-to"] == found["maps-to"]
+    (folder / "concept_relationship.parquet").unlink()
+    with pytest.warns(OmopVocabularyWarning, match="concept_relationship"):
+        without = _vocabulary_facts(lc.from_omop(folder, "2025-06-01"))
+    assert without["maps-to"] == (None, None)
+    assert without["who-source"] == found["who-source"]  # the source concept's own code
+
+
+def test_without_a_concept_table_the_shipped_concept_list_is_read(tmp_path: Path) -> None:
+    folder = generate.write(tmp_path / "omop", 30, seed=4)
+    events, _ = read_omop(folder)
+    for name in ("concept", "concept_relationship", "concept_ancestor"):
+        (folder / f"{name}.parquet").unlink()
+    with pytest.warns(OmopVocabularyWarning, match="shipped concept list"):
+        shipped, _ = read_omop(folder)
+    # Every measurement is found by the shipped LOINC and UCUM ids, with the same unit.
+    columns = ["source", "code", "value", "unit", "comparator"]
+    measured = events.filter(pl.col("kind") == "observation").select(columns)
+    assert _sorted(shipped.filter(pl.col("kind") == "observation").select(columns)) == _sorted(
+        measured
+    )
+    assert shipped.filter(pl.col("kind") == "condition").height == 0  # no SNOMED ids shipped
+
+
+def test_the_shipped_concept_ids_are_ohdsis() -> None:
+    if not SYNTHEA.is_dir():
+        pytest.skip(f"no Synthea27Nj sample at {SYNTHEA}")
+    from liverfail_criteria.records.codesets import CONDITION_CODES, OBSERVATION_CODES
+    from liverfail_criteria.records.omop_concepts import NOT_SHIPPED, SHIPPED_CONCEPTS
+
+    concept = pl.read_parquet(SYNTHEA / "concept.parquet")
+    known = {
+        r[0]: (r[1], r[2], r[3])
+        for r in concept.select("concept_id", "vocabulary_id", "concept_code", "concept_name")
+        .filter(pl.col("concept_id").is_in([c[0] for c in SHIPPED_CONCEPTS]))
+        .rows()
+    }
+    for cid, name, vocabulary, code in SHIPPED_CONCEPTS:
+        assert known[cid] == (vocabulary, code, name), cid
+    loinc = {c.code for sets in OBSERVATION_CODES.values() for s in sets for c in s.codes}
+    shipped = {code for _, _, v, code in SHIPPED_CONCEPTS if v == "LOINC"}
+    # Every LOINC code of the library is shipped or listed as not shipped.
+    assert loinc == shipped | {code for v, code in NOT_SHIPPED if v == "LOINC"}
+    assert CONDITION_CODES  # conditions: only what the subset holds (see NOT_SHIPPED)
 
 
 def test_a_value_without_any_unit_is_listed_not_guessed(generated: Path) -> None:
@@ -115,7 +214,8 @@ def test_synthea_latest_platelets_equal_a_hand_written_query() -> None:
             "src DESC) = 1"
         ).fetchall()
     }
-    table = lc.from_omop(SYNTHEA, assessed)
+    with pytest.warns(OmopVocabularyWarning, match="no concept_ancestor rows"):
+        table = lc.from_omop(SYNTHEA, assessed)  # Synthea27Nj's concept_ancestor is empty
     assert table.height == 28
     got = {
         r["id"]: (float(r["platelets"].split()[0]), r["platelets_source"])
@@ -131,8 +231,8 @@ def test_synthea_latest_platelets_equal_a_hand_written_query() -> None:
 def test_folder_files_in_any_case_and_missing_tables(tmp_path: Path, generated: Path) -> None:
     lower = generate.write(tmp_path / "lower", 5, seed=1)
     assert read_omop(lower)[1].height == 5
-    (lower / "concept.parquet").unlink()
-    with pytest.raises(lc.CriteriaInputError, match="concept"):
+    (lower / "person.parquet").unlink()
+    with pytest.raises(lc.CriteriaInputError, match="person"):
         read_omop(lower)
 
 
@@ -140,9 +240,16 @@ def test_the_view_renders_for_every_dialect() -> None:
     import sqlglot
 
     for dialect in ("duckdb", "postgres", "spark"):
-        for text in (events_sql(dialect, "cdm"), demographics_sql(dialect, "cdm")):
+        for vocabulary in (VOCABULARY_TABLES, ("concept",), ()):
+            text = events_sql(dialect, "cdm", vocabulary)
             assert sqlglot.parse_one(text, read=dialect) is not None
-            assert "cdm.measurement" in text or "cdm.person" in text
+            assert "cdm.measurement" in text
+            assert ("cdm.concept_ancestor" in text) == (vocabulary == VOCABULARY_TABLES)
+        text = demographics_sql(dialect, "cdm")
+        assert sqlglot.parse_one(text, read=dialect) is not None
+        assert "cdm.person" in text
+    with pytest.raises(lc.CriteriaInputError, match="vocabulary"):
+        events_sql("duckdb", "cdm", ("concepts",))
     with pytest.raises(lc.CriteriaInputError, match="cdm_schema"):
         events_sql("duckdb", "cdm; DROP TABLE x")
 
@@ -151,7 +258,7 @@ def test_postgres_gives_the_same_events_as_duckdb(pg: Any, generated: Path) -> N
     from pg_tables import load
 
     cdm = pg.execute("SELECT current_schema()").fetchone()[0]  # the test module's own
-    for name in ("person", "measurement", "condition_occurrence", "concept"):
+    for name in TABLES:
         load(pg, pl.read_parquet(generated / f"{name.upper()}.parquet"), name)
     events, people = read_omop(generated)
     got = pg.execute(events_sql("postgres", cdm)).fetchall()
@@ -166,8 +273,6 @@ def test_postgres_gives_the_same_events_as_duckdb(pg: Any, generated: Path) -> N
 
 
 # -- the derivations in SQL ------------------------------------------------------------
-
-TRENDS = {"progressive_jaundice", "progressive_jaundice_source"}  # not compiled yet
 
 
 def _derived_sql(dialect: str, schema: str | None) -> str:
@@ -191,10 +296,12 @@ def test_sql_derivations_in_duckdb_equal_the_polars_derivations(tmp_path: Path, 
     expected = lc.from_omop(source, "2025-06-01").sort("id")
     assert got.columns == expected.columns
     for column in expected.columns:
-        if column not in TRENDS:
-            assert got[column].to_list() == expected[column].to_list(), column
+        assert got[column].to_list() == expected[column].to_list(), column
     assert expected["total_bilirubin"].null_count() < expected.height  # facts were found
-    assert got.select(sorted(TRENDS)).null_count().row(0) == (got.height, got.height)
+    assert _vocabulary_facts(got) == FOUND  # through Maps to and concept_ancestor too
+    # The trend: persons 5 and 6 rise by at least 17.1 umol/L a day (6 at 17.104), 7 not.
+    rising = got.filter(pl.col("id").is_in(["5", "6", "7"])).sort("id")
+    assert rising["progressive_jaundice"].to_list() == [True, True, False]
 
 
 def _quantity(text: str | None) -> tuple[Any, ...] | None:
@@ -211,7 +318,7 @@ def test_sql_derivations_in_postgres_equal_the_polars_derivations(
     from pg_tables import load
 
     cdm = pg.execute("SELECT current_schema()").fetchone()[0]
-    for name in ("person", "measurement", "condition_occurrence", "concept"):
+    for name in TABLES:
         pg.execute(f'DROP TABLE IF EXISTS "{name}"')
         load(pg, pl.read_parquet(generated / f"{name.upper()}.parquet"), name)
     cursor = pg.execute(_derived_sql("postgres", cdm))
@@ -219,11 +326,10 @@ def test_sql_derivations_in_postgres_equal_the_polars_derivations(
     rows = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
     expected = lc.from_omop(generated, "2025-06-01")
     assert names == expected.columns
+    assert _vocabulary_facts(pl.DataFrame(list(rows.values()))) == FOUND
     for row in expected.iter_rows(named=True):
         other = rows[row["id"]]
         for column, value in row.items():
-            if column in TRENDS:
-                continue
             if VARIABLES_QUANTITY.get(column):
                 # PostgreSQL writes 5 where polars writes 5.0: the same number and unit.
                 assert _quantity(other[column]) == _quantity(value), (row["id"], column)
@@ -240,9 +346,7 @@ NODES = [n.id for n in (*lc.ELIGIBILITY.rulesets(), *lc.ELIGIBILITY.criteria())]
 
 
 def _reference(source: Any, day: str) -> Any:
-    # The Python reference, with the one fact the SQL does not derive yet left unknown.
-    table = lc.from_omop(source, day).with_columns(progressive_jaundice=pl.lit(None, pl.Boolean))
-    return lc.screen(table).sort("id")
+    return lc.screen(lc.from_omop(source, day)).sort("id")
 
 
 def assert_same_screening(expected: Any, got: Any) -> None:
@@ -263,6 +367,7 @@ def test_screen_omop_in_duckdb_equals_the_reference(tmp_path: Path, seed: int) -
     assert set(expected["status"].cast(pl.String)) >= {"ineligible", "undetermined"}
 
 
+@pytest.mark.filterwarnings("ignore::liverfail_criteria.records.omop.OmopVocabularyWarning")
 def test_screen_omop_on_synthea() -> None:
     if not SYNTHEA.is_dir():
         pytest.skip(f"no Synthea27Nj sample at {SYNTHEA}")
@@ -276,7 +381,7 @@ def test_screen_omop_in_postgres_equals_the_reference(pg: Any, generated: Path) 
     from pg_tables import load
 
     cdm = pg.execute("SELECT current_schema()").fetchone()[0]
-    for name in ("person", "measurement", "condition_occurrence", "concept"):
+    for name in TABLES:
         pg.execute(f'DROP TABLE IF EXISTS "{name}"')
         load(pg, pl.read_parquet(generated / f"{name.upper()}.parquet"), name)
     expected = _reference(generated, "2025-06-01")
@@ -285,6 +390,78 @@ def test_screen_omop_in_postgres_equals_the_reference(pg: Any, generated: Path) 
         assert got[column].to_list() == expected[column].to_list(), column
     fields = [[e["field"] for e in r] for r in expected["errors"].to_list()]
     assert [[e["field"] for e in r] for r in got["errors"].to_list()] == fields
+
+
+# -- an assessment date per person: the OHDSI cohort table -------------------------------
+
+COHORT_DAYS = ["2025-06-01", "2025-05-30", "2025-05-25"]
+
+
+def _cohort(persons: int) -> Any:
+    """Cohort 1: persons 1..persons on three dates (person 2 twice); cohort 2 decoys."""
+    rows = [(1, pid, dt.date.fromisoformat(COHORT_DAYS[pid % 3])) for pid in range(1, persons + 1)]
+    rows += [(1, 2, dt.date(2025, 6, 20)), (1, 9999, dt.date(2025, 6, 1))]  # later; no person
+    rows += [(2, pid, dt.date(2020, 1, 1)) for pid in range(1, persons + 1)]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "cohort_definition_id": pl.Int64,
+            "subject_id": pl.Int64,
+            "cohort_start_date": pl.Date,
+        },
+        orient="row",
+    )
+
+
+def _per_date_reference(source: Any, persons: int) -> Any:
+    """The Python reference, one date at a time: each person on their cohort date."""
+    parts = []
+    for i, day in enumerate(COHORT_DAYS):
+        ids = [str(pid) for pid in range(1, persons + 1) if pid % 3 == i]
+        parts.append(_reference(source, day).filter(pl.col("id").is_in(ids)))
+    return pl.concat(parts).sort("id")
+
+
+def test_a_cohort_table_gives_each_person_their_date(tmp_path: Path) -> None:
+    source = generate.write(tmp_path / "omop", 60, seed=9)
+    _cohort(40).write_parquet(source / "cohort.parquet")
+    expected = _per_date_reference(source, 40)
+    got = lc.screen_omop(source, cohort_table="cohort", cohort_definition_id=1)
+    assert got["id"].to_list() == sorted([*expected["id"].to_list(), "9999"])
+    stranger = got.filter(pl.col("id") == "9999")  # in the cohort, no person row: kept
+    assert "age" in stranger["missing"][0].to_list()
+    assert_same_screening(expected, got.filter(pl.col("id") != "9999"))
+    # The same dates as a mapping; and the dates in the result.
+    dates = {str(pid): COHORT_DAYS[pid % 3] for pid in range(1, 41)}
+    by_mapping = lc.screen_omop(source, assessment_date=dates)
+    assert_same_screening(expected, by_mapping)
+    record = by_mapping.filter(pl.col("id") == "2")["record"][0]
+    assert str(record["assessment_date"]) == COHORT_DAYS[2]  # the first entry, not the later
+    with pytest.raises(lc.CriteriaInputError, match="cohort_table"):
+        lc.omop_sql(cohort_table="cohort; DROP TABLE person")
+    with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
+        lc.omop_sql(cohort_table="cohort", assessment_date="2025-06-01")
+    with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
+        lc.omop_sql()
+
+
+def test_a_cohort_table_in_postgres(pg: Any, tmp_path: Path) -> None:
+    from pg_tables import load
+
+    source = generate.write(tmp_path / "omop", 40, seed=13)
+    cdm = pg.execute("SELECT current_schema()").fetchone()[0]
+    for name in TABLES:
+        pg.execute(f'DROP TABLE IF EXISTS "{name}"')
+        load(pg, pl.read_parquet(source / f"{name}.parquet"), name)
+    pg.execute('DROP TABLE IF EXISTS "cohort"')
+    load(pg, _cohort(30), "cohort")
+    expected = _per_date_reference(source, 30)
+    got = lc.screen_omop(
+        pg, engine="postgres", cdm_schema=cdm, cohort_table="cohort", cohort_definition_id=1
+    )
+    got = got.filter(pl.col("id") != "9999")
+    for column in ("id", "status", "groups", "missing", *NODES):
+        assert got[column].to_list() == expected[column].to_list(), column
 
 
 def test_omop_sql_for_every_dialect_parses() -> None:
@@ -309,11 +486,11 @@ def test_omop_sql_for_every_dialect_parses() -> None:
 def test_the_guide_shows_the_sql_each_dialect_gets() -> None:
     import sqlglot
 
-    from liverfail_criteria.records.omop import _MEASUREMENTS, _render
+    from liverfail_criteria.records.omop import measurements_sql
 
     guide = (ROOT / "docs" / "guide" / "omop.md").read_text(encoding="utf-8")
     for dialect in ("duckdb", "postgres", "spark"):
-        text = _render(_MEASUREMENTS, dialect, "cdm")
+        text = measurements_sql(dialect, "cdm")
         pretty = sqlglot.parse_one(text, read=dialect).sql(dialect=dialect, pretty=True)
         assert f"```sql\n{pretty}\n```" in guide, dialect
 
@@ -333,3 +510,11 @@ def test_the_command_line_screens_and_writes_omop(
     printed = capsys.readouterr().out
     assert printed.strip() == lc.omop_sql(dialect="postgres", assessment_date="2025-06-01")
     assert main(["sql", "--omop", "--dialect", "postgres"]) == 2
+    capsys.readouterr()
+    cohort = ["--cohort-table", "results.cohort", "--cohort-definition-id", "3"]
+    assert main(["sql", "--omop", "--dialect", "spark", *cohort]) == 0
+    printed = capsys.readouterr().out
+    assert printed.strip() == lc.omop_sql(
+        dialect="spark", cohort_table="results.cohort", cohort_definition_id=3
+    )
+    assert "results.cohort" in printed and "cohort_definition_id = 3" in printed

@@ -119,3 +119,33 @@ def test_random_cohorts_without_ids_on_postgres(pg: Any, case: dict[str, Any]) -
     expected = lc.screen(frame, units=case["units"], params=case["params"])
     got = screen_postgres(pg, load(pg, frame), units=case["units"], params=case["params"])
     assert_same_outcomes(expected, got, id_column="row")
+
+
+def test_passthrough_and_errors_on_postgres(pg: Any) -> None:
+    # The same options as screen_duckdb, through the one runner: columns carried after
+    # the id, an unread column refused, and errors="raise" raising the first invalid cell.
+    frame = pl.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "site": ["Beijing", "Shanghai", None],
+            "total_bilirubin": ["90 umol/L", "5 furlongs", None],
+            "cirrhosis": [True, None, False],
+            "assessment_date": [dt.date(2025, 6, 1)] * 3,
+        }
+    )
+    name = load(pg, frame)
+    expected = lc.screen(frame, passthrough=["site"])
+    got = screen_postgres(pg, name, passthrough=["site"])
+    assert got.columns[:2] == expected.columns[:2] == ["id", "site"]
+    assert got["site"].to_list() == expected["site"].to_list()
+    assert_same_outcomes(expected, got)
+    assert got["status"].dtype == expected["status"].dtype
+    with pytest.raises(lc.CriteriaInputError, match="site"):
+        screen_postgres(pg, name)  # a column nobody reads is an error, as in screen
+    with pytest.raises(lc.CriteriaInputError, match="total_bilirubin") as raised:
+        screen_postgres(pg, name, passthrough=["site"], errors="raise")
+    with pytest.raises(lc.CriteriaInputError, match="total_bilirubin") as reference:
+        lc.screen(frame, passthrough=["site"], errors="raise")
+    assert type(raised.value) is type(reference.value)
+    with pytest.raises(lc.CriteriaInputError, match="errors"):
+        screen_postgres(pg, name, passthrough=["site"], errors="ignore")  # type: ignore[arg-type]

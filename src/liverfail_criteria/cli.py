@@ -267,14 +267,16 @@ def _sql(args: argparse.Namespace) -> int:
     import liverfail_criteria as lc
 
     if args.omop:
-        if not args.assessment_date:
-            raise _Failure("sql --omop needs --assessment-date DATE")
+        if bool(args.assessment_date) == bool(args.cohort_table):
+            raise _Failure("sql --omop needs --assessment-date DATE or --cohort-table TABLE")
         try:
             query = lc.omop_sql(
                 _ruleset(args.ruleset),
                 dialect=args.dialect,
                 cdm_schema=args.cdm_schema or None,
-                assessment_date=args.assessment_date,
+                assessment_date=args.assessment_date or None,
+                cohort_table=args.cohort_table or None,
+                cohort_definition_id=args.cohort_definition_id,
                 params=dict(_parse_param(p) for p in args.param),
                 keep_record=not args.no_record,
             )
@@ -460,6 +462,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="derive the facts from OMOP CDM tables and screen them, in one query",
     )
     sq.add_argument("--assessment-date", help="the screening date (YYYY-MM-DD), with --omop")
+    sq.add_argument(
+        "--cohort-table",
+        help="with --omop, instead of a date: an OHDSI cohort table; its subjects are "
+        "screened, each on their first cohort_start_date",
+    )
+    sq.add_argument("--cohort-definition-id", type=int, help="the cohort's id in --cohort-table")
     sq.add_argument(
         "--cdm-schema", default="cdm", help="the schema of the OMOP tables (default: cdm)"
     )

@@ -21,14 +21,13 @@ from typing import Any, Literal
 from ..arguments import as_flag
 from ..errors import CriteriaInputError
 from ..extras import require
-from ..interpreters.plan import ColumnKind, Plan, prepare
-from ..interpreters.spellings import scanned_facts, unit_tables
+from ..interpreters.plan import ColumnKind, Plan
+from ..interpreters.spellings import scanned_facts
 from ..interpreters.sql.api import kind_of_type
 from ..interpreters.sql.cells import number_pattern
 from ..interpreters.sql.dialect import DuckDB, SqlDialect
 from ..interpreters.sql.frame import source_column
 from ..interpreters.sql.ops import and_, coalesce, eq, is_not_null, lit, not_
-from ..interpreters.sql.query import build_query
 
 __all__ = ["duckdb_kinds", "scan_spellings", "screen_duckdb"]
 
@@ -231,19 +230,21 @@ def screen_duckdb(
     duckdb = require("duckdb", extra="duckdb", feature="screening with DuckDB")
     require("sqlglot", extra="duckdb", feature="screening with DuckDB")
     pl = require("polars", extra="duckdb", feature="screening with DuckDB")
-    from .screen import STATUSES, Screening, _raise_first, _remember
+    from .runner import check_errors, compile_screening, finish
 
-    if errors not in ("report", "raise"):
-        raise CriteriaInputError("errors", errors, "'report' or 'raise'")
+    checked = check_errors(errors)
     keep_record = as_flag("keep_record", keep_record)
     con = connection if connection is not None else duckdb.connect()
     try:
         source, kinds = _source(con, data, table, id_column)
         if kinds is None:
             kinds = duckdb_kinds(con, source)
-        prepared = prepare(
-            ruleset,
+        prepared, query = compile_screening(
+            con,
+            source,
             kinds,
+            DuckDB(),
+            ruleset,
             columns=columns,
             units=units,
             unit_columns=unit_columns,
@@ -251,38 +252,12 @@ def screen_duckdb(
             assume_absent=assume_absent,
             id_column=id_column,
             passthrough=passthrough,
-        )
-        d = DuckDB()
-        tables = unit_tables(prepared.plan, scan_spellings(con, source, prepared.plan, d))
-        query = build_query(
-            source,
-            kinds,
-            prepared.plan,
-            prepared.ruleset,
-            prepared.params,
-            tables,
-            d,
-            assume_absent=prepared.assume_absent,
             keep_record=keep_record,
         )
-        arrow = con.sql(query.sql("duckdb")).to_arrow_table()
-        results = pl.from_arrow(arrow)
+        results = pl.from_arrow(con.sql(query).to_arrow_table())
     finally:
         if connection is None:
             con.close()
         else:
             con.execute(f"DROP VIEW IF EXISTS {_VIEW}")
-    plan = prepared.plan
-    fixes = [pl.col("status").cast(pl.Enum(STATUSES))]
-    if plan.id_column is None:
-        fixes.append(pl.col("row").cast(pl.get_index_type()))
-    if keep_record and not plan.facts:
-        fixes.append(pl.lit(None, dtype=pl.Struct({})).alias("record"))
-    results = results.with_columns(fixes)
-    if errors == "raise":
-        _raise_first(results, plan.id_output)
-    _remember(
-        results,
-        Screening(prepared.ruleset, dict(params or {}), prepared.assume_absent, plan.id_output),
-    )
-    return results
+    return finish(results, prepared, params, keep_record=keep_record, errors=checked)

@@ -9,17 +9,15 @@ back to a polars DataFrame with the outcome columns of ``lc.screen``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
+from ..arguments import as_flag
 from ..dsl import Ruleset
 from ..errors import CriteriaInputError
 from ..extras import require
-from ..interpreters.plan import ColumnKind, prepare
-from ..interpreters.spellings import unit_tables
+from ..interpreters.plan import ColumnKind
 from ..interpreters.sql.api import kind_of_type
 from ..interpreters.sql.dialect import Postgres
-from ..interpreters.sql.query import build_query
-from .duck import scan_spellings
 
 __all__ = ["connect", "postgres_kinds", "screen_postgres", "to_polars"]
 
@@ -101,6 +99,8 @@ def screen_postgres(
     params: Mapping[str, object] | None = None,
     assume_absent: Iterable[str] = (),
     id_column: str | None = "id",
+    passthrough: Iterable[str] = (),
+    errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
 ) -> Any:
     """Screen a PostgreSQL table or view on its server; the rows as a polars DataFrame.
@@ -120,6 +120,10 @@ def screen_postgres(
         params: values for the ruleset's parameters.
         assume_absent: true/false facts to take as false where the cell is empty.
         id_column: the column carried through as the row id (else ``row``, from 0).
+        passthrough: other columns of the table to carry into the result, as they
+            are, after the id, as for ``screen``.
+        errors: ``"report"`` lists invalid cells in ``errors``; ``"raise"`` raises the
+            first one.
         keep_record: add the ``record`` column (PostgreSQL's ``jsonb`` object, as
             Python objects).
 
@@ -137,42 +141,37 @@ def screen_postgres(
     require("polars", extra="postgres", feature="screening in PostgreSQL")
     from sqlglot import exp
 
+    from .runner import check_errors, compile_screening, finish
+
+    checked = check_errors(errors)
+    keep_record = as_flag("keep_record", keep_record)
     if not isinstance(table, str) or not table:
         raise CriteriaInputError("table", table, "the name of a PostgreSQL table or view")
     con, owned = connect(connection)
     try:
         source = exp.to_table(table, dialect="postgres")
-        kinds = postgres_kinds(con, source)
-        prepared = prepare(
+        prepared, text = compile_screening(
+            con,
+            source,
+            postgres_kinds(con, source),
+            Postgres(),
             ruleset,
-            kinds,
             columns=columns,
             units=units,
             unit_columns=unit_columns,
             params=params,
             assume_absent=assume_absent,
             id_column=id_column,
-        )
-        d = Postgres()
-        tables = unit_tables(prepared.plan, scan_spellings(con, source, prepared.plan, d))
-        query = build_query(
-            source,
-            kinds,
-            prepared.plan,
-            prepared.ruleset,
-            prepared.params,
-            tables,
-            d,
-            assume_absent=prepared.assume_absent,
+            passthrough=passthrough,
             keep_record=keep_record,
         )
-        order = prepared.plan.id_output
-        text = query.sql("postgres")
-        cursor = con.execute(f"SELECT * FROM ({text}) AS screened ORDER BY {_quote(order)}")
-        return to_polars(cursor, keep_record)
+        order = _quote(prepared.plan.id_output)
+        cursor = con.execute(f"SELECT * FROM ({text}) AS screened ORDER BY {order}")
+        results = to_polars(cursor, keep_record)
     finally:
         if owned:
             con.close()
+    return finish(results, prepared, params, keep_record=keep_record, errors=checked)
 
 
 def _quote(name: str) -> str:

@@ -30,11 +30,8 @@ from typing import Any
 
 from ..errors import CriteriaInputError
 from ..extras import require
-from ..interpreters.plan import ColumnKind, prepare
-from ..interpreters.spellings import unit_tables
+from ..interpreters.plan import ColumnKind
 from ..interpreters.sql.dialect import Spark
-from ..interpreters.sql.query import build_query
-from .duck import scan_spellings
 
 __all__ = ["COLLAPSE_PROJECT", "exclude_collapse_project", "screen_spark", "spark_kinds"]
 
@@ -152,9 +149,14 @@ def screen_spark(
         raise CriteriaInputError("view", view, "the name of a Spark table or temporary view")
     source = exp.to_table(view, dialect="spark")
     kinds = spark_kinds(spark.table(view).schema)
-    prepared = prepare(
-        ruleset,
+    from .runner import compile_screening
+
+    _, query = compile_screening(
+        _Rows(spark),
+        source,
         kinds,
+        Spark(),
+        ruleset,
         columns=columns,
         units=units,
         unit_columns=unit_columns,
@@ -162,21 +164,8 @@ def screen_spark(
         assume_absent=assume_absent,
         id_column=id_column,
         passthrough=passthrough,
-    )
-    d = Spark()
-    found = scan_spellings(_Rows(spark), source, prepared.plan, d)
-    tables = unit_tables(prepared.plan, found)
-    query = build_query(
-        source,
-        kinds,
-        prepared.plan,
-        prepared.ruleset,
-        prepared.params,
-        tables,
-        d,
-        assume_absent=prepared.assume_absent,
         keep_record=keep_record,
     )
     if tune_session:
         exclude_collapse_project(spark)
-    return spark.sql(query.sql(dialect="spark"))
+    return spark.sql(query)

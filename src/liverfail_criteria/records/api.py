@@ -385,11 +385,14 @@ def omop_sql(
     *,
     dialect: str = "duckdb",
     cdm_schema: str | None = "cdm",
-    assessment_date: object,
+    assessment_date: object = None,
     params: Mapping[str, object] | None = None,
     window_params: Mapping[str, object] | None = None,
     keep_record: bool = True,
     pretty: bool = True,
+    vocabulary: object = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> str:
     """One SQL query that derives the facts from OMOP tables and screens every person.
 
@@ -405,15 +408,29 @@ def omop_sql(
         dialect: ``"duckdb"``, ``"postgres"`` or ``"spark"``.
         cdm_schema: the schema (Spark: database) of the CDM tables, or ``None`` for
             the search path.
-        assessment_date: one date for every person.
+        assessment_date: one date for every person of ``person``; or a mapping of
+            person id to date (or a two-column polars DataFrame): those persons, each
+            on their date.
         params: values for the ruleset's parameters, as for ``evaluate``.
         window_params: the derivations' window parameters (``{"lab_lookback": "7 d"}``).
         keep_record: add the ``record`` column.
         pretty: indent the SQL.
+        vocabulary: the vocabulary tables the database has, of ``"concept"``,
+            ``"concept_relationship"``, ``"concept_ancestor"`` (default: all three).
+            The code sets are resolved through them (``Maps to``, descendants); without
+            ``concept`` the shipped concept list is read instead (decision
+            ``omop-vocabulary``). :func:`screen_omop` looks which the database has.
+        cohort_table: instead of ``assessment_date``, an OHDSI cohort table
+            (``cohort_definition_id``, ``subject_id``, ``cohort_start_date``): its
+            subjects are screened, each on their first ``cohort_start_date`` (decision
+            ``omop-cohort-date``); a subject without a ``person`` row is screened with
+            unknown age and sex. An unqualified name is read from ``cdm_schema``;
+            write ``"results.cohort"`` for another schema.
+        cohort_definition_id: the cohort to read from ``cohort_table`` (``None``: all
+            its rows).
 
     Returns:
-        The SQL text. The trend fact (progressive jaundice) is not compiled to SQL yet:
-        in the query it is unknown for every person.
+        The SQL text.
     """
     from .sql import omop_sql as _omop_sql
 
@@ -426,6 +443,9 @@ def omop_sql(
         window_params=window_params,
         keep_record=keep_record,
         pretty=pretty,
+        vocabulary=vocabulary,
+        cohort_table=cohort_table,
+        cohort_definition_id=cohort_definition_id,
     )
 
 
@@ -433,11 +453,13 @@ def screen_omop(
     source: Any,
     ruleset: Any = None,
     *,
-    assessment_date: object,
+    assessment_date: object = None,
     engine: str = "duckdb",
     cdm_schema: str | None = None,
     params: Mapping[str, object] | None = None,
     window_params: Mapping[str, object] | None = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> Any:
     """Screen every person of an OMOP CDM database where it lives, with :func:`omop_sql`.
 
@@ -446,16 +468,24 @@ def screen_omop(
             connection (as for :func:`from_omop`); for ``"postgres"``, a psycopg
             connection or a connection string; for ``"spark"``, a SparkSession.
         ruleset: the ruleset; :data:`~liverfail_criteria.ELIGIBILITY` if not given.
-        assessment_date: one date for every person.
+        assessment_date: one date for every person, or a date per person (a mapping
+            of person id to date, or a two-column polars DataFrame), as for
+            :func:`omop_sql`.
         engine: ``"duckdb"``, ``"postgres"`` or ``"spark"``.
         cdm_schema: the schema of the CDM tables (PostgreSQL default ``"cdm"``; DuckDB
             and Spark default: the folder's, or the search path).
         params: values for the ruleset's parameters.
         window_params: the derivations' window parameters.
+        cohort_table: instead of ``assessment_date``, the OHDSI cohort table of the
+            persons to screen, as for :func:`omop_sql`.
+        cohort_definition_id: the cohort's id in ``cohort_table``.
 
     Returns:
         DuckDB and PostgreSQL: a polars DataFrame ordered by ``id``, with the outcome
-        columns of ``lc.screen``. Spark: the lazy Spark DataFrame.
+        columns of ``lc.screen``. Spark: the lazy Spark DataFrame; the session is tuned
+        as ``screen_spark`` tunes it (the optimizer rule ``CollapseProject`` left out),
+        and its analyzer may take up to 1000 rounds (``spark.sql.analyzer.maxIterations``;
+        the default 100 does not resolve the query's nesting).
     """
     from .sql import screen_omop as _screen_omop
 
@@ -467,4 +497,6 @@ def screen_omop(
         cdm_schema=cdm_schema,
         params=params,
         window_params=window_params,
+        cohort_table=cohort_table,
+        cohort_definition_id=cohort_definition_id,
     )

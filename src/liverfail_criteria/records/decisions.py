@@ -341,8 +341,43 @@ OMOP_BIRTH_DATE = Decision(
     "The middle of the year of birth.",
 )
 
+OMOP_VOCABULARY = Decision(
+    "omop-vocabulary",
+    "OMOP codes resolve through the database's vocabulary, with descendants",
+    "",
+    "The library's code sets are resolved through the database's own vocabulary: a "
+    "code's concept (an ICD-10 category by its prefix), the standard concepts it 'Maps "
+    "to' (concept_relationship), and the descendants of both (concept_ancestor). Where "
+    "concept is absent or empty the shipped concept list (records.omop_concepts, ids "
+    "checked against OHDSI's vocabulary) is read instead, with a warning; where the "
+    "other two are, no mapping or descendant is found, with a warning.",
+    "An OHDSI concept set 'with descendants' is what an investigator would draw up: a "
+    "record of micronodular cirrhosis is cirrhosis, and a site that codes in SNOMED only "
+    "still has its ICD-10 codes mapped. Without a vocabulary facts are unknown more "
+    "often, never guessed.",
+    "Match each concept's own code only.",
+)
+OMOP_COHORT_DATE = Decision(
+    "omop-cohort-date",
+    "A cohort table's subject is assessed at their first entry",
+    "",
+    "With an OHDSI cohort table, the persons screened are its subjects (of one "
+    "cohort_definition_id when given), each assessed on their first cohort_start_date; "
+    "a subject with no person row is screened with unknown age and sex, never dropped.",
+    "A cohort's index date is its entry; a person who entered twice is screened once, "
+    "at the first entry, as an OHDSI 'first occurrence' cohort does.",
+    "One result row per cohort entry.",
+)
+
 #: The decisions of reading OMOP CDM tables (:mod:`.omop`).
-OMOP_DECISIONS: tuple[Decision, ...] = (OMOP_UNIT, OMOP_STATUS, OMOP_VERIFICATION, OMOP_BIRTH_DATE)
+OMOP_DECISIONS: tuple[Decision, ...] = (
+    OMOP_UNIT,
+    OMOP_STATUS,
+    OMOP_VERIFICATION,
+    OMOP_BIRTH_DATE,
+    OMOP_VOCABULARY,
+    OMOP_COHORT_DATE,
+)
 
 #: Every decision in reading records, in the order the decisions page shows them.
 READING_DECISIONS: tuple[Decision, ...] = RECORD_DECISIONS + OMOP_DECISIONS

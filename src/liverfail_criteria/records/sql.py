@@ -10,8 +10,8 @@ comparator, the number, then the unit, or ``(no unit)`` for a dimensional fact w
 one. :class:`~.nodes.Paired` facts (PaO2 and FiO2 of one blood gas) join the anchors
 with the partners timed at most N minutes before them; :class:`~.nodes.AnyOf` facts
 are true when any part's CTE has the person, and name the first part's source.
-:class:`~.nodes.Trend` facts (progressive jaundice) are not compiled yet: their
-columns are NULL (unknown), never false.
+:class:`~.nodes.Trend` facts (progressive jaundice) compare the earliest and the latest
+exact value, as :func:`.frame._trend` does.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..dictionary import VARIABLES
+from ..errors import CriteriaInputError
 from ..extras import require
 from .catalog import DERIVATIONS, ONE_GAS
-from .nodes import AnyOf, Derive, Paired, Read, Select, Take
+from .nodes import AnyOf, Derive, Paired, Read, Select, Take, Trend
 from .schema import ICD10, ICD10_CM
 
-__all__ = ["derivations_sql"]
+__all__ = ["assessed_sql", "derivations_sql"]
 
 
 def _q(text: str) -> str:
@@ -112,6 +113,46 @@ SELECT * FROM (
     return cte, _value(fact, t), f"{t}.source"
 
 
+def _trend(fact: str, d: Trend, days: int | None) -> tuple[list[str], str, str]:
+    """The CTEs of a trend fact, its value expression and its source expression.
+
+    As :func:`.frame._trend`: the exact (uncensored, dated) values in the value
+    fact's canonical unit, the earliest and the latest by ``(time, source)``; true
+    when the rise per day between their dates is at least ``min_daily_rise``, false
+    when not, unknown with fewer than two values or one date. A value is converted by
+    its unit's factor; the units are the spellings the value fact documents (its
+    ``UnitSpec.accepted``): a value in another spelling is not read here (the
+    screening lists it as invalid where it is the fact's value).
+    """
+    spec = VARIABLES[d.value_fact].value_type.unit
+    assert spec is not None
+    factors: dict[str, float] = {}
+    for u in spec.accepted:
+        try:
+            factors[u] = spec.convert(f"1 {u}", d.value_fact)[0]
+        except ValueError:
+            continue
+    factor = "CASE u.unit " + " ".join(f"WHEN {_q(u)} THEN {f!r}" for u, f in factors.items())
+    rows = f"""
+SELECT * FROM (
+  SELECT u.patient_id, u.source, u._day, u.value * ({factor} END) AS _v,
+    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.time ASC, u.source ASC) AS _first,
+    ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.time DESC, u.source DESC) AS _last,
+    COUNT(*) OVER (PARTITION BY u.patient_id) AS _n
+  FROM ({_rows(d.select, days)}) AS u
+  WHERE u.time IS NOT NULL AND u.comparator IS NULL AND u.value IS NOT NULL
+    AND u.unit IN ({", ".join(_q(u) for u in factors)})
+) AS r"""
+    ends = f"""
+SELECT l.patient_id, l.source, f._v AS _v0, l._v AS _v1,
+  CAST(DATE_DIFF('day', f._day, l._day) AS DOUBLE) AS _days
+FROM f_{fact}_rows AS l JOIN f_{fact}_rows AS f ON f.patient_id = l.patient_id AND f._first = 1
+WHERE l._last = 1 AND l._n >= 2 AND l._day > f._day"""
+    t = f"f_{fact}"
+    value = f"({t}._v1 - {t}._v0) / {t}._days >= {d.min_daily_rise!r}"
+    return [f"{t}_rows AS ({rows})", f"{t} AS ({ends})"], value, f"{t}.source"
+
+
 def _fact(fact: str, d: Derive, days: int | None) -> tuple[str, str, str]:
     """The CTE of one fact, its value expression and its source expression (on ``t``)."""
     latest = d.take is not Take.EARLIEST
@@ -143,13 +184,97 @@ SELECT * FROM (
     return cte, value, source
 
 
+def _table_name(name: object, cdm_schema: str | None) -> str:
+    """A table name (``cohort`` or ``results.cohort``); unqualified, in the CDM schema."""
+    parts = name.split(".") if isinstance(name, str) else []
+    if not 1 <= len(parts) <= 2 or not all(p.replace("_", "").isalnum() for p in parts):
+        raise CriteriaInputError(
+            "cohort_table", name, "a table name (letters, digits, _; 'schema.table')"
+        )
+    assert isinstance(name, str)
+    return name if len(parts) == 2 or not cdm_schema else f"{cdm_schema}.{name}"
+
+
+def assessed_sql(
+    assessment_date: object = None,
+    *,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
+    cdm_schema: str | None = None,
+) -> str:
+    """The persons to screen and their dates: a SELECT of ``patient_id``, ``_assessed``.
+
+    Args:
+        assessment_date: one date for every person of ``_people`` (the demographics
+            relation), or a mapping of person id to date, or a two-column polars
+            DataFrame (person id, date): those persons, each on their date.
+        cohort_table: instead, an OHDSI cohort table (``subject_id``,
+            ``cohort_start_date``, ``cohort_definition_id``): its subjects, each on
+            their first ``cohort_start_date`` (decision ``omop-cohort-date``). An
+            unqualified name is read from the CDM schema.
+        cohort_definition_id: the cohort's id in that table, or ``None`` for every row.
+        cdm_schema: the schema of the CDM tables.
+    """
+    from .api import _date
+
+    if cohort_table is not None:
+        if assessment_date is not None:
+            raise CriteriaInputError(
+                "assessment_date", assessment_date, "no date with a cohort_table (it has them)"
+            )
+        where = ""
+        if cohort_definition_id is not None:
+            if isinstance(cohort_definition_id, bool) or not isinstance(cohort_definition_id, int):
+                raise CriteriaInputError(
+                    "cohort_definition_id", cohort_definition_id, "an integer cohort id"
+                )
+            where = f" WHERE c.cohort_definition_id = {cohort_definition_id}"
+        return (
+            "SELECT CAST(c.subject_id AS VARCHAR) AS patient_id, "
+            "MIN(CAST(c.cohort_start_date AS DATE)) AS _assessed "
+            f"FROM {_table_name(cohort_table, cdm_schema)} AS c{where} GROUP BY c.subject_id"
+        )
+    if assessment_date is None:
+        raise CriteriaInputError(
+            "assessment_date", None, "a date, a date per person, or a cohort_table"
+        )
+    if not isinstance(assessment_date, (str, dt.date, Mapping)) and hasattr(
+        assessment_date, "columns"
+    ):
+        frame: Any = assessment_date
+        cols = list(frame.columns)
+        if len(cols) != 2:
+            raise CriteriaInputError("assessment_date", cols, "a table of person id and date")
+        assessment_date = dict(zip(*(frame[c].to_list() for c in cols), strict=True))
+    if isinstance(assessment_date, Mapping):
+        if not assessment_date:
+            raise CriteriaInputError("assessment_date", "{}", "a date for at least one person")
+        rows = ", ".join(
+            f"({_q(str(k))}, CAST({_q(_date(v, f'assessment_date[{k!r}]').isoformat())} AS DATE))"
+            for k, v in assessment_date.items()
+        )
+        return f"SELECT v.patient_id, v._assessed FROM (VALUES {rows}) AS v(patient_id, _assessed)"
+    day = _date(assessment_date)
+    return f"SELECT patient_id, CAST({_q(day.isoformat())} AS DATE) AS _assessed FROM _people"
+
+
+def _one_day(assessment_date: object) -> dt.date | None:
+    """The one date of ``assessment_date``, or ``None`` when it gives a date per person."""
+    from .api import _date
+
+    if isinstance(assessment_date, (str, dt.date)):
+        return _date(assessment_date)
+    return None
+
+
 def derivations_sql(
     events: str,
     people: str,
-    assessment_date: object,
+    assessment_date: object = None,
     *,
     dialect: str = "duckdb",
     params: Mapping[str, object] | None = None,
+    assessed: str | None = None,
 ) -> str:
     """One SELECT of every person's derived facts, from the event and people relations.
 
@@ -157,28 +282,31 @@ def derivations_sql(
         events: a SELECT of the event relation (such as :func:`.omop.events_sql`'s), in
             DuckDB's SQL; it is rendered for ``dialect`` with the rest.
         people: a SELECT of the demographics relation, likewise.
-        assessment_date: one date for every person.
+        assessment_date: one date for every person, or a date per person (see
+            :func:`assessed_sql`).
         dialect: ``"duckdb"``, ``"postgres"`` or ``"spark"``.
         params: window parameters (``{"lab_lookback": "7 d"}``).
+        assessed: instead of ``assessment_date``, a SELECT of the persons to screen
+            (``patient_id``, ``_assessed``), such as :func:`assessed_sql`'s.
 
     Returns:
-        The SQL: ``id``, ``assessment_date``, ``birth_date``, ``sex``, and per fact its
-        value and ``<fact>_source``, in the order of :func:`~.api.facts_table`.
+        The SQL, one row per person to screen: ``id``, ``assessment_date``,
+        ``birth_date``, ``sex``, and per fact its value and ``<fact>_source``, in the
+        order of :func:`~.api.facts_table`.
     """
     require("sqlglot", extra="sql", feature="derivations in SQL")
     from ..interpreters.sql.dialect import dialect_for
-    from .api import _date, window_days
+    from .api import window_days
     from .omop import to_dialect
 
     name = dialect_for(dialect).name
-    day = _date(assessment_date)
-    assert isinstance(day, dt.date)
+    if assessed is None:
+        assessed = assessed_sql(assessment_date)
     windows = window_days(params)
     ctes = [
         f"_events0 AS ({events})",
         f"_people AS ({people})",
-        "_assessed AS (SELECT patient_id, CAST("
-        f"{_q(day.isoformat())} AS DATE) AS _assessed FROM _people)",
+        f"_assessed AS ({assessed})",
         # Read once: each fact reads these rows (DuckDB and PostgreSQL would otherwise
         # run the event view once per fact: twice the time at 20,000 persons).
         f"_events AS {'' if name == 'spark' else 'MATERIALIZED '}"
@@ -187,7 +315,7 @@ def derivations_sql(
         "ELSE TRIM(e.code) END AS _ncode FROM _events0 AS e)",
     ]
     columns = [
-        "p.patient_id AS id",
+        "a.patient_id AS id",
         "a._assessed AS assessment_date",
         "p.birth_date AS birth_date",
         "CASE WHEN p.sex IN ('male', 'female') THEN p.sex END AS sex",
@@ -206,7 +334,7 @@ def derivations_sql(
                     name.removeprefix("f_"), part, part.window.resolve(windows or None)
                 )
                 ctes.append(f"{cte_name} AS ({cte})")
-                joins.append(f"LEFT JOIN {cte_name} ON {cte_name}.patient_id = p.patient_id")
+                joins.append(f"LEFT JOIN {cte_name} ON {cte_name}.patient_id = a.patient_id")
             found = " OR ".join(f"{n}.patient_id IS NOT NULL" for n in names)
             sources = ", ".join(f"{n}.source" for n in names)
             columns += [
@@ -217,22 +345,22 @@ def derivations_sql(
         if isinstance(d, Paired):
             cte, value, source = _paired(fact, d, d.window.resolve(windows or None))
             ctes.append(f"f_{fact} AS ({cte})")
-            joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = p.patient_id")
+            joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = a.patient_id")
             out = left_out.get(fact)
             if out is not None:
                 value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
                 source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
             columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
             continue
-        if not isinstance(d, Derive):
-            columns += [
-                f"CAST(NULL AS BOOLEAN) AS {fact}",
-                f"CAST(NULL AS VARCHAR) AS {fact}_source",
-            ]
+        if isinstance(d, Trend):
+            trend, value, source = _trend(fact, d, d.window.resolve(windows or None))
+            ctes += trend
+            joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = a.patient_id")
+            columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
             continue
         cte, value, source = _fact(fact, d, d.window.resolve(windows or None))
         ctes.append(f"f_{fact} AS ({cte})")
-        joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = p.patient_id")
+        joins.append(f"LEFT JOIN f_{fact} ON f_{fact}.patient_id = a.patient_id")
         out = left_out.get(fact)
         if out is not None:
             value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
@@ -243,7 +371,8 @@ def derivations_sql(
         + ",\n".join(ctes)
         + "\nSELECT "
         + ",\n  ".join(columns)
-        + "\nFROM _people AS p JOIN _assessed AS a ON a.patient_id = p.patient_id\n"
+        # Every person to screen, with or without a person row (unknown age and sex).
+        + "\nFROM _assessed AS a LEFT JOIN _people AS p ON p.patient_id = a.patient_id\n"
         + "\n".join(joins)
     )
     return to_dialect(text, name)
@@ -274,26 +403,37 @@ def omop_sql(
     *,
     dialect: str = "duckdb",
     cdm_schema: str | None = "cdm",
-    assessment_date: object,
+    assessment_date: object = None,
     params: Mapping[str, object] | None = None,
     window_params: Mapping[str, object] | None = None,
     keep_record: bool = True,
     pretty: bool = True,
+    vocabulary: object = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> str:
     """See :func:`liverfail_criteria.omop_sql`."""
     import sqlglot
 
     from ..interpreters.sql.api import to_sql
     from ..interpreters.sql.dialect import dialect_for
-    from .omop import demographics_sql, events_sql
+    from .omop import VOCABULARY_TABLES, demographics_sql, events_sql
 
     name = dialect_for(dialect).name
     derived = derivations_sql(
-        events_sql("duckdb", cdm_schema),
+        events_sql("duckdb", cdm_schema, VOCABULARY_TABLES if vocabulary is None else vocabulary),
         demographics_sql("duckdb", cdm_schema),
-        assessment_date,
+        assessment_date if cohort_table is None else None,
         dialect=name,
         params=window_params,
+        assessed=None
+        if cohort_table is None and _one_day(assessment_date) is not None
+        else assessed_sql(
+            assessment_date,
+            cohort_table=cohort_table,
+            cohort_definition_id=cohort_definition_id,
+            cdm_schema=cdm_schema,
+        ),
     )
     parsed: Any = sqlglot.parse_one(derived, read=name)
     table = parsed.subquery("derived")
@@ -308,18 +448,39 @@ def omop_sql(
     )
 
 
+#: Spark's analyzer rounds screen_omop asks for (Spark's default is 100).
+_SPARK_ANALYZER_ROUNDS = 1000
+
+
 def screen_omop(
     source: Any,
     ruleset: Any = None,
     *,
-    assessment_date: object,
+    assessment_date: object = None,
     engine: str = "duckdb",
     cdm_schema: str | None = None,
     params: Mapping[str, object] | None = None,
     window_params: Mapping[str, object] | None = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> Any:
     """See :func:`liverfail_criteria.screen_omop`."""
     from ..errors import CriteriaInputError
+    from .omop import vocabulary_tables
+
+    def query(dialect: str, schema: str | None, fetch: Any) -> str:
+        return omop_sql(
+            ruleset,
+            dialect=dialect,
+            cdm_schema=schema,
+            assessment_date=assessment_date,
+            params=params,
+            window_params=window_params,
+            pretty=False,
+            vocabulary=vocabulary_tables(fetch, schema),
+            cohort_table=cohort_table,
+            cohort_definition_id=cohort_definition_id,
+        )
 
     if engine == "duckdb":
         pl = require("polars", extra="duckdb", feature="lc.screen_omop")
@@ -328,16 +489,8 @@ def screen_omop(
 
         con, schema, owned = open_omop(source)
         try:
-            query = omop_sql(
-                ruleset,
-                dialect="duckdb",
-                cdm_schema=cdm_schema if cdm_schema is not None else schema,
-                assessment_date=assessment_date,
-                params=params,
-                window_params=window_params,
-                pretty=False,
-            )
-            results = con.sql(query).pl()
+            schema = cdm_schema if cdm_schema is not None else schema
+            results = con.sql(query("duckdb", schema, lambda q: con.sql(q).fetchall())).pl()
         finally:
             if owned:
                 con.close()
@@ -347,29 +500,26 @@ def screen_omop(
 
         con, owned = connect(source)
         try:
-            query = omop_sql(
-                ruleset,
-                dialect="postgres",
-                cdm_schema=cdm_schema if cdm_schema is not None else "cdm",
-                assessment_date=assessment_date,
-                params=params,
-                window_params=window_params,
-                pretty=False,
-            )
-            cursor = con.execute(f"SELECT * FROM ({query}) AS screened ORDER BY id")
+
+            def fetch(text: str) -> object:
+                with con.transaction():  # a savepoint: a missing table fails it alone
+                    return con.execute(text).fetchall()
+
+            text = query("postgres", cdm_schema if cdm_schema is not None else "cdm", fetch)
+            cursor = con.execute(f"SELECT * FROM ({text}) AS screened ORDER BY id")
             return to_polars(cursor, keep_record=True)
         finally:
             if owned:
                 con.close()
     if engine == "spark":
-        query = omop_sql(
-            ruleset,
-            dialect="spark",
-            cdm_schema=cdm_schema,
-            assessment_date=assessment_date,
-            params=params,
-            window_params=window_params,
-            pretty=False,
-        )
-        return source.sql(query)
+        from ..cohort.spark import exclude_collapse_project
+
+        text = query("spark", cdm_schema, lambda q: source.sql(q).take(1))
+        exclude_collapse_project(source)  # as screen_spark: the stages plan in seconds
+        # The derivations' CTEs under the screening's stages nest deeper than Spark's
+        # analyzer resolves in its default 100 rounds ("Max iterations reached").
+        key = "spark.sql.analyzer.maxIterations"
+        if int(source.conf.get(key, "100") or 100) < _SPARK_ANALYZER_ROUNDS:
+            source.conf.set(key, str(_SPARK_ANALYZER_ROUNDS))
+        return source.sql(text)
     raise CriteriaInputError("engine", engine, "'duckdb', 'postgres' or 'spark'")
