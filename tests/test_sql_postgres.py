@@ -119,3 +119,18 @@ def test_random_cohorts_without_ids_on_postgres(pg: Any, case: dict[str, Any]) -
     expected = lc.screen(frame, units=case["units"], params=case["params"])
     got = screen_postgres(pg, load(pg, frame), units=case["units"], params=case["params"])
     assert_same_outcomes(expected, got, id_column="row")
+
+
+def test_censored_values_on_postgres(pg: Any) -> None:
+    from conftest import records_table
+    from test_censored_engines import RECORDS, with_context
+
+    records = RECORDS + with_context(RECORDS[::3])
+    table = records_table([{"id": f"r{i}", **r} for i, r in enumerate(records)])
+    name = load(pg, table)
+    expected = lc.screen(table)
+    assert not any(expected["errors"].to_list())
+    got = screen_postgres(pg, name)
+    assert_same_outcomes(expected, got)
+    got_records = dict(zip(got["id"], got["record"], strict=True))
+    assert [got_records[i] for i in expected["id"]] == expected["record"].to_list()
