@@ -68,6 +68,19 @@ def with_context(records: list[dict[str, object]]) -> list[dict[str, object]]:
 RECORDS = censored_records()
 
 
+def test_a_censored_age_beside_a_birth_date_is_not_checked_against_it(engine: Engine) -> None:
+    # the age is an interval, not a number of years: the birth date gives the age
+    records = [
+        {"age": f"{c}{n} years", "birth_date": born, "assessment_date": "2026-01-01"}
+        for c in ("<", ">=")
+        for n in (17, 18, 60)
+        for born in ("1950-01-01", "1990-01-01", "2010-01-01")
+    ]
+    got = engine.all_outcomes(lc.ELIGIBILITY, records)
+    assert got == Engine("reference").all_outcomes(lc.ELIGIBILITY, records)
+    assert {r["clf.age"] for r in got} == {lc.Outcome.MET, lc.Outcome.NOT_MET}
+
+
 @pytest.mark.parametrize("params", [None, {"total_bilirubin_uln": "20 umol/L"}])
 def test_censored_values_give_the_reference_outcomes(engine: Engine, params: Any) -> None:
     ruleset = lc.ELIGIBILITY
