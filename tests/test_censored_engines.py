@@ -131,3 +131,21 @@ def test_a_lone_comparator_is_invalid_in_every_engine() -> None:
     for name in ("polars", "duckdb"):
         results = lc.screen(table, id_column=None, engine=name)
         assert [[e["field"] for e in r] for r in results["errors"]] == [["platelets"]] * 2
+
+
+def test_a_censored_plain_number_takes_its_unit_from_units() -> None:
+    pytest.importorskip("duckdb")
+    pytest.importorskip("sqlglot")
+    import polars as pl
+
+    cells = ["<5", "≥ 30", "<=20", "<20 10*9/L", "<"]
+    table = pl.DataFrame({"platelets": cells, "thrombocytopenia_uncorrectable": [True] * 5})
+    polars = lc.screen(table, id_column=None, units={"platelets": "10*9/L"})
+    duck = lc.screen(table, id_column=None, units={"platelets": "10*9/L"}, engine="duckdb")
+    assert polars.equals(duck)
+    for i, cell in enumerate(cells[:3]):
+        record = {"platelets": f"{cell} 10*9/L", "thrombocytopenia_uncorrectable": True}
+        assert polars["status"][i] == lc.evaluate(record).status.value
+        assert lc.explain_row(polars, i).status.value == polars["status"][i]
+    # a unit in the cell beside units=, and a comparator alone: invalid, listed
+    assert [[e["field"] for e in r] for r in polars["errors"]][3:] == [["platelets"]] * 2
