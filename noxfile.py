@@ -24,11 +24,15 @@ def _examples(session: nox.Session) -> dict[str, str]:
     return {} if first else {"HYPOTHESIS_PROFILE": "ci-quick"}
 
 
+#: pytest-xdist's workers, one per CPU: the suite is many independent engine runs.
+PARALLEL = ["-n", "auto"]
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Install the package with its extras (not editable, as users get it); run the tests."""
     session.install(".[cohort,duckdb]", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", *session.posargs, env=_examples(session))
+    session.run("pytest", *PARALLEL, *session.posargs, env=_examples(session))
 
 
 @nox.session(python="3.11")
@@ -69,7 +73,7 @@ def tests_postgres(session: nox.Session) -> None:
 def tests_core(session: nox.Session) -> None:
     """The core alone (attrs and pint, no extras): it works, and extras fail clearly."""
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", "-q", *session.posargs, env=_examples(session))
+    session.run("pytest", "-q", *PARALLEL, *session.posargs, env=_examples(session))
 
 
 @nox.session(python="3.11")
