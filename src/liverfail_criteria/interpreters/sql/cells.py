@@ -269,6 +269,8 @@ class _Reader:
 
     def comparators(self, facts: list[FactColumn]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Stages 0a and 0b of a quantity in text: a leading comparator, then the rest."""
+        from sqlglot import exp
+
         d = self.d
         matched: dict[str, Any] = {}
         parts: dict[str, Any] = {}
@@ -277,7 +279,9 @@ class _Reader:
             if not (f.is_quantity and f.kind == "string"):
                 continue
             text = _t("txt", f.name)
-            matched[f"cm.{f.name}"] = d.matches(text, pattern)
+            # the pattern only where a comparator could start (most cells: a number)
+            starts = or_(*[exp.Like(this=text.copy(), expression=lit(f"{c}%")) for c in "<>≤≥"])
+            matched[f"cm.{f.name}"] = case([(starts, d.matches(text, pattern))], lit(False))
             found = d.extract(text.copy(), pattern, 1)
             spelled = [(eq(found, lit(k)), lit(v)) for k, v in COMPARATORS.items() if k != v]
             parts[f"cmp.{f.name}"] = case([(_t("cm", f.name), case(spelled, found.copy()))])
