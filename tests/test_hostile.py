@@ -178,7 +178,11 @@ def test_bare_cr_is_read_as_lines(tmp_path: Path) -> None:
     for engine in ("polars", "duckdb"):
         results = lc.screen(str(path), units={"age": "a"}, engine=engine)
         assert results["id"].to_list() == ["p1", "p2"]
-        assert results["record"][0]["total_bilirubin"] == {"value": 5.0, "unit": "mg/dL"}
+        assert results["record"][0]["total_bilirubin"] == {
+            "value": 5.0,
+            "unit": "mg/dL",
+            "comparator": None,
+        }
 
 
 def test_a_control_character_makes_a_cell_invalid_everywhere(tmp_path: Path) -> None:

@@ -311,8 +311,6 @@ def _bundle(events: list[Event], patient: str) -> dict[str, Any]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_screen_of_from_fhir_equals_evaluate_of_record(events: list[Event]) -> None:
-    # No censored values here: the vectorised engine does not read them yet.
-    events = [e._replace(comparator=None) for e in events]
     stated = {"thrombocytopenia_uncorrectable": True, "improved_on_treatment": False}
     for patient in ("p0", "p1"):
         bundle = _bundle(events, patient)

@@ -149,3 +149,18 @@ def test_passthrough_and_errors_on_postgres(pg: Any) -> None:
     assert type(raised.value) is type(reference.value)
     with pytest.raises(lc.CriteriaInputError, match="errors"):
         screen_postgres(pg, name, passthrough=["site"], errors="ignore")  # type: ignore[arg-type]
+
+
+def test_censored_values_on_postgres(pg: Any) -> None:
+    from conftest import records_table
+    from test_censored_engines import RECORDS, with_context
+
+    records = RECORDS + with_context(RECORDS[::3])
+    table = records_table([{"id": f"r{i}", **r} for i, r in enumerate(records)])
+    name = load(pg, table)
+    expected = lc.screen(table)
+    assert not any(expected["errors"].to_list())
+    got = screen_postgres(pg, name)
+    assert_same_outcomes(expected, got)
+    got_records = dict(zip(got["id"], got["record"], strict=True))
+    assert [got_records[i] for i in expected["id"]] == expected["record"].to_list()

@@ -24,7 +24,7 @@ from ..extras import require
 from ..interpreters.plan import ColumnKind, Plan
 from ..interpreters.spellings import scanned_facts
 from ..interpreters.sql.api import kind_of_type
-from ..interpreters.sql.cells import number_pattern
+from ..interpreters.sql.cells import spelling_pattern
 from ..interpreters.sql.dialect import DuckDB, SqlDialect
 from ..interpreters.sql.frame import source_column
 from ..interpreters.sql.ops import and_, coalesce, eq, is_not_null, lit, not_
@@ -160,8 +160,8 @@ def scan_spellings(
                 present = and_(present, not_(eq(number, d.double(float("nan")))))
         else:
             text = d.strip(exp.cast(value, d.text_type()))
-            unit = d.group(text, number_pattern(d), 2)
-            present = is_not_null(d.group(text.copy(), number_pattern(d), 1))
+            unit = d.group(text, spelling_pattern(d), 2)
+            present = is_not_null(d.group(text.copy(), spelling_pattern(d), 1))
         agg = exp.ArrayAgg(this=exp.Distinct(expressions=[unit]))
         aggregates.append(exp.Filter(this=agg, expression=exp.Where(this=present)))
         names.append(f.name)

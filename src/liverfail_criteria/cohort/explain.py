@@ -21,10 +21,15 @@ def row_record(row: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in (row.get("record") or {}).items():
         if value is None:
             continue
-        if isinstance(value, dict):  # a quantity: {"value": ..., "unit": ...}
+        if isinstance(value, dict):  # a quantity: {"value": ..., "unit": ..., "comparator": ...}
             if value.get("value") is None:
                 continue
-            value = {"value": value["value"], "unit": value.get("unit") or ""}
+            unit = value.get("unit") or ""
+            comparator = value.get("comparator")
+            if comparator:  # censored: the text the reference reads as an interval
+                value = f"{comparator}{value['value']!r} {unit}".rstrip()
+            else:
+                value = {"value": value["value"], "unit": unit}
         record[name] = value
     return record
 

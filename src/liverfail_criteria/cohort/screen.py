@@ -12,7 +12,12 @@ from ..arguments import as_flag
 from ..dsl import Ruleset
 from ..errors import CriteriaInputError
 from ..extras import require
-from ..interpreters.frame.cells import ERROR_DTYPE, NUMBER_PATTERN, given_column, read_cells
+from ..interpreters.frame.cells import (
+    ERROR_DTYPE,
+    SPELLING_PATTERN,
+    given_column,
+    read_cells,
+)
 from ..interpreters.frame.compile import (
     add_masks,
     add_outcomes,
@@ -77,7 +82,7 @@ def _spellings(lf: Any, plan: Plan) -> dict[str, list[str]]:
         if f.unit_column is not None:
             exprs[f.name] = pl.col(f.unit_column).cast(pl.String).unique().implode()
         else:  # a text column: the unit after each number
-            parts = pl.col(f.column).str.strip_chars().str.extract_groups(NUMBER_PATTERN)
+            parts = pl.col(f.column).str.strip_chars().str.extract_groups(SPELLING_PATTERN)
             present = parts.struct.field("n").is_not_null()
             exprs[f.name] = parts.struct.field("u").filter(present).unique().implode()
     if not exprs:
@@ -255,7 +260,7 @@ def screen(
         pl.col(_INDEX),
         pl.col(plan.id_output),
         *[pl.col(name) for name in plan.passthrough],
-        pl.col(r"^__lc\.(fact|derived|given)\..*$"),
+        pl.col(r"^__lc\.(fact|bound|comparator|derived|given)\..*$"),
         *[pl.col(r.id) for r in compiled.rulesets],
         *[pl.col(c.id) for c in compiled.criteria],
         cells.invalid.alias(_INVALID),

@@ -138,7 +138,8 @@ def _check_consistency(facts: Facts, record: Mapping[str, object]) -> None:
     if assessed is not None:
         day = assessed[0]
         age, birth = facts.get("age"), facts.get("birth_date")
-        if age is not None and birth is not None:
+        # a censored age (">60 years") is no number of years to check: it is not compared
+        if age is not None and birth is not None and type(age[0]) is not Censored:
             years = completed_years(birth[0], day)
             if math.floor(age[0]) != years:
                 raise CriteriaInputError(

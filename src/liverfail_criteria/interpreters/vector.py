@@ -20,7 +20,7 @@ levels, each reading only the columns of lower levels. The engine adds them in o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -109,6 +109,15 @@ class Backend(Protocol):
         thresholds (:mod:`.thresholds`), any other use through a rounding stage. (A
         value that is rounded already does as well: rounding is idempotent.)
         """
+
+    def bound(self, name: str) -> Any:
+        """Censored fact ``name``'s bound, canonical and unrounded (null unless censored)."""
+
+    def comparator(self, name: str) -> Any:
+        """Censored fact ``name``'s comparator: ``<``, ``<=``, ``>``, ``>=`` (else null)."""
+
+    def when(self, condition: Any, value: Any) -> Any:
+        """``value`` where ``condition`` is true, else null."""
 
     def literal(self, value: Native | None, kind: Kind) -> Any:
         """A constant of ``kind`` (``None``: a null of that kind)."""
@@ -199,7 +208,7 @@ class _Compiler:
         self.bit = {name: i for i, name in enumerate(self.facts)}
         self.words = mask_words(len(self.facts))
         self.derived: list[dict[str, Any]] = []
-        self.derived_ids: dict[int | str, tuple[str, int]] = {}
+        self.derived_ids: dict[object, tuple[str, int]] = {}
         self.nodes: dict[str, tuple[int, Any, Mask]] = {}  # id -> (level, outcome, mask)
         self.reading: list[set[str]] = []  # the nodes each node being compiled reads
 
@@ -265,7 +274,7 @@ class _Compiler:
             return n, self.union((smask, emask)), max(sstage, estage)
         raise DefinitionError(f"cannot evaluate {type(e).__name__} as a value")
 
-    def derive(self, key: int | str, expression: Any, stage: int) -> Any:
+    def derive(self, key: object, expression: Any, stage: int) -> Any:
         """A derived quantity, rounded in stage ``stage`` and read from its column.
 
         ``key`` names it once: a node's ``id()``, or a fact's name for its rounded value.
@@ -308,7 +317,17 @@ class _Compiler:
                 return exact
             left, lmask, _ = self.value(e.left)
             right, rmask, _ = self.value(e.right)
-            return b.compare(e.op, left, right), self.union((lmask, rmask))
+            outcome = b.compare(e.op, left, right)
+            mask = self.union((lmask, rmask))
+            if isinstance(e.left, Variable) and e.left.type.kind is Kind.QUANTITY:
+                # A censored fact against a value computed per row: its rounded bound
+                # against that value, as the reference's ``Censored.compare``.
+                bound = self.derive(("bound", e.left.name), b.bound(e.left.name), 0)
+                censored = self.censored(e.left.name, e.op, lambda rel: [(rel, bound, right)])
+                if censored is not None:
+                    outcome = b.coalesce([outcome, censored])
+                    mask = self.when_null(outcome, mask)
+            return outcome, mask
         if isinstance(e, (Variable, Parameter, Constant)):
             value, mask, _ = self.value(e)
             return b.as_boolean(value), mask
@@ -345,7 +364,62 @@ class _Compiler:
         value = b.fact(fact.name)
         parts = [b.compare(o, value, b.literal(t, Kind.QUANTITY)) for o, t in bounds]
         outcome = parts[0] if len(parts) == 1 else b.all_of(parts)
+        if fact is e.left:  # (the reference reads a constant's comparison as generic)
+            bound = b.bound(fact.name)
+
+            def exact(rel: Op) -> list[tuple[Op, Any, Any]] | None:
+                found = exact_bounds(rel, float(threshold))
+                if found is None:
+                    return None
+                return [(o, bound, b.literal(t, Kind.QUANTITY)) for o, t in found]
+
+            censored = self.censored(fact.name, op, exact)
+            if censored is not None:
+                # decided for a censored value: no fact is missing
+                outcome = b.coalesce([outcome, censored])
+                return outcome, self.when_null(outcome, self.fact_mask(fact.name, value))
         return outcome, self.fact_mask(fact.name, value)
+
+    def censored(
+        self,
+        name: str,
+        op: Op,
+        rewrite: Callable[[Op], list[tuple[Op, Any, Any]] | None],
+    ) -> Any:
+        """A censored fact's comparison, as the reference's ``Censored.compare``.
+
+        ``rewrite(rel)`` gives the comparisons (all must hold) that say "the rounded
+        bound ``rel`` the other side". True where every value of the interval passes,
+        false where none does, null where it depends on the value; ``None`` if ``op``
+        never decides an interval (``==``, ``!=``) or a rewrite is not possible.
+        """
+        if op not in ("<", "<=", ">", ">="):
+            return None
+        b = self.b
+        branches = []
+        for c in ("<", "<=", ">", ">="):
+            below = c in ("<", "<=")
+            if op in ("<", "<="):
+                if below:
+                    rel: Op = "<" if (c == "<=" and op == "<") else "<="
+                    result = True
+                else:
+                    rel = ">" if (c == ">=" and op == "<=") else ">="
+                    result = False
+            elif not below:
+                rel = ">" if (c == ">=" and op == ">") else ">="
+                result = True
+            else:
+                rel = "<" if (c == "<=" and op == ">=") else "<="
+                result = False
+            parts = rewrite(rel)
+            if parts is None:
+                return None
+            compared = [b.compare(o, x, y) for o, x, y in parts]
+            holds = compared[0] if len(compared) == 1 else b.all_of(compared)
+            is_c = b.compare("==", b.comparator(name), b.literal(c, Kind.CATEGORY))
+            branches.append(b.when(is_c, b.when(holds, b.boolean(result))))
+        return b.coalesce(branches)
 
     def constant(self, e: Expr) -> object:
         """The value of an expression that reads no fact, as the reference computes it.

@@ -34,16 +34,22 @@ from ...dictionary import (
 from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE, ISO_DATE_TEXT
 from ...errors import CriteriaInputError
+from ...records.value import COMPARATORS
 from ...units import NUMBER_TEXT
+from ...whitespace import WS
 from ..facts import CHECKED_FACTS
 from ..plan import FactColumn, Plan, UnitTable
 from ..thresholds import outside_bounds
 from .numeric import quantise_columns
 
 __all__ = [
+    "COMPARATOR_PATTERN",
     "ERROR_DTYPE",
     "NUMBER_PATTERN",
+    "SPELLING_PATTERN",
     "Cells",
+    "bound_column",
+    "comparator_column",
     "completed_years",
     "fact_column",
     "given_column",
@@ -55,6 +61,12 @@ _P = "__lc."
 #: A number, then its unit, as the reference reads a value's text (ASCII digits only).
 NUMBER_PATTERN = rf"^\s*(?P<n>{NUMBER_TEXT})\s*(?P<u>.*?)\s*$"
 _PLAIN_NUMBER = rf"^{NUMBER_TEXT}$"
+#: A censored value's leading comparator, then the value ("<20 10*9/L"), as the
+#: reference's ``split_comparator`` reads it (the text is stripped already).
+COMPARATOR_PATTERN = rf"^(<=|>=|<|>|≤|≥){WS}*(.+)$"
+#: A number and its unit after an optional comparator: the unit spellings a text
+#: column holds are found with it.
+SPELLING_PATTERN = rf"^\s*(?:(?:<=|>=|<|>|≤|≥){WS}*)?(?P<n>{NUMBER_TEXT})\s*(?P<u>.*?)\s*$"
 _INTEGER = r"^\s*[+-]?[0-9]+(?:\.0*)?\s*$"
 _EARLIEST, _LATEST = DATE_RANGE
 
@@ -62,6 +74,16 @@ _EARLIEST, _LATEST = DATE_RANGE
 def fact_column(name: str) -> str:
     """The internal column holding fact ``name``'s canonical value."""
     return f"{_P}fact.{name}"
+
+
+def bound_column(name: str) -> str:
+    """The internal column holding a censored fact's bound (canonical unit, unrounded)."""
+    return f"{_P}bound.{name}"
+
+
+def comparator_column(name: str) -> str:
+    """The internal column holding a censored fact's comparator (``<``, ``<=``, ...)."""
+    return f"{_P}comparator.{name}"
 
 
 def given_column(name: str) -> str:
@@ -124,6 +146,30 @@ def _text(fact: FactColumn) -> Any:
     return pl.col(_tmp("text", fact.name))
 
 
+def _rest(fact: FactColumn) -> Any:
+    """A text quantity's text after its comparator, if any (made in the first stage)."""
+    import polars as pl
+
+    return pl.col(_tmp("rest", fact.name))
+
+
+def _comparator_stage(fact: FactColumn) -> dict[str, Any]:
+    """Stage 0b of a text quantity: its comparator (normalised, or null), and the rest."""
+    import polars as pl
+
+    text = _text(fact)
+    parts = text.str.extract_groups(COMPARATOR_PATTERN)
+    found = parts.struct.field("1")
+    return {
+        _tmp("cmp", fact.name): found.replace_strict(
+            COMPARATORS, default=None, return_dtype=pl.String
+        ),
+        _tmp("rest", fact.name): pl.when(found.is_not_null())
+        .then(parts.struct.field("2"))
+        .otherwise(text),
+    }
+
+
 def _has_unit_source(fact: FactColumn) -> bool:
     return fact.unit is not None or fact.unit_column is not None
 
@@ -132,7 +178,7 @@ def _quantity_split(fact: FactColumn) -> dict[str, Any]:
     """Stage 1 of a text quantity: its number and unit, split once."""
     import polars as pl
 
-    text = _text(fact)
+    text = _rest(fact)
     if _has_unit_source(fact):
         # The unit comes from elsewhere: a cell is a plain number, or invalid.
         plain = text.str.contains(_PLAIN_NUMBER)
@@ -149,7 +195,7 @@ def _quantity_parse(fact: FactColumn) -> dict[str, Any]:
     name = fact.name
     number: Any
     if fact.kind == "string":
-        text = _text(fact)
+        text = _rest(fact)
         if _has_unit_source(fact):
             number = pl.col(_tmp("num0", name))
             unit = _unit_source(fact)
@@ -183,7 +229,7 @@ def _parse_message(fact: FactColumn) -> Any:
     if not _has_unit_source(fact):
         return example
     source = repr(fact.unit) if fact.unit is not None else f"column {fact.unit_column!r}"
-    parts = _text(fact).str.extract_groups(NUMBER_PATTERN)
+    parts = _rest(fact).str.extract_groups(NUMBER_PATTERN)
     own_unit = parts.struct.field("n").is_not_null() & (parts.struct.field("u") != "")
     return (
         pl.when(own_unit)
@@ -277,13 +323,21 @@ def _quantity_final(fact: FactColumn) -> tuple[dict[str, Any], dict[str, Any], A
         shown = shown.str.strip_chars()
     flag = pl.col(_flag_column(name))
     ok = present & ~flag
+    comparator = (
+        pl.col(_tmp("cmp", name)) if fact.kind == "string" else pl.lit(None, dtype=pl.String)
+    )
+    exact = comparator.is_null()
     return (
         {
             _flag_column(name): invalid.fill_null(False),
         },
         {
-            fact_column(name): pl.when(ok).then(converted),
-            given_column(name): pl.when(ok).then(pl.struct(value=number, unit=unit)),
+            fact_column(name): pl.when(ok & exact).then(converted),
+            bound_column(name): pl.when(ok & ~exact).then(converted),
+            comparator_column(name): pl.when(ok).then(comparator),
+            given_column(name): pl.when(ok).then(
+                pl.struct(value=number, unit=unit, comparator=comparator)
+            ),
         },
         _error(name, shown, expected, flag),
     )
@@ -649,6 +703,9 @@ def read_cells(
                 for f in texts
             }
         )
+        lf = lf.with_columns(
+            **{k: v for f in texts if f.is_quantity for k, v in _comparator_stage(f).items()}
+        )
         split = {k: v for f in texts if f.is_quantity for k, v in _quantity_split(f).items()}
         if split:
             lf = lf.with_columns(**split)
@@ -742,11 +799,16 @@ def _absent_facts(plan: Plan) -> dict[str, Any]:
     import polars as pl
 
     present = {f.name for f in plan.facts}
-    return {
+    out = {
         fact_column(name): pl.lit(None, dtype=polars_dtype(v.type.kind))
         for name, v in plan.variables.items()
         if name not in present
     }
+    for name, v in plan.variables.items():
+        if name not in present and v.type.kind is Kind.QUANTITY:
+            out[bound_column(name)] = pl.lit(None, dtype=pl.Float64)
+            out[comparator_column(name)] = pl.lit(None, dtype=pl.String)
+    return out
 
 
 def _implied(

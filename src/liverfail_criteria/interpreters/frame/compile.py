@@ -19,7 +19,13 @@ from ...dsl import Kind, Ruleset
 from ...dsl.nodes import Op
 from ..facts import Native
 from ..vector import Program, compile_program
-from .cells import completed_years, fact_column, polars_dtype
+from .cells import (
+    bound_column,
+    comparator_column,
+    completed_years,
+    fact_column,
+    polars_dtype,
+)
 from .numeric import quantise_columns
 
 __all__ = ["PolarsBackend", "add_masks", "add_outcomes", "compile_ruleset", "mask_column"]
@@ -64,6 +70,24 @@ class PolarsBackend:
         import polars as pl
 
         return pl.col(fact_column(name))
+
+    def bound(self, name: str) -> Any:
+        """A censored fact's bound (null where the fact is exact or missing)."""
+        import polars as pl
+
+        return pl.col(bound_column(name))
+
+    def comparator(self, name: str) -> Any:
+        """A censored fact's comparator, ``<``, ``<=``, ``>`` or ``>=`` (else null)."""
+        import polars as pl
+
+        return pl.col(comparator_column(name))
+
+    def when(self, condition: Any, value: Any) -> Any:
+        """``value`` where ``condition`` is true, else null."""
+        import polars as pl
+
+        return pl.when(condition).then(value)
 
     def literal(self, value: Native | None, kind: Kind) -> Any:
         """A constant; a typed null for ``None``."""

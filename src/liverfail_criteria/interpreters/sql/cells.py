@@ -30,6 +30,7 @@ from ...dictionary import (
 from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE
 from ...errors import CriteriaInputError
+from ...records.value import COMPARATORS
 from ..facts import CHECKED_FACTS
 from ..plan import FactColumn, Plan, UnitTable
 from ..thresholds import outside_bounds
@@ -59,10 +60,14 @@ from .ops import (
 
 __all__ = [
     "ErrorColumn",
+    "bound_ref",
+    "comparator_pattern",
+    "comparator_ref",
     "fact_ref",
     "given_ref",
     "number_pattern",
     "read_cells",
+    "spelling_pattern",
     "unknown_spelling",
 ]
 
@@ -74,6 +79,20 @@ def number_pattern(d: SqlDialect) -> str:
     """A number, then its unit: polars' ``NUMBER_PATTERN`` in the dialect's regex syntax."""
     ws = d.ws
     return f"^{ws}*([+-]?(?:{_D}+(?:[.]{_D}*)?|[.]{_D}+)(?:[eE][+-]?{_D}+)?){ws}*({ANY}*?){ws}*$"
+
+
+def spelling_pattern(d: SqlDialect) -> str:
+    """A number and its unit after an optional comparator: polars' ``SPELLING_PATTERN``."""
+    ws = d.ws
+    return (
+        f"^{ws}*(?:(?:<=|>=|<|>|≤|≥){ws}*)?([+-]?(?:{_D}+(?:[.]{_D}*)?|[.]{_D}+)"
+        f"(?:[eE][+-]?{_D}+)?){ws}*({ANY}*?){ws}*$"
+    )
+
+
+def comparator_pattern(d: SqlDialect) -> str:
+    """A censored value's comparator, then the value: polars' ``COMPARATOR_PATTERN``."""
+    return f"^(<=|>=|<|>|≤|≥){d.ws}*({ANY}+)$"
 
 
 def integer_pattern(d: SqlDialect) -> str:
@@ -90,6 +109,16 @@ ErrorColumn = tuple[str, str]
 def fact_ref(name: str) -> Any:
     """A reference to fact ``name``'s canonical value."""
     return ref(f"fact.{name}")
+
+
+def bound_ref(name: str) -> Any:
+    """A reference to censored fact ``name``'s bound (canonical unit, unrounded)."""
+    return ref(f"bound.{name}")
+
+
+def comparator_ref(name: str) -> Any:
+    """A reference to censored fact ``name``'s comparator (``<``, ``<=``, ``>``, ``>=``)."""
+    return ref(f"comparator.{name}")
 
 
 def given_ref(name: str) -> Any:
@@ -173,7 +202,7 @@ class _Reader:
         name = fact.name
         parse_error: Any = None
         if fact.kind == "string":
-            text = _t("txt", name)
+            text = _t("rest", name)
             number = d.to_double(_t("n", name))
             cell_unit = _t("u", name)
             spec = fact.variable.type.unit
@@ -238,6 +267,28 @@ class _Reader:
                 out[f"usrc.{f.name}"] = coalesce(unit, lit(""))
         return out
 
+    def comparators(self, facts: list[FactColumn]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Stages 0a and 0b of a quantity in text: a leading comparator, then the rest."""
+        from sqlglot import exp
+
+        d = self.d
+        matched: dict[str, Any] = {}
+        parts: dict[str, Any] = {}
+        pattern = comparator_pattern(d)
+        for f in facts:
+            if not (f.is_quantity and f.kind == "string"):
+                continue
+            text = _t("txt", f.name)
+            # the pattern only where a comparator could start (most cells: a number)
+            starts = or_(*[exp.Like(this=text.copy(), expression=lit(f"{c}%")) for c in "<>≤≥"])
+            matched[f"cm.{f.name}"] = case([(starts, d.matches(text, pattern))], lit(False))
+            found = d.extract(text.copy(), pattern, 1)
+            spelled = [(eq(found, lit(k)), lit(v)) for k, v in COMPARATORS.items() if k != v]
+            parts[f"cmp.{f.name}"] = case([(_t("cm", f.name), case(spelled, found.copy()))])
+            rest = d.extract(text.copy(), pattern, 2)
+            parts[f"rest.{f.name}"] = case([(_t("cm", f.name), rest)], text.copy())
+        return matched, parts
+
     def number_parts(self, facts: list[FactColumn]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Stages 0b and 0c of a quantity in text: does it match, then its number and unit."""
         d = self.d
@@ -247,9 +298,9 @@ class _Reader:
         for f in facts:
             if not (f.is_quantity and f.kind == "string"):
                 continue
-            matched[f"m.{f.name}"] = d.matches(_t("txt", f.name), pattern)
+            matched[f"m.{f.name}"] = d.matches(_t("rest", f.name), pattern)
             for i, part in ((1, "n"), (2, "u")):
-                extract = d.extract(_t("txt", f.name), pattern, i)
+                extract = d.extract(_t("rest", f.name), pattern, i)
                 parts[f"{part}.{f.name}"] = case([(_t("m", f.name), extract)])
         return matched, parts
 
@@ -325,10 +376,18 @@ class _Reader:
         """Stage 5 of a quantity: the fact, as read, and its error."""
         name = fact.name
         expected = _t("expected", name)
+        d = self.d
         ok = and_(is_not_null(_t("num", name)), is_null(expected))
-        given = self.d.struct({"value": _t("num", name), "unit": _t("unit", name)})
+        comparator = _t("cmp", name) if fact.kind == "string" else d.null(d.text_type())
+        given = d.struct(
+            {"value": _t("num", name), "unit": _t("unit", name), "comparator": comparator}
+        )
         return {
-            f"fact.{name}": case([(ok, _t("conv", name))]),
+            f"fact.{name}": case([(and_(ok, is_null(comparator)), _t("conv", name))]),
+            f"bound.{name}": case(
+                [(and_(ok.copy(), is_not_null(comparator.copy())), _t("conv", name))]
+            ),
+            f"comparator.{name}": case([(ok.copy(), comparator.copy())]),
             f"given.{name}": case([(ok.copy(), given)]),
             f"err.{name}": self.error(
                 name, self.quantity_shown(fact), expected.copy(), is_not_null(expected)
@@ -690,6 +749,9 @@ def read_cells(
     quantities = [f for f in plan.facts if f.is_quantity]
     others = [f for f in plan.facts if not f.is_quantity]
     frame.add(reader.texts(list(plan.facts)))
+    matched, parts = reader.comparators(quantities)
+    frame.add(matched)
+    frame.add(parts)
     matched, parts = reader.number_parts(quantities)
     frame.add(matched)
     frame.add(parts)
@@ -756,13 +818,16 @@ def read_cells(
     frame.add(consistency)
     frame.add(final)
     present = {f.name for f in plan.facts}
-    frame.add(
-        {
-            f"fact.{name}": reader.typed_null(v.type.kind)
-            for name, v in plan.variables.items()
-            if name not in present
-        }
-    )
+    absent = {
+        f"fact.{name}": reader.typed_null(v.type.kind)
+        for name, v in plan.variables.items()
+        if name not in present
+    }
+    for name, v in plan.variables.items():
+        if name not in present and v.type.kind is Kind.QUANTITY:
+            absent[f"bound.{name}"] = d.null("DOUBLE")
+            absent[f"comparator.{name}"] = d.null(d.text_type())
+    frame.add(absent)
     frame.add(_implied(reader, assume_absent, error_columns))
     return error_columns
 

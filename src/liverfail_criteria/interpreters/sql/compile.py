@@ -17,7 +17,7 @@ from ...dsl import Kind, Ruleset
 from ...dsl.nodes import Op
 from ..facts import Native
 from ..vector import Program, compile_program, mask_position
-from .cells import completed_years, fact_ref
+from .cells import bound_ref, comparator_ref, completed_years, fact_ref
 from .dialect import SqlDialect
 from .frame import Frame, ref
 from .numeric import quantise_stages
@@ -74,6 +74,18 @@ class SqlBackend:
     def fact(self, name: str) -> Any:
         """The fact's column."""
         return fact_ref(name)
+
+    def bound(self, name: str) -> Any:
+        """A censored fact's bound (NULL where the fact is exact or missing)."""
+        return bound_ref(name)
+
+    def comparator(self, name: str) -> Any:
+        """A censored fact's comparator, ``<``, ``<=``, ``>`` or ``>=`` (else NULL)."""
+        return comparator_ref(name)
+
+    def when(self, condition: Any, value: Any) -> Any:
+        """``CASE WHEN condition THEN value END``."""
+        return case([(condition, value)])
 
     def literal(self, value: Native | None, kind: Kind) -> Any:
         """A constant; a typed NULL for ``None``; a double written exactly."""
