@@ -28,6 +28,7 @@ from ..interpreters.plan import Plan, UnitTable, prepare
 from ..interpreters.spellings import scanned_facts, unit_tables
 from ..interpreters.vector import Program, mask_position
 from ..whitespace import strip
+from .runner import check_errors
 from .source import column_kinds, to_lazyframe
 
 __all__ = ["Screening", "screen", "screening_of"]
@@ -189,8 +190,7 @@ def screen(
             keep_record=keep_record,
         )
     pl = require("polars", extra="cohort", feature="lc.screen")
-    if errors not in ("report", "raise"):
-        raise CriteriaInputError("errors", errors, "'report' or 'raise'")
+    errors = check_errors(errors)
     keep_record = as_flag("keep_record", keep_record)
     lf = to_lazyframe(data, id_column)
     kinds = column_kinds(lf.collect_schema())

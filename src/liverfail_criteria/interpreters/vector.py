@@ -21,7 +21,7 @@ levels, each reading only the columns of lower levels. The engine adds them in o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import attrs
 
@@ -48,6 +48,7 @@ from ..dsl import (
 )
 from ..dsl.nodes import Op
 from ..errors import DefinitionError
+from ..records.value import interval_rule
 from ..units import quantise
 from .facts import CHECKED_FACTS, Native, fact_order, gates
 from .thresholds import exact_bounds
@@ -197,6 +198,10 @@ class Program:
         return mask_words(len(self.facts))
 
 
+#: A comparison with its sides swapped: ``t < x`` is ``x > t``.
+_FLIPPED: dict[Op, Op] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
 class _Compiler:
     def __init__(
         self, ruleset: Ruleset, params: Mapping[str, Native | None], backend: Backend
@@ -337,21 +342,13 @@ class _Compiler:
         """A quantity fact against a constant, by exact thresholds on its unrounded value.
 
         The constant side (constants, parameters, their multiples and ratios) is
-        computed once, here, by the reference evaluator itself. ``None`` where the
+        computed once, here, with the reference's arithmetic (:meth:`constant`). ``None`` where the
         comparison is not of that shape; it is then compiled as written.
         """
-        flipped: dict[Op, Op] = {
-            "<": ">",
-            "<=": ">=",
-            ">": "<",
-            ">=": "<=",
-            "==": "==",
-            "!=": "!=",
-        }
         if isinstance(e.left, Variable) and e.left.type.kind is Kind.QUANTITY:
             fact, other, op = e.left, e.right, e.op
         elif isinstance(e.right, Variable) and e.right.type.kind is Kind.QUANTITY:
-            fact, other, op = e.right, e.left, flipped[e.op]
+            fact, other, op = e.right, e.left, _FLIPPED[e.op]
         else:
             return None
         threshold = self.constant(other)
@@ -393,25 +390,13 @@ class _Compiler:
         false where none does, null where it depends on the value; ``None`` if ``op``
         never decides an interval (``==``, ``!=``) or a rewrite is not possible.
         """
-        if op not in ("<", "<=", ">", ">="):
-            return None
         b = self.b
         branches = []
         for c in ("<", "<=", ">", ">="):
-            below = c in ("<", "<=")
-            if op in ("<", "<="):
-                if below:
-                    rel: Op = "<" if (c == "<=" and op == "<") else "<="
-                    result = True
-                else:
-                    rel = ">" if (c == ">=" and op == "<=") else ">="
-                    result = False
-            elif not below:
-                rel = ">" if (c == ">=" and op == ">") else ">="
-                result = True
-            else:
-                rel = "<" if (c == "<=" and op == ">=") else "<="
-                result = False
+            rule = interval_rule(c, op)
+            if rule is None:
+                return None
+            rel, result = cast("tuple[Op, bool]", rule)
             parts = rewrite(rel)
             if parts is None:
                 return None

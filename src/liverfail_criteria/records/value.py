@@ -9,6 +9,7 @@ A :class:`Censored` is a value known only as a bound (``"<5 10*9/L"``).
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import NamedTuple
 
@@ -68,22 +69,44 @@ class Censored(NamedTuple):
 
         ``True`` when all do, ``False`` when none does, ``None`` when it depends on
         the value (three-valued). ``op`` is ``<``, ``<=``, ``>`` or ``>=``; any other
-        comparison of an interval is ``None``.
+        comparison of an interval is ``None``. The rule is :func:`interval_rule`.
         """
-        c, b, t = self.comparator, self.bound, threshold
-        below = c in ("<", "<=")  # (-inf, b) or (-inf, b]; else (b, inf) or [b, inf)
-        if op in ("<", "<="):
-            if below:  # never all false: the interval is unbounded below
-                return True if (b < t if (c == "<=" and op == "<") else b <= t) else None
-            return False if (b > t if (c == ">=" and op == "<=") else b >= t) else None
-        if op in (">", ">="):
-            if not below:
-                return True if (b > t if (c == ">=" and op == ">") else b >= t) else None
-            return False if (b < t if (c == "<=" and op == ">=") else b <= t) else None
-        return None
+        rule = interval_rule(self.comparator, op)
+        if rule is None:
+            return None
+        rel, result = rule
+        return result if _RELATIONS[rel](self.bound, threshold) else None
 
     def __str__(self) -> str:
         return f"{self.comparator}{self.bound:g}"
+
+
+_RELATIONS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def interval_rule(comparator: str, op: str) -> tuple[str, bool] | None:
+    """How an interval ``comparator bound`` meets ``value op threshold``: ``(rel, result)``.
+
+    Where ``bound rel threshold`` holds, the comparison is ``result`` for every value of
+    the interval; elsewhere it depends on the value (unknown). ``None`` for an ``op``
+    that never decides an interval (``==``, ``!=``). One rule for every interpreter: the
+    reference (:meth:`Censored.compare`) and the vectorised compiler both read it.
+    """
+    if op not in _RELATIONS:
+        return None
+    below = comparator in ("<", "<=")  # (-inf, b) or (-inf, b]; else (b, inf) or [b, inf)
+    if op in ("<", "<="):
+        if below:  # never all false: the interval is unbounded below
+            return ("<" if comparator == "<=" and op == "<" else "<="), True
+        return (">" if comparator == ">=" and op == "<=" else ">="), False
+    if not below:  # never all false: unbounded above
+        return (">" if comparator == ">=" and op == ">" else ">="), True
+    return ("<" if comparator == "<=" and op == ">=" else "<="), False
 
 
 def split_comparator(text: str) -> tuple[str | None, str]:
