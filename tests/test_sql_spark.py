@@ -215,3 +215,28 @@ def test_omop_derivations_and_screening_on_spark(spark: Any, tmp_path: Path) -> 
             assert other[column] == row[column], (row["id"], column)
         fields = [(e["field"], e["value"]) for e in row["errors"]]
         assert [(e["field"], e["value"]) for e in other["errors"]] == fields
+
+
+# -- Censored values ("<20 10*9/L") on Spark ------------------------------------------
+
+
+def test_censored_values_on_spark(spark: Any) -> None:
+    # The comparator grammar and the interval rule run in Spark's SQL as in the others:
+    # every fact at and next to each threshold, each comparator spelling, two units.
+    from conftest import records_table
+    from test_censored_engines import RECORDS, with_context
+
+    records = with_context(RECORDS[::2]) + RECORDS[1::4]
+    frame = records_table(records).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    expected = lc.screen(frame)
+    assert expected["errors"].list.len().max() == 0
+    # the records decide censored comparisons: criteria are met and not met, not all unknown
+    decided = {o for n in NODES if n.startswith("clf.") for o in expected[n].to_list()}
+    assert {True, False} <= decided
+    to_spark(spark, frame, "censored")
+    rows = screen_spark(spark, "censored").collect()
+    assert_same_outcomes(expected, rows)
+    # and each row is the reference's answer, not only polars'
+    got = {r["id"]: r["status"] for r in rows}
+    for i, record in enumerate(records[::11]):
+        assert got[i * 11] == lc.evaluate(record).status.value, record
