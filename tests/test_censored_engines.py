@@ -149,3 +149,25 @@ def test_a_censored_plain_number_takes_its_unit_from_units() -> None:
         assert lc.explain_row(polars, i).status.value == polars["status"][i]
     # a unit in the cell beside units=, and a comparator alone: invalid, listed
     assert [[e["field"] for e in r] for r in polars["errors"]][3:] == [["platelets"]] * 2
+
+
+@pytest.mark.parametrize("separator", ["\x1c", "\x1f"])
+def test_an_information_separator_after_a_comparator_is_invalid_in_every_engine(
+    separator: str,
+) -> None:
+    # Python's re counts U+001C..U+001F as whitespace (\s); the library does not: the
+    # reference reads the comparator with the engines' whitespace, and lists the cell.
+    pytest.importorskip("duckdb")
+    pytest.importorskip("sqlglot")
+    from liverfail_criteria.records.value import parse_text_value
+
+    cell = f"<{separator}5 10*9/L"
+    assert parse_text_value(f"<{separator}5") is None
+    with pytest.raises(lc.CriteriaInputError, match="platelets"):
+        lc.evaluate({"platelets": cell})
+    for name in ("polars", "duckdb"):
+        results = lc.screen(records_table([{"platelets": cell}]), id_column=None, engine=name)
+        assert [e["field"] for e in results["errors"][0]] == ["platelets"]
+    # the whitespace the library does count, between comparator and number, is read
+    spaced = lc.evaluate({"platelets": "<\u20035 10*9/L", "thrombocytopenia_uncorrectable": True})
+    assert spaced.tree.find("exclusion.thrombocytopenia").outcome is lc.Outcome.MET

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import attrs
 
 from ..result import Origin
+from ..whitespace import WS
 
 __all__ = [
     "COMPARATORS",
@@ -27,17 +28,22 @@ __all__ = [
 ]
 
 #: The comparators of censored values, and their spellings.
+_WS_CHARS = WS[1:-1]  # the class's members, to negate it
+
 COMPARATORS: dict[str, str] = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "≤": "<=", "≥": ">="}
 #: A result written as text: an optional comparator, a number, an optional unit
 #: ("<20", "< 20 10*9/L", "85 umol/L", "85umol/L"). One pattern for every reader: FHIR
 #: ``valueString`` (:func:`parse_text_value`) and lab extracts' text values (the same
 #: pattern in polars); the groups are the comparator, the number and the unit.
+#: Whitespace is :data:`~liverfail_criteria.whitespace.WS` (Unicode White_Space), not
+#: ``re``'s ``\s``, which also matches U+001C to U+001F: the pattern means the same in
+#: Python's ``re`` and in polars' regex engine.
 TEXT_VALUE = (
-    r"^\s*(<=|>=|<|>|≤|≥)?\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
-    r"(?:\s*([^\s0-9.,+-].*?|\s[0-9].*?))?\s*$"
+    rf"^{WS}*(<=|>=|<|>|≤|≥)?{WS}*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
+    rf"(?:{WS}*([^{_WS_CHARS}0-9.,+-].*?|{WS}[0-9].*?))?{WS}*$"
 )
 _TEXT_VALUE = re.compile(TEXT_VALUE, re.S)
-_LEADING = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*(\S.*)$", re.S)
+_LEADING = re.compile(rf"^{WS}*(<=|>=|<|>|≤|≥){WS}*([^{_WS_CHARS}].*)$", re.S)
 
 
 @attrs.frozen
