@@ -149,9 +149,13 @@ def test_without_a_concept_table_the_shipped_concept_list_is_read(tmp_path: Path
         (folder / f"{name}.parquet").unlink()
     with pytest.warns(OmopVocabularyWarning, match="shipped concept list"):
         shipped, _ = read_omop(folder)
-    # Every measurement is found by the shipped LOINC and UCUM ids, with the same unit.
+    # Every measurement is found by the shipped LOINC and UCUM ids, with the same unit,
+    # except the HIV test: its concept id is the generator's own, not shipped (not found).
     columns = ["source", "code", "value", "unit", "comparator"]
     measured = events.filter(pl.col("kind") == "observation").select(columns)
+    assert measured.filter(pl.col("code") == "25835-0").height == 3
+    assert shipped.filter(pl.col("code") == "25835-0").height == 0
+    measured = measured.filter(pl.col("code") != "25835-0")
     assert _sorted(shipped.filter(pl.col("kind") == "observation").select(columns)) == _sorted(
         measured
     )
@@ -518,3 +522,27 @@ def test_the_command_line_screens_and_writes_omop(
         dialect="spark", cohort_table="results.cohort", cohort_definition_id=3
     )
     assert "results.cohort" in printed and "cohort_definition_id = 3" in printed
+
+
+def test_a_coded_answer_is_read_from_value_as_concept_id(generated: Path) -> None:
+    # A confirmatory HIV test has no number: its result is value_as_concept_id, read
+    # through the concept table as '<system>|<code>' as a FHIR valueCodeableConcept is.
+    # Positive counts; Negative is read but is no evidence of absence (unknown); an
+    # answer the library does not know is not positive either.
+    events, _ = read_omop(generated)
+    hiv = events.filter(pl.col("code") == "25835-0").sort("patient_id")
+    assert hiv["value_text"].to_list() == [
+        "http://snomed.info/sct|2000000031",
+        "http://snomed.info/sct|10828004",
+        "http://snomed.info/sct|260385009",
+    ]
+    facts = lc.from_omop(generated, "2025-06-01").sort("id")
+    by_id = dict(zip(facts["id"].to_list(), facts["hiv_positive"].to_list(), strict=True))
+    assert (by_id["8"], by_id["9"], by_id["10"]) == (True, None, None)
+    assert sum(v is True for v in by_id.values()) == 1
+    # and in the database: the same facts from omop_sql's derivation
+    from liverfail_criteria.records.omop import open_omop
+
+    con, schema, _ = open_omop(generated)
+    got = con.sql(_derived_sql("duckdb", schema)).pl().sort("id")
+    assert got["hiv_positive"].to_list() == facts["hiv_positive"].to_list()

@@ -26,6 +26,7 @@ from typing import Any
 
 ASSESSMENT = dt.date(2025, 6, 1)
 MICRONODULAR, WHO_K70_3, CM_G93_5, COMPRESSION = 2000000001, 2000000020, 2000000010, 2000000011
+HIV_RNA, POSITIVE, NEGATIVE, EQUIVOCAL = 2000000030, 9191, 9189, 2000000031
 #: (concept_id, concept_name, vocabulary_id, concept_code): the vocabulary subset used.
 CONCEPTS = [
     (3024128, "Bilirubin.total [Mass/volume] in Serum or Plasma", "LOINC", "1975-2"),
@@ -36,6 +37,11 @@ CONCEPTS = [
     (4064161, "Cirrhosis of liver", "SNOMED", "19943007"),
     (45591453, "Other cirrhosis of liver", "ICD10CM", "K74.69"),
     (32899, "Preliminary diagnosis", "Condition Status", "OMOP4976972"),
+    # Qualitative results: a confirmatory HIV test (local id) and its coded answers.
+    (HIV_RNA, "HIV 1 RNA [Presence] in Serum or Plasma by NAA", "LOINC", "25835-0"),
+    (POSITIVE, "Positive", "SNOMED", "10828004"),
+    (NEGATIVE, "Negative", "SNOMED", "260385009"),
+    (EQUIVOCAL, "Equivocal (local)", "SNOMED", "2000000031"),
     # Local concepts: a descendant of cirrhosis, a WHO ICD-10 code (source only), and
     # an ICD-10-CM code of the library's with the standard concept it maps to.
     (MICRONODULAR, "Micronodular cirrhosis (local)", "SNOMED", "2000000001"),
@@ -66,6 +72,8 @@ _RISING = {
     6: ((2, 4.0), (0, 6.0)),  # 1 mg/dL a day: just at the threshold
     7: ((2, 4.0), (1, 9.0), (0, 5.9)),  # earliest and latest: 0.95 mg/dL a day
 }
+#: Persons with a confirmatory HIV test, by its coded answer (value_as_concept_id).
+_HIV_ANSWERS = {8: POSITIVE, 9: NEGATIVE, 10: EQUIVOCAL}
 _BILIRUBIN_MG = [4.9, 5.0, 5.1, 2.9, 3.0, 10.0, 17.1 / 17.104]
 _BILIRUBIN_UMOL = [84.99, 85.0, 85.53, 51.3, 171.0, 200.0]
 
@@ -104,6 +112,7 @@ def generate(n: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                     "measurement_datetime": None,
                     "operator_concept_id": None,
                     "value_as_number": value,
+                    "value_as_concept_id": None,
                     "unit_concept_id": 8840,
                     "unit_source_value": "mg/dL",
                     "value_source_value": str(value),
@@ -125,6 +134,7 @@ def generate(n: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                     else dt.datetime(day.year, day.month, day.day, rng.choice([0, 8, 8, 23])),
                     "operator_concept_id": rng.choice([None, 0, 4172703, 4171756, 4172704]),
                     "value_as_number": value,
+                    "value_as_concept_id": 0,
                     "unit_concept_id": {"mg": 8840, "umol": 8749}.get(mode, 0),
                     "unit_source_value": {"mg": "mg/dL", "umol": "umol/L", "source": "umol/L"}.get(
                         mode
@@ -142,11 +152,29 @@ def generate(n: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                 "measurement_datetime": None,
                 "operator_concept_id": None,
                 "value_as_number": float(rng.choice([49, 50, 51, 150, 300])),
+                "value_as_concept_id": None,
                 "unit_concept_id": 8848,
                 "unit_source_value": "10*3/uL",
                 "value_source_value": None,
             }
         )
+        if pid in _HIV_ANSWERS:  # a coded answer (value_as_concept_id), no number
+            mid += 1
+            measurement.append(
+                {
+                    "measurement_id": mid,
+                    "person_id": pid,
+                    "measurement_concept_id": HIV_RNA,
+                    "measurement_date": ASSESSMENT - dt.timedelta(days=40),
+                    "measurement_datetime": None,
+                    "operator_concept_id": None,
+                    "value_as_number": None,
+                    "value_as_concept_id": _HIV_ANSWERS[pid],
+                    "unit_concept_id": 0,
+                    "unit_source_value": None,
+                    "value_source_value": "see value_as_concept_id",
+                }
+            )
         if pid <= 4 or rng.random() < 0.4:  # persons 1 to 4 always: each way is there
             onset = ASSESSMENT - dt.timedelta(days=rng.randrange(-30, 3000))
             way = ["snomed", *_WAYS][pid - 1] if pid <= 4 else rng.choice(["snomed", *_WAYS])
@@ -201,6 +229,7 @@ _TYPES = {
     "measurement_id": "Int64",
     "condition_occurrence_id": "Int64",
     "value_as_number": "Float64",
+    "value_as_concept_id": "Int64",
     "invalid_reason": "String",
     "month_of_birth": "Int64",
     "day_of_birth": "Int64",

@@ -78,7 +78,10 @@ SELECT
   COALESCE(CAST(m.measurement_datetime AS TIMESTAMP),
            CAST(m.measurement_date AS TIMESTAMP)) AS time,
   CAST(m.value_as_number AS DOUBLE) AS value,
-  CASE WHEN m.value_as_number IS NULL THEN m.value_source_value END AS value_text,
+  CASE WHEN m.value_as_number IS NULL THEN COALESCE(
+    CASE a.vocabulary_id WHEN 'SNOMED' THEN '{snomed}|' || a.concept_code
+      WHEN 'LOINC' THEN '{loinc}|' || a.concept_code END,
+    m.value_source_value) END AS value_text,
   CASE m.operator_concept_id {operators} END AS comparator,
   COALESCE(u.concept_code, NULLIF(TRIM(m.unit_source_value), '')) AS unit,
   'measurement/' || CAST(m.measurement_id AS VARCHAR) AS source
@@ -86,6 +89,8 @@ FROM {cdm}measurement AS m
 JOIN {codes} AS c ON c.concept_id = m.measurement_concept_id
 LEFT JOIN {concept} AS u
   ON u.concept_id = m.unit_concept_id AND m.unit_concept_id <> 0 AND u.vocabulary_id = 'UCUM'
+LEFT JOIN {concept} AS a
+  ON a.concept_id = m.value_as_concept_id AND m.value_as_concept_id <> 0
 """
 
 #: The measurement concepts' own LOINC codes.
