@@ -44,6 +44,13 @@ def tests_spark(session: nox.Session) -> None:
 
 #: The tests that need a PostgreSQL server (they skip without LIVERFAIL_PG_DSN elsewhere).
 POSTGRES_TESTS = ["tests/test_sql_postgres.py", "tests/test_omop.py"]
+#: The tests that run on every engine through the ``engine`` fixture: with a server,
+#: PostgreSQL is one of them (their ``[postgres]`` cases; the others run in ``tests``).
+ENGINE_TESTS = [
+    "tests/test_boundaries.py",
+    "tests/test_cql_conformance.py",
+    "tests/test_censored_engines.py",
+]
 
 
 @nox.session(python="3.11")
@@ -63,7 +70,10 @@ def tests_postgres(session: nox.Session) -> None:
         line = next(x for x in str(out).splitlines() if x.startswith("export LIVERFAIL_PG_DSN="))
         env["LIVERFAIL_PG_DSN"] = line.split("=", 1)[1].strip("'")
     try:
-        session.run("pytest", "-q", *POSTGRES_TESTS, *session.posargs, env=env)
+        session.run("pytest", "-q", *PARALLEL, *POSTGRES_TESTS, *session.posargs, env=env)
+        session.run(
+            "pytest", "-q", *PARALLEL, *ENGINE_TESTS, "-k", "postgres", *session.posargs, env=env
+        )
     finally:
         if started:
             session.run(".ci/postgres.sh", "stop", external=True)

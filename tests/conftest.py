@@ -122,30 +122,76 @@ class Engine:
         if self.name == "reference":
             trees = [lc.evaluate(r, ruleset, params=params).tree for r in records]
             return [{i: tree.find(i).outcome for i in ids} for tree in trees]
-        results = lc.screen(
-            records_table(records),
-            ruleset,
-            params=params,
-            id_column=None,
-            keep_record=False,
-            engine=self.name,
-        )
+        if self.name == "postgres":
+            results = _screen_on_postgres(records_table(records), ruleset, params)
+        else:
+            results = lc.screen(
+                records_table(records),
+                ruleset,
+                params=params,
+                id_column=None,
+                keep_record=False,
+                engine=self.name,
+            )
         invalid = results.filter(results["errors"].list.len() > 0)["errors"].to_list()
         assert not invalid, invalid[:3]
         return [{i: lc.Outcome.of(row[i]) for i in ids} for row in results.iter_rows(named=True)]
 
 
-ENGINES = ("reference", "polars", "duckdb")
+def _screen_on_postgres(table: Any, ruleset: Any, params: object) -> Any:
+    """``table`` screened by ``screen_postgres`` on the server, in its own schema."""
+    import uuid
+
+    import polars as pl
+    import psycopg
+
+    from liverfail_criteria.sql import screen_postgres
+    from pg_tables import load
+
+    table = table.with_row_index("case_id").with_columns(pl.col("case_id").cast(pl.Int64))
+    # a fact named longer than PostgreSQL's 63 bytes is read from a shorter column
+    long = [c for c in table.columns if len(c.encode()) > 63]
+    columns = {c: f"fact_{i}" for i, c in enumerate(long)}
+    table = table.rename(columns)
+    schema = f"e_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(os.environ[PG_DSN], autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {schema}")
+        try:
+            con.execute(f"SET search_path TO {schema}")
+            name = load(con, table)
+            results = screen_postgres(
+                con,
+                name,
+                ruleset,
+                columns=columns,
+                params=params,
+                id_column="case_id",
+                keep_record=False,
+            )
+        finally:
+            con.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert results["case_id"].to_list() == list(range(table.height))
+    return results
+
+
+#: The engines every ``engine`` test runs on; PostgreSQL where a server is given
+#: (``nox -s tests_postgres`` runs those cases: ``-k postgres``).
+ENGINES = ("reference", "polars", "duckdb") + (
+    ("postgres",) if os.environ.get("LIVERFAIL_PG_DSN") else ()
+)
 
 
 @pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> Engine:
-    """Each engine in turn: ``lc.evaluate``, ``lc.screen`` and ``lc.screen`` on DuckDB."""
+    """Each engine in turn: ``lc.evaluate``, ``lc.screen`` and ``lc.screen`` on DuckDB,
+    and ``screen_postgres`` on a real server where ``LIVERFAIL_PG_DSN`` names one."""
     if request.param != "reference":
         pytest.importorskip("polars")
-    if request.param == "duckdb":
+    if request.param in ("duckdb", "postgres"):
         pytest.importorskip("duckdb")
         pytest.importorskip("sqlglot")
+    if request.param == "postgres":
+        pytest.importorskip("psycopg")
     return Engine(request.param)
 
 

@@ -164,3 +164,33 @@ def test_censored_values_on_postgres(pg: Any) -> None:
     assert_same_outcomes(expected, got)
     got_records = dict(zip(got["id"], got["record"], strict=True))
     assert [got_records[i] for i in expected["id"]] == expected["record"].to_list()
+
+
+def _long_ids() -> Any:
+    # Two ids that share their first 63 bytes: PostgreSQL would truncate both to one name.
+    stem = "site_specific.platelets_below_the_transfusion_threshold_for_the_procedure"
+    low = lc.Criterion(f"{stem}.low", "low", "low", lc.variable("platelets") < "20 10*9/L")
+    high = lc.Criterion(f"{stem}.high", "high", "high", lc.variable("platelets") >= "20 10*9/L")
+    return lc.Ruleset("site", "Site rules", (low, high))
+
+
+def test_ids_longer_than_postgres_keeps_come_back_whole(pg: Any) -> None:
+    ruleset = _long_ids()
+    assert all(len(c.id.encode()) > 63 for c in ruleset.criteria())
+    table = pl.DataFrame({"id": ["a", "b", "c"], "platelets": ["5 10*9/L", "25 10*9/L", None]})
+    name = load(pg, table)
+    got = screen_postgres(pg, name, ruleset)
+    expected = lc.screen(table, ruleset)
+    assert got.columns == expected.columns
+    for c in ruleset.criteria():
+        assert got[c.id].to_list() == expected[c.id].to_list()
+    assert got[ruleset.criteria()[0].id].to_list() == [True, False, None]
+
+
+def test_to_sql_refuses_a_name_postgres_would_truncate() -> None:
+    # written as it is, PostgreSQL would cut both ids to one 63-byte name: an error,
+    # never a silently wrong column; DuckDB and Spark keep long names
+    with pytest.raises(lc.DefinitionError, match="63 bytes"):
+        lc.to_sql(_long_ids(), dialect="postgres", table="t")
+    for dialect in ("duckdb", "spark"):
+        assert ".low" in lc.to_sql(_long_ids(), dialect=dialect, table="t")

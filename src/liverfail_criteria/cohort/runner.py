@@ -19,7 +19,7 @@ from ..errors import CriteriaInputError
 from ..interpreters.plan import ColumnKind, Prepared, prepare
 from ..interpreters.spellings import unit_tables
 from ..interpreters.sql.dialect import SqlDialect
-from ..interpreters.sql.query import build_query
+from ..interpreters.sql.query import build_query, short_name
 
 __all__ = ["check_errors", "compile_screening", "finish"]
 
@@ -92,6 +92,7 @@ def compile_screening(
         dialect,
         assume_absent=prepared.assume_absent,
         keep_record=keep_record,
+        shorten_names=True,  # finish() gives long names back
     )
     return prepared, query.sql(dialect.name)
 
@@ -110,6 +111,11 @@ def finish(
     from .screen import STATUSES, Screening, _raise_first, _remember
 
     plan = prepared.plan
+    # Names longer than the engine keeps came back shortened (build_query's shorten_names).
+    ruleset = prepared.ruleset
+    names = [r.id for r in ruleset.rulesets()] + [c.id for c in ruleset.criteria()]
+    renames = {short_name(n): n for n in (*names, *plan.passthrough, plan.id_output)}
+    results = results.rename({k: v for k, v in renames.items() if k in results.columns})
     fixes = [pl.col("status").cast(pl.Enum(STATUSES))]
     if plan.id_column is None:
         fixes.append(pl.col("row").cast(pl.get_index_type()))

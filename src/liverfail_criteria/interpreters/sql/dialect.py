@@ -62,6 +62,10 @@ class SqlDialect:
 
     name = "duckdb"
     has_struct = True
+    #: The longest identifier, in bytes, the engine keeps (``None``: no limit); a
+    #: longer one it would truncate, so a query never asks for one (see
+    #: :func:`.query.output_name`).
+    max_identifier: int | None = None
     #: The regular-expression class of :data:`WHITESPACE`.
     ws = _WS_RE2
 
@@ -313,6 +317,7 @@ class Postgres(SqlDialect):
 
     name = "postgres"
     has_struct = False
+    max_identifier = 63  # NAMEDATALEN - 1: longer names are truncated, with a NOTICE
     ws = _WS_PG
 
     def double(self, x: float) -> Any:

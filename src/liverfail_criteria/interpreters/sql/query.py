@@ -7,10 +7,12 @@ and per criterion, and (optionally) ``record``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ...dsl import Ruleset
+from ...errors import DefinitionError
 from ..facts import Native
 from ..plan import Plan, UnitTable
 from .cells import given_ref, read_cells
@@ -19,7 +21,7 @@ from .dialect import SqlDialect
 from .frame import Frame, ref, source_column
 from .ops import and_, case, is_null, lit, not_
 
-__all__ = ["build_query"]
+__all__ = ["build_query", "output_name", "short_name"]
 
 
 def build_query(
@@ -33,8 +35,14 @@ def build_query(
     *,
     assume_absent: Iterable[str] = (),
     keep_record: bool = True,
+    shorten_names: bool = False,
 ) -> Any:
-    """The screening of ``source`` (a sqlglot ``FROM`` item) as one sqlglot SELECT."""
+    """The screening of ``source`` (a sqlglot ``FROM`` item) as one sqlglot SELECT.
+
+    An output name longer than the dialect keeps (a criterion id of more than 63
+    bytes, in PostgreSQL) is an error, or with ``shorten_names`` its
+    :func:`short_name`, for a runner that renames the result's columns back.
+    """
     frame = Frame(source, columns)
     if plan.id_column is None:
         frame.add({"row": d.row_index()})
@@ -76,4 +84,32 @@ def build_query(
         else:
             record = d.null("STRUCT<x BOOLEAN>" if d.has_struct else "JSONB")
         outputs.append(("record", record))
+    outputs = [(output_name(name, d, shorten_names), e) for name, e in outputs]
     return d.fence(frame.select(outputs))
+
+
+def short_name(name: str) -> str:
+    """``name`` cut to 40 bytes, then ``~`` and 12 hex digits of its SHA-256: 53 bytes."""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    head = name.encode("utf-8")[:40].decode("utf-8", errors="ignore")
+    return f"{head}~{digest}"
+
+
+def output_name(name: str, d: SqlDialect, shorten: bool) -> str:
+    """The name of an output column in ``d``: ``name``, or its :func:`short_name`.
+
+    Raises:
+        DefinitionError: ``name`` is longer than ``d`` keeps and ``shorten`` is false:
+            the engine would truncate it silently (two names could become one).
+    """
+    limit = d.max_identifier
+    if limit is None or len(name.encode("utf-8")) <= limit:
+        return name
+    if shorten:
+        return short_name(name)
+    raise DefinitionError(
+        f"the output column {name!r} is {len(name.encode('utf-8'))} bytes long, and "
+        f"{d.name} truncates names to {limit} bytes: expected criterion and ruleset ids "
+        f"of at most {limit} bytes for to_sql(dialect={d.name!r}) "
+        "(screen_postgres renames long ones and gives them back)"
+    )
