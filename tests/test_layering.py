@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "liverfail_criteria"
 #: time (below the interpreters), and those that run them on tables (above ``cohort``).
 RECORD_DEFINITIONS = (
     "build", "catalog", "codes", "codesets", "decisions", "fhir", "nodes", "omop_concepts", "read",
-    "reference", "render", "schema", "value",
+    "record", "reference", "render", "schema", "value",
 )  # fmt: skip
 RECORD_ENGINES = ("api", "frame", "omop", "sql")
 

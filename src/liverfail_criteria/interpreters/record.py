@@ -41,7 +41,7 @@ from ..dsl import (
 )
 from ..errors import CriteriaInputError, DefinitionError
 from ..logic import Outcome
-from ..records.build import Record, annotate
+from ..records.record import Record
 from ..records.value import Censored
 from ..result import Eligibility, Fact, Node, Result, Value
 from ..units import quantise
@@ -572,6 +572,8 @@ def evaluate(
     facts, record_id = read_record(record, compiled.variables, assume_absent)
     tree = compiled.root(facts)
     if isinstance(record, Record):  # derived from clinical records: say what was searched
+        from ..records.build import annotate
+
         tree = annotate(tree, record)
     groups = []
     for path, group in compiled.group_paths:

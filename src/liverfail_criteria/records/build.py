@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from typing import Any
 
 from ..dictionary import VARIABLES
 from ..errors import CriteriaInputError
@@ -13,26 +12,11 @@ from ..result import Node, Origin
 from .catalog import DERIVATIONS
 from .fhir import Demographic, Problem
 from .nodes import reads_value
+from .record import Record
 from .reference import Found, one_blood_gas, rule
 from .value import Derived, split_comparator
 
 __all__ = ["Record", "annotate", "make_record", "raw_value"]
-
-
-class Record(dict[str, Any]):
-    """A patient record derived from clinical records: a plain mapping for ``lc.evaluate``.
-
-    Attributes:
-        searched: for each derivable fact not found, what was searched (codes, window).
-        invalid: for each fact whose record could not be read, the source and why.
-        stated: the facts the caller stated (they beat derived ones).
-        problems: resources that could not be read, with their ids and why.
-    """
-
-    searched: dict[str, str]
-    invalid: dict[str, str]
-    stated: tuple[str, ...]
-    problems: tuple[Problem, ...]
 
 
 def raw_value(found: Found) -> object:
