@@ -445,6 +445,46 @@ def test_a_cohort_table_gives_each_person_their_date(tmp_path: Path) -> None:
         lc.omop_sql()
 
 
+def test_from_omop_reads_a_cohort_table_as_screen_omop_does(tmp_path: Path) -> None:
+    source = generate.write(tmp_path / "omop", 45, seed=17)
+    _cohort(36).write_parquet(source / "cohort.parquet")
+    table = lc.from_omop(source, cohort_table="cohort", cohort_definition_id=1)
+    assert table["id"].to_list() == sorted([*(str(p) for p in range(1, 37)), "9999"])
+    # Each person's facts are those derived on their own date, fact for fact.
+    parts = []
+    for i, day in enumerate(COHORT_DAYS):
+        ids = [str(pid) for pid in range(1, 37) if pid % 3 == i]
+        parts.append(lc.from_omop(source, day).filter(pl.col("id").is_in(ids)))
+    expected = pl.concat(parts).sort("id")
+    known = table.filter(pl.col("id") != "9999")
+    assert known.columns == expected.columns
+    for column in expected.columns:
+        assert known[column].to_list() == expected[column].to_list(), column
+    assert expected["total_bilirubin"].null_count() < expected.height  # facts were found
+    stranger = table.filter(pl.col("id") == "9999").row(0, named=True)
+    assert stranger["assessment_date"] == dt.date(2025, 6, 1)  # in the cohort, no person
+    assert {k: v for k, v in stranger.items() if v is not None} == {
+        "id": "9999",
+        "assessment_date": dt.date(2025, 6, 1),
+    }
+    person_2 = table.filter(pl.col("id") == "2")["assessment_date"][0]
+    assert str(person_2) == COHORT_DAYS[2]  # the first entry, not the later one
+    # Screened in Python, it is what the one query gives, person for person.
+    got = lc.screen_omop(source, cohort_table="cohort", cohort_definition_id=1)
+    assert_same_screening(lc.screen(table).sort("id"), got)
+    # Every cohort (no id): cohort 2's dates come first, so every person is on 2020-01-01.
+    every = lc.from_omop(source, cohort_table="cohort")
+    assert set(every.filter(pl.col("id") != "9999")["assessment_date"]) == {dt.date(2020, 1, 1)}
+    with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
+        lc.from_omop(source, "2025-06-01", cohort_table="cohort")
+    with pytest.raises(lc.CriteriaInputError, match="cohort_definition_id"):
+        lc.from_omop(source, "2025-06-01", cohort_definition_id=1)
+    with pytest.raises(lc.CriteriaInputError, match="cohort_table"):
+        lc.from_omop(source, cohort_table="cohort; DROP TABLE person")
+    with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
+        lc.from_omop(source)
+
+
 def test_a_cohort_table_in_postgres(pg: Any, tmp_path: Path) -> None:
     from pg_tables import load
 

@@ -466,12 +466,25 @@ def open_omop(source: object) -> tuple[Any, str | None, bool]:
 
 def read_omop(source: object, cdm_schema: str | None = None) -> tuple[Any, Any]:
     """The event and demographics relations of an OMOP source, as polars DataFrames."""
+    events, people, _ = _read_omop(source, cdm_schema)
+    return events, people
+
+
+def _read_omop(
+    source: object, cdm_schema: str | None, assessed: Callable[[str | None], str] | None = None
+) -> tuple[Any, Any, Any]:
+    """:func:`read_omop`, and the persons to screen by ``assessed(schema)``'s query, if any."""
     pl = require("polars", extra="cohort", feature="reading OMOP")
     from .schema import DEMOGRAPHIC_COLUMNS, EVENT_COLUMNS, polars_schema
 
     con, schema, owned = open_omop(source)
     try:
         schema = cdm_schema if cdm_schema is not None else schema
+        persons = None
+        if assessed is not None:  # first: a missing cohort table fails before the reading
+            persons = (
+                con.sql(assessed(schema)).pl().cast({"patient_id": pl.Utf8, "_assessed": pl.Date})
+            )
         vocabulary = vocabulary_tables(lambda q: con.sql(q).fetchall(), schema)
         events = con.sql(events_sql("duckdb", schema, vocabulary)).pl()
         people = con.sql(demographics_sql("duckdb", schema)).pl()
@@ -483,19 +496,36 @@ def read_omop(source: object, cdm_schema: str | None = None) -> tuple[Any, Any]:
         pl.col("time").dt.replace_time_zone("UTC").cast(ev_schema["time"])
     ).cast(ev_schema)
     people = people.cast(polars_schema(DEMOGRAPHIC_COLUMNS))
-    return events, people
+    return events, people, persons
 
 
 def from_omop(
     source: object,
-    assessment_date: object,
+    assessment_date: object = None,
     *,
     cdm_schema: str | None = None,
     params: Any = None,
     stated: Any = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> Any:
     """See :func:`liverfail_criteria.from_omop`."""
     from .api import facts_table
+    from .sql import assessed_sql
 
-    events, people = read_omop(source, cdm_schema)
-    return facts_table(events, people, assessment_date, params, stated)
+    if cohort_table is None:
+        assessed_sql(assessment_date, cohort_definition_id=cohort_definition_id)  # checked
+        events, people = read_omop(source, cdm_schema)
+        return facts_table(events, people, assessment_date, params, stated)
+
+    def cohort(schema: str | None) -> str:
+        return assessed_sql(
+            assessment_date,
+            cohort_table=cohort_table,
+            cohort_definition_id=cohort_definition_id,
+            cdm_schema=schema,
+        )
+
+    cohort(cdm_schema)  # the arguments checked before anything is read
+    events, people, persons = _read_omop(source, cdm_schema, cohort)
+    return facts_table(events, people, None, params, stated, assessed=persons)

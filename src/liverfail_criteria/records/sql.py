@@ -234,6 +234,10 @@ def assessed_sql(
             "MIN(CAST(c.cohort_start_date AS DATE)) AS _assessed "
             f"FROM {_table_name(cohort_table, cdm_schema)} AS c{where} GROUP BY c.subject_id"
         )
+    if cohort_definition_id is not None:
+        raise CriteriaInputError(
+            "cohort_definition_id", cohort_definition_id, "a cohort_table to read it from"
+        )
     if assessment_date is None:
         raise CriteriaInputError(
             "assessment_date", None, "a date, a date per person, or a cohort_table"
