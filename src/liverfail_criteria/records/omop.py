@@ -7,8 +7,8 @@ engine, so the same rows come out wherever the database lives. The derivations r
 those rows, as they read a FHIR export's.
 
 How the tables are read (the decisions ``omop-unit``, ``omop-status``,
-``omop-verification``, ``omop-birth-date``, ``omop-vocabulary`` and
-``omop-cohort-date`` in :data:`OMOP_DECISIONS`):
+``omop-verification``, ``omop-birth-date``, ``omop-vocabulary``, ``omop-descendants``
+and ``omop-cohort-date`` in :data:`OMOP_DECISIONS`):
 
 * ``measurement``: the standard concept's LOINC code (from ``concept``); the value
   ``value_as_number``; ``operator_concept_id`` to a comparator (the OMOP "Meas Value
@@ -46,6 +46,7 @@ from .schema import ICD10, ICD10_CM, LOINC, SNOMED
 
 __all__ = [
     "CDM_TABLES",
+    "NO_DESCENDANTS",
     "OMOP_DECISIONS",
     "OPERATORS",
     "VOCABULARY_TABLES",
@@ -66,6 +67,9 @@ VOCABULARY_TABLES = ("concept", "concept_relationship", "concept_ancestor")
 #: OMOP "Meas Value Operator" concept ids (standard vocabulary) -> comparator.
 OPERATORS: dict[int, str] = {4171756: "<", 4171754: "<=", 4171755: ">=", 4172704: ">"}
 MALE, FEMALE = 8507, 8532
+#: Library codes whose concept's descendants do not count (decision omop-descendants):
+#: (vocabulary_id, concept_code). 'Substance abuse' has alcohol abuse among its kinds.
+NO_DESCENDANTS: tuple[tuple[str, str], ...] = (("SNOMED", "66214007"),)
 
 _MEASUREMENTS = """
 SELECT
@@ -201,10 +205,17 @@ def _resolved(vocabulary: tuple[str, ...], cdm: str) -> str | None:
         )
     found = "SELECT t.concept_id, t.system, t.code, t.lib_id FROM _omop_targets AS t"
     if ancestors:
+        # Not the descendants of NO_DESCENDANTS' concepts, however they were reached (a
+        # library code's own, or what an ICD-10 code maps to): decision omop-descendants.
+        kept = " OR ".join(
+            f"(x.vocabulary_id = {_q(v)} AND x.concept_code = {_q(c)})" for v, c in NO_DESCENDANTS
+        )
         found += (
             "\nUNION ALL\nSELECT a.descendant_concept_id, t.system, t.code, t.lib_id "
             f"FROM _omop_targets AS t JOIN {cdm}concept_ancestor AS a "
-            "ON a.ancestor_concept_id = t.concept_id"
+            "ON a.ancestor_concept_id = t.concept_id "
+            f"WHERE t.concept_id NOT IN (SELECT x.concept_id FROM {cdm}concept AS x "
+            f"WHERE {kept})"
         )
     return (
         f"WITH _omop_lib AS ({library}),\n_omop_targets AS ({targets}),\n"
