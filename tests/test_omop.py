@@ -142,6 +142,97 @@ def test_a_descendant_and_a_mapped_code_are_found_only_through_the_vocabulary(
     assert without["who-source"] == found["who-source"]  # the source concept's own code
 
 
+# Local concept ids for SNOMED CT's own codes (the test matches by vocabulary and code).
+DRUG_ABUSE, OPIOID_REMISSION, SUBSTANCE_ABUSE, ALCOHOL_ABUSE = (
+    2000000100,
+    2000000101,
+    2000000102,
+    2000000103,
+)
+PREGNANT, TWIN_PREGNANCY = 2000000104, 2000000105
+KINDS = [
+    (DRUG_ABUSE, "Drug abuse", "26416006", None),
+    (OPIOID_REMISSION, "Opioid abuse in remission (local)", "2000000201", DRUG_ABUSE),
+    (SUBSTANCE_ABUSE, "Substance abuse", "66214007", None),
+    (ALCOHOL_ABUSE, "Alcohol abuse", "15167005", SUBSTANCE_ABUSE),
+    (PREGNANT, "Pregnancy", "77386006", None),
+    (TWIN_PREGNANCY, "Twin pregnancy (local)", "2000000205", PREGNANT),
+]
+
+
+def test_descendants_count_except_those_of_substance_abuse(tmp_path: Path) -> None:
+    # Decision omop-descendants: a kind of drug abuse (in remission) and of pregnancy
+    # count; alcohol abuse, a kind of 'Substance abuse', is not drug abuse.
+    from liverfail_criteria.records.omop import NO_DESCENDANTS, open_omop
+
+    assert ("SNOMED", "66214007") in NO_DESCENDANTS
+    assert "omop-descendants" in {d.id for d in lc.DECISIONS}
+    folder = generate.write(tmp_path / "omop", 8, seed=2)
+
+    def extend(name: str, rows: list[dict[str, Any]]) -> None:
+        table = pl.read_parquet(folder / f"{name}.parquet")
+        pl.concat([table, pl.DataFrame(rows, schema=table.schema)]).write_parquet(
+            folder / f"{name}.parquet"
+        )
+
+    extend(
+        "concept",
+        [
+            {"concept_id": c, "concept_name": n, "vocabulary_id": "SNOMED", "concept_code": code}
+            for c, n, code, _ in KINDS
+        ],
+    )
+    levels = [(c, c, 0) for c, *_ in KINDS] + [(a, c, 1) for c, _, _, a in KINDS if a]
+    extend(
+        "concept_ancestor",
+        [
+            {
+                "ancestor_concept_id": a,
+                "descendant_concept_id": d,
+                "min_levels_of_separation": n,
+                "max_levels_of_separation": n,
+            }
+            for a, d, n in levels
+        ],
+    )
+    day = dt.date(2025, 5, 1)  # a month before the assessment: within every window
+    coded = {5: OPIOID_REMISSION, 6: ALCOHOL_ABUSE, 7: SUBSTANCE_ABUSE, 8: TWIN_PREGNANCY}
+    extend(
+        "condition_occurrence",
+        [
+            {
+                "condition_occurrence_id": 900 + pid,
+                "person_id": pid,
+                "condition_concept_id": concept,
+                "condition_start_date": day,
+                "condition_start_datetime": None,
+                "condition_end_date": None,
+                "condition_status_concept_id": 0,
+                "condition_source_concept_id": 0,
+                "condition_source_value": None,
+            }
+            for pid, concept in coded.items()
+        ],
+    )
+    table = lc.from_omop(folder, "2025-06-01")
+    con, schema, _ = open_omop(folder)
+    in_sql = con.sql(_derived_sql("duckdb", schema)).pl()
+    for facts in (table, in_sql):
+        rows = {r["id"]: r for r in facts.iter_rows(named=True)}
+        # the descendant of 'Drug abuse', in remission: drug abuse at its date
+        assert rows["5"]["drug_abuse_past_year"] is True
+        assert rows["5"]["last_drug_abuse_date"] == day
+        assert rows["5"]["drug_abuse_past_year_source"] == "condition_occurrence/905"
+        # alcohol abuse, a kind of 'Substance abuse': not drug abuse (unknown, not false)
+        assert rows["6"]["drug_abuse_past_year"] is None
+        assert rows["6"]["last_drug_abuse_date"] is None
+        # 'Substance abuse' itself still counts
+        assert rows["7"]["drug_abuse_past_year"] is True
+        # a kind of pregnancy is a pregnancy
+        assert rows["8"]["pregnant"] is True
+        assert rows["8"]["pregnant_source"] == "condition_occurrence/908"
+
+
 def test_without_a_concept_table_the_shipped_concept_list_is_read(tmp_path: Path) -> None:
     folder = generate.write(tmp_path / "omop", 30, seed=4)
     events, _ = read_omop(folder)
@@ -447,6 +538,46 @@ def test_a_cohort_table_gives_each_person_their_date(tmp_path: Path) -> None:
         lc.omop_sql(cohort_table="cohort", assessment_date="2025-06-01")
     with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
         lc.omop_sql()
+
+
+def test_from_omop_reads_a_cohort_table_as_screen_omop_does(tmp_path: Path) -> None:
+    source = generate.write(tmp_path / "omop", 45, seed=17)
+    _cohort(36).write_parquet(source / "cohort.parquet")
+    table = lc.from_omop(source, cohort_table="cohort", cohort_definition_id=1)
+    assert table["id"].to_list() == sorted([*(str(p) for p in range(1, 37)), "9999"])
+    # Each person's facts are those derived on their own date, fact for fact.
+    parts = []
+    for i, day in enumerate(COHORT_DAYS):
+        ids = [str(pid) for pid in range(1, 37) if pid % 3 == i]
+        parts.append(lc.from_omop(source, day).filter(pl.col("id").is_in(ids)))
+    expected = pl.concat(parts).sort("id")
+    known = table.filter(pl.col("id") != "9999")
+    assert known.columns == expected.columns
+    for column in expected.columns:
+        assert known[column].to_list() == expected[column].to_list(), column
+    assert expected["total_bilirubin"].null_count() < expected.height  # facts were found
+    stranger = table.filter(pl.col("id") == "9999").row(0, named=True)
+    assert stranger["assessment_date"] == dt.date(2025, 6, 1)  # in the cohort, no person
+    assert {k: v for k, v in stranger.items() if v is not None} == {
+        "id": "9999",
+        "assessment_date": dt.date(2025, 6, 1),
+    }
+    person_2 = table.filter(pl.col("id") == "2")["assessment_date"][0]
+    assert str(person_2) == COHORT_DAYS[2]  # the first entry, not the later one
+    # Screened in Python, it is what the one query gives, person for person.
+    got = lc.screen_omop(source, cohort_table="cohort", cohort_definition_id=1)
+    assert_same_screening(lc.screen(table).sort("id"), got)
+    # Every cohort (no id): cohort 2's dates come first, so every person is on 2020-01-01.
+    every = lc.from_omop(source, cohort_table="cohort")
+    assert set(every.filter(pl.col("id") != "9999")["assessment_date"]) == {dt.date(2020, 1, 1)}
+    with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
+        lc.from_omop(source, "2025-06-01", cohort_table="cohort")
+    with pytest.raises(lc.CriteriaInputError, match="cohort_definition_id"):
+        lc.from_omop(source, "2025-06-01", cohort_definition_id=1)
+    with pytest.raises(lc.CriteriaInputError, match="cohort_table"):
+        lc.from_omop(source, cohort_table="cohort; DROP TABLE person")
+    with pytest.raises(lc.CriteriaInputError, match="assessment_date"):
+        lc.from_omop(source)
 
 
 def test_a_cohort_table_in_postgres(pg: Any, tmp_path: Path) -> None:

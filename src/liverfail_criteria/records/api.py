@@ -142,16 +142,26 @@ def facts_table(
     assessment_date: object,
     params: Mapping[str, object] | None = None,
     stated: Any = None,
+    *,
+    assessed: Any = None,
 ) -> Any:
-    """The fact table from the event and demographics relations (polars DataFrames)."""
+    """The fact table from the event and demographics relations (polars DataFrames).
+
+    ``assessed``: instead of ``assessment_date``, the persons to screen and their
+    dates (``patient_id``, ``_assessed``; an OHDSI cohort's subjects): only those,
+    with or without events or a person row.
+    """
     from ..extras import require
     from .frame import derive_frame, one_blood_gas
 
     pl = require("polars", extra="cohort", feature="lc.from_fhir")
-    ids = sorted(
-        set(people["patient_id"].to_list()) | set(events["patient_id"].unique().to_list())
-    )
-    assessed = _assessments(pl, assessment_date, ids)
+    if assessed is None:
+        ids = sorted(
+            set(people["patient_id"].to_list()) | set(events["patient_id"].unique().to_list())
+        )
+        assessed = _assessments(pl, assessment_date, ids)
+    else:
+        assessed = assessed.select("patient_id", "_assessed").sort("patient_id")
     table = assessed.join(
         people.select("patient_id", "birth_date", "sex").unique("patient_id", keep="first"),
         on="patient_id",
@@ -345,11 +355,13 @@ def from_events(
 
 def from_omop(
     source: object,
-    assessment_date: object,
+    assessment_date: object = None,
     *,
     cdm_schema: str | None = None,
     params: Mapping[str, object] | None = None,
     stated: Any = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> Any:
     """The fact table of every person in an OMOP CDM 5.4 database, for ``lc.screen``.
 
@@ -369,6 +381,14 @@ def from_omop(
             connection (default: the search path).
         params: window parameters (``{"lab_lookback": "7 d"}``).
         stated: facts the caller states, as for :func:`from_fhir`.
+        cohort_table: instead of ``assessment_date``, an OHDSI cohort table
+            (``cohort_definition_id``, ``subject_id``, ``cohort_start_date``), as for
+            :func:`omop_sql`: its subjects, each on their first ``cohort_start_date``
+            (decision ``omop-cohort-date``); a subject without a ``person`` row is kept,
+            with unknown age and sex. An unqualified name is read from the CDM schema
+            (a folder's ``cohort.parquet`` is ``cohort``).
+        cohort_definition_id: the cohort to read from ``cohort_table`` (``None``: all
+            its rows).
 
     Returns:
         A polars DataFrame, one row per person (``id`` = ``person_id`` as text), the
@@ -377,7 +397,15 @@ def from_omop(
     """
     from .omop import from_omop as _from_omop
 
-    return _from_omop(source, assessment_date, cdm_schema=cdm_schema, params=params, stated=stated)
+    return _from_omop(
+        source,
+        assessment_date,
+        cdm_schema=cdm_schema,
+        params=params,
+        stated=stated,
+        cohort_table=cohort_table,
+        cohort_definition_id=cohort_definition_id,
+    )
 
 
 def omop_sql(

@@ -357,6 +357,35 @@ OMOP_VOCABULARY = Decision(
     "often, never guessed.",
     "Match each concept's own code only.",
 )
+OMOP_DESCENDANTS = Decision(
+    "omop-descendants",
+    "A descendant concept counts as its ancestor, except under 'Substance abuse'",
+    "",
+    "A condition whose standard concept descends (concept_ancestor) from a library "
+    "code's concept, or from the standard concept an ICD-10 code maps to, counts as that "
+    "code: pregnancy (Z33, Z34, Z35, O09, Z3A, SNOMED 'Pregnancy' 77386006) takes every "
+    "kind of pregnancy (normal, high-risk, multiple, ectopic), drug abuse (F11-F16, "
+    "F18, F19, SNOMED 'Drug abuse' 26416006) every drug-specific abuse and dependence, "
+    "in remission or not. 'Substance abuse' (SNOMED 66214007) counts itself, but not "
+    "its descendants (omop.NO_DESCENDANTS).",
+    "A hepatologist's reading. Descendants are kinds of the disorder, never its negation "
+    "or its history: SNOMED CT files 'pregnancy test negative' as a laboratory finding, "
+    "and 'not pregnant', 'history of drug abuse' and 'no history of ...' as situations "
+    "with explicit context, outside the disorder hierarchies; and OMOP keeps test "
+    "results and histories in measurement and observation, which are not read for "
+    "conditions. Every kind of pregnancy is a pregnancy at the record's date (the "
+    "280-day window decides how recent). A drug use disorder 'in remission' counts at "
+    "its date, as a Condition with clinical status 'remission' does: early remission "
+    "(3 to 12 months without criteria, DSM-5) still allows use within the year the "
+    "exclusion looks at, and a needless exclusion is the safer error for a cell therapy "
+    "in liver failure. But 'Substance abuse' has alcohol abuse (15167005) among its "
+    "kinds, and the code set leaves alcohol (F10) and tobacco (F17) out on purpose: "
+    "alcohol-related liver disease is much of the trial's population, and every one of "
+    "them would be excluded as a drug abuser.",
+    "Take every descendant (an alcohol abuse record then excludes), or none (a site "
+    "coding 'opioid abuse' in SNOMED CT only is not found); or leave out remission "
+    "codes (a patient in early remission, who may have used within the year, is kept).",
+)
 OMOP_COHORT_DATE = Decision(
     "omop-cohort-date",
     "A cohort table's subject is assessed at their first entry",
@@ -376,6 +405,7 @@ OMOP_DECISIONS: tuple[Decision, ...] = (
     OMOP_VERIFICATION,
     OMOP_BIRTH_DATE,
     OMOP_VOCABULARY,
+    OMOP_DESCENDANTS,
     OMOP_COHORT_DATE,
 )
 

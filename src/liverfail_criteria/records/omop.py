@@ -7,8 +7,8 @@ engine, so the same rows come out wherever the database lives. The derivations r
 those rows, as they read a FHIR export's.
 
 How the tables are read (the decisions ``omop-unit``, ``omop-status``,
-``omop-verification``, ``omop-birth-date``, ``omop-vocabulary`` and
-``omop-cohort-date`` in :data:`OMOP_DECISIONS`):
+``omop-verification``, ``omop-birth-date``, ``omop-vocabulary``, ``omop-descendants``
+and ``omop-cohort-date`` in :data:`OMOP_DECISIONS`):
 
 * ``measurement``: the standard concept's LOINC code (from ``concept``); the value
   ``value_as_number``; ``operator_concept_id`` to a comparator (the OMOP "Meas Value
@@ -46,6 +46,7 @@ from .schema import ICD10, ICD10_CM, LOINC, SNOMED
 
 __all__ = [
     "CDM_TABLES",
+    "NO_DESCENDANTS",
     "OMOP_DECISIONS",
     "OPERATORS",
     "VOCABULARY_TABLES",
@@ -66,6 +67,9 @@ VOCABULARY_TABLES = ("concept", "concept_relationship", "concept_ancestor")
 #: OMOP "Meas Value Operator" concept ids (standard vocabulary) -> comparator.
 OPERATORS: dict[int, str] = {4171756: "<", 4171754: "<=", 4171755: ">=", 4172704: ">"}
 MALE, FEMALE = 8507, 8532
+#: Library codes whose concept's descendants do not count (decision omop-descendants):
+#: (vocabulary_id, concept_code). 'Substance abuse' has alcohol abuse among its kinds.
+NO_DESCENDANTS: tuple[tuple[str, str], ...] = (("SNOMED", "66214007"),)
 
 _MEASUREMENTS = """
 SELECT
@@ -206,10 +210,17 @@ def _resolved(vocabulary: tuple[str, ...], cdm: str) -> str | None:
         )
     found = "SELECT t.concept_id, t.system, t.code, t.lib_id FROM _omop_targets AS t"
     if ancestors:
+        # Not the descendants of NO_DESCENDANTS' concepts, however they were reached (a
+        # library code's own, or what an ICD-10 code maps to): decision omop-descendants.
+        kept = " OR ".join(
+            f"(x.vocabulary_id = {_q(v)} AND x.concept_code = {_q(c)})" for v, c in NO_DESCENDANTS
+        )
         found += (
             "\nUNION ALL\nSELECT a.descendant_concept_id, t.system, t.code, t.lib_id "
             f"FROM _omop_targets AS t JOIN {cdm}concept_ancestor AS a "
-            "ON a.ancestor_concept_id = t.concept_id"
+            "ON a.ancestor_concept_id = t.concept_id "
+            f"WHERE t.concept_id NOT IN (SELECT x.concept_id FROM {cdm}concept AS x "
+            f"WHERE {kept})"
         )
     return (
         f"WITH _omop_lib AS ({library}),\n_omop_targets AS ({targets}),\n"
@@ -471,12 +482,25 @@ def open_omop(source: object) -> tuple[Any, str | None, bool]:
 
 def read_omop(source: object, cdm_schema: str | None = None) -> tuple[Any, Any]:
     """The event and demographics relations of an OMOP source, as polars DataFrames."""
+    events, people, _ = _read_omop(source, cdm_schema)
+    return events, people
+
+
+def _read_omop(
+    source: object, cdm_schema: str | None, assessed: Callable[[str | None], str] | None = None
+) -> tuple[Any, Any, Any]:
+    """:func:`read_omop`, and the persons to screen by ``assessed(schema)``'s query, if any."""
     pl = require("polars", extra="cohort", feature="reading OMOP")
     from .schema import DEMOGRAPHIC_COLUMNS, EVENT_COLUMNS, polars_schema
 
     con, schema, owned = open_omop(source)
     try:
         schema = cdm_schema if cdm_schema is not None else schema
+        persons = None
+        if assessed is not None:  # first: a missing cohort table fails before the reading
+            persons = (
+                con.sql(assessed(schema)).pl().cast({"patient_id": pl.Utf8, "_assessed": pl.Date})
+            )
         vocabulary = vocabulary_tables(lambda q: con.sql(q).fetchall(), schema)
         events = con.sql(events_sql("duckdb", schema, vocabulary)).pl()
         people = con.sql(demographics_sql("duckdb", schema)).pl()
@@ -488,19 +512,36 @@ def read_omop(source: object, cdm_schema: str | None = None) -> tuple[Any, Any]:
         pl.col("time").dt.replace_time_zone("UTC").cast(ev_schema["time"])
     ).cast(ev_schema)
     people = people.cast(polars_schema(DEMOGRAPHIC_COLUMNS))
-    return events, people
+    return events, people, persons
 
 
 def from_omop(
     source: object,
-    assessment_date: object,
+    assessment_date: object = None,
     *,
     cdm_schema: str | None = None,
     params: Any = None,
     stated: Any = None,
+    cohort_table: str | None = None,
+    cohort_definition_id: int | None = None,
 ) -> Any:
     """See :func:`liverfail_criteria.from_omop`."""
     from .api import facts_table
+    from .sql import assessed_sql
 
-    events, people = read_omop(source, cdm_schema)
-    return facts_table(events, people, assessment_date, params, stated)
+    if cohort_table is None:
+        assessed_sql(assessment_date, cohort_definition_id=cohort_definition_id)  # checked
+        events, people = read_omop(source, cdm_schema)
+        return facts_table(events, people, assessment_date, params, stated)
+
+    def cohort(schema: str | None) -> str:
+        return assessed_sql(
+            assessment_date,
+            cohort_table=cohort_table,
+            cohort_definition_id=cohort_definition_id,
+            cdm_schema=schema,
+        )
+
+    cohort(cdm_schema)  # the arguments checked before anything is read
+    events, people, persons = _read_omop(source, cdm_schema, cohort)
+    return facts_table(events, people, None, params, stated, assessed=persons)
