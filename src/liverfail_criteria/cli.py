@@ -26,7 +26,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +223,7 @@ def _screen(args: argparse.Namespace) -> int:
     # The results are never held whole: each batch is written out and counted into the
     # funnel, then dropped (records from FHIR or OMOP are a table in memory already).
     tally = Tally(options["ruleset"], options["params"])
-    total, batches = 0, iter(())
+    batches: Iterator[Any] = iter(())
     try:
         if args.omop:
             table = lc.from_omop(args.omop, assessment_date=args.assessment_date)

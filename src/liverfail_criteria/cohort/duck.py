@@ -323,7 +323,7 @@ def _fetch(run: _Screening, data: Any, total: int, batch_rows: int) -> Iterator[
             except Exception as exc:
                 bad = _read_error(data, exc)
                 raise (bad if bad is exc else unreadable(data, read, total, exc)) from None
-            frame = pl.from_arrow(batch)
+            frame: Any = pl.from_arrow(batch)
             first = frame if first is None else first
             read += frame.height
             yield run.finish(frame)

@@ -105,8 +105,9 @@ def polars_batches(
     pl = require("polars", extra="cohort", feature="screening in batches")
     check_batch_rows(batch_rows)
     if screen is None:
-        from .screen import screen
+        from .screen import screen as polars_screen
 
+        screen = polars_screen
     lf = to_lazyframe(data, options.get("id_column", DEFAULT_ID))
     id_column = resolve_id_column(options.get("id_column", DEFAULT_ID), lf.collect_schema())
     total = int(lf.select(pl.len()).collect().item())
@@ -235,7 +236,9 @@ def screen_file(
 
 
 def write_batches(
-    batches: Iterable[Any], path: str | Path, each: Callable[[Any], None] | None = None
+    batches: Iterable[Any],
+    path: str | os.PathLike[str],
+    each: Callable[[Any], None] | None = None,
 ) -> int:
     """Write result batches to one Parquet or CSV file, one batch at a time.
 
@@ -300,8 +303,7 @@ class _Sink:
             return
         table = batch.to_arrow()
         if self.writer is None:
-            import pyarrow.parquet as pq
-
+            pq = require("pyarrow.parquet", extra="cohort", feature="writing Parquet")
             self.writer = pq.ParquetWriter(self.path, table.schema)
             self.schema = table.schema
         self.writer.write_table(table.cast(self.schema), row_group_size=max(1, table.num_rows))
