@@ -258,3 +258,22 @@ def test_the_command_streams_and_prints_the_same_funnel(whole: Any, tmp_path: Pa
         line for line in done.stdout.splitlines() if line.startswith("total_bilirubin ")
     )
     assert total_bilirubin.split()[1] == "-"  # empty cells are not known without the record
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_units_in_the_cells_are_read_the_same_in_every_batch(engine: str, tmp_path: Path) -> None:
+    # Each batch finds its own spellings; a row's outcome must not depend on the others.
+    cells = ["90 umol/L", "5 mg/dL", "<20 umol/L", "12 furlongs", "85 µmol/L", None, "5.1 mg/dl"]
+    frame = pl.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(len(cells))],
+            "total_bilirubin": cells,
+            "total_bilirubin_uln": ["17 umol/L"] * len(cells),
+            "progressive_jaundice": [True] * len(cells),
+        }
+    )
+    expected = lc.screen(frame, lc.ACLF)
+    assert expected.filter(pl.col("errors").list.len() > 0).height == 1  # the furlongs
+    out = tmp_path / "r.parquet"
+    lc.screen(frame, lc.ACLF, engine=_engine(engine), out=out, batch_rows=2)
+    assert pl.read_parquet(out).equals(expected)
