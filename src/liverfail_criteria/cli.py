@@ -26,7 +26,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +183,8 @@ def _screen(args: argparse.Namespace) -> int:
     import liverfail_criteria as lc
 
     from .cohort.figure import FIGURE_SUFFIXES
-    from .cohort.files import screen_file, write
-    from .cohort.funnel import funnel, missingness
+    from .cohort.files import OUTPUT_SUFFIXES, polars_batches, with_progress, write_batches
+    from .cohort.funnel import Tally
     from .errors import check_output_path
 
     options: dict[str, Any] = {
@@ -199,6 +199,7 @@ def _screen(args: argparse.Namespace) -> int:
         "id_column": args.id_column,
         "passthrough": [n.strip() for chunk in args.keep for n in chunk.split(",") if n.strip()],
         "errors": "raise" if args.strict else "report",
+        "keep_record": not args.no_record,
     }
     if args.omop:
         if args.cohort or args.fhir or not args.assessment_date:
@@ -212,17 +213,22 @@ def _screen(args: argparse.Namespace) -> int:
         raise _Failure("screen: give a cohort file, or --fhir PATH --assessment-date DATE")
     try:  # outputs first: nothing is screened for a path that cannot be written
         if args.out:
-            check_output_path("--out", args.out, (".parquet", ".pq", ".csv"))
+            check_output_path("--out", args.out, OUTPUT_SUFFIXES)
         if args.figure:
             check_output_path("--figure", args.figure, FIGURE_SUFFIXES)
         if args.batch_rows < 1:
             raise lc.CriteriaInputError("--batch-rows", args.batch_rows, "1 or more")
     except lc.CriteriaInputError as exc:
         raise _library_failure("", exc) from None
+    # The results are never held whole: each batch is written out and counted into the
+    # funnel, then dropped (records from FHIR or OMOP are a table in memory already).
+    tally = Tally(options["ruleset"], options["params"])
+    batches: Iterator[Any] = iter(())
     try:
         if args.omop:
             table = lc.from_omop(args.omop, assessment_date=args.assessment_date)
             results = lc.screen(table, **options)
+            total, batches = results.height, iter([results])
         elif args.fhir:
             import warnings
 
@@ -234,30 +240,37 @@ def _screen(args: argparse.Namespace) -> int:
             for w in caught:
                 print(f"warning: {w.message}", file=sys.stderr)
             results = lc.screen(table, **options)
-        elif args.engine == "duckdb":  # DuckDB reads the file as it goes: no batches
-            results = lc.screen(args.cohort, engine="duckdb", **options)
+            total, batches = results.height, iter([results])
+        elif args.engine == "duckdb":  # DuckDB reads the file as it goes
+            from .cohort.duck import duckdb_batches
+
+            total, batches = duckdb_batches(args.cohort, batch_rows=args.batch_rows, **options)
         else:
-            results = screen_file(
-                args.cohort, progress=args.progress, batch_rows=args.batch_rows, **options
-            )
-        summary = funnel(results, options["ruleset"], options["params"])
-    except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
-        raise _library_failure(args.cohort, exc) from None
-    try:
+            total, batches = polars_batches(args.cohort, batch_rows=args.batch_rows, **options)
+        batches = with_progress(batches, total, args.progress, args.batch_rows)
         if args.out:
-            write(results, args.out)
+            write_batches(batches, args.out, each=tally.add)
+        else:
+            for batch in batches:
+                tally.add(batch)
+        summary = tally.funnel()
+    except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
+        where = "" if isinstance(exc, lc.UnwritableOutputError) else args.cohort
+        raise _library_failure(where, exc) from None
+    try:
         if args.figure:
             summary.plot(args.figure)
     except (lc.CriteriaInputError, lc.MissingDependencyError) as exc:
         raise _library_failure("", exc) from None
     print(summary)
     if args.missingness:
-        table = missingness(results, options["ruleset"], options["params"])
+        table = tally.missingness()
         print("\nfact                            empty  invalid  deciding")
         for row in table.iter_rows(named=True):
-            print(f"{row['fact']:30} {row['empty'] or 0:6} {row['invalid']:8} {row['deciding']:9}")
+            empty = "-" if row["empty"] is None else row["empty"]  # no record: not known
+            print(f"{row['fact']:30} {empty:>6} {row['invalid']:8} {row['deciding']:9}")
     if args.out:
-        print(f"results: {args.out} ({results.height} rows)")
+        print(f"results: {args.out} ({summary.screened} rows)")
     if args.figure:
         print(f"funnel figure: {args.figure}")
     return 0
@@ -426,7 +439,12 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=200_000,
         metavar="N",
-        help="screen large files N rows at a time (default: 200000)",
+        help="screen N rows at a time: memory is bounded by the batch (default: 200000)",
+    )
+    sc.add_argument(
+        "--no-record",
+        action="store_true",
+        help="leave the record column (each row's facts as read) out of --out",
     )
     sc.add_argument(
         "--progress",

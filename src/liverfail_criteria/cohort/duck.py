@@ -14,12 +14,12 @@ file with ``table=``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from ..arguments import as_flag
-from ..errors import CriteriaInputError
+from ..errors import CriteriaInputError, check_output_path
 from ..extras import require
 from ..interpreters.plan import ColumnKind, Plan
 from ..interpreters.spellings import scanned_facts
@@ -28,8 +28,9 @@ from ..interpreters.sql.cells import spelling_pattern
 from ..interpreters.sql.dialect import DuckDB, SqlDialect
 from ..interpreters.sql.frame import source_column
 from ..interpreters.sql.ops import and_, coalesce, eq, is_not_null, lit, not_
+from .files import BATCH_ROWS, OUTPUT_SUFFIXES, check_batch_rows
 
-__all__ = ["duckdb_kinds", "scan_spellings", "screen_duckdb"]
+__all__ = ["duckdb_batches", "duckdb_kinds", "scan_spellings", "screen_duckdb"]
 
 _VIEW = "__lc_source"
 _DATABASES = (".duckdb", ".ddb", ".db")
@@ -187,6 +188,8 @@ def screen_duckdb(
     keep_record: bool = True,
     table: str | None = None,
     connection: Any = None,
+    out: str | os.PathLike[str] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Any:
     """Screen every row of a table in an in-process DuckDB; the polars engine's result.
 
@@ -217,47 +220,190 @@ def screen_duckdb(
         table: the table to read when ``data`` is a DuckDB database file.
         connection: a DuckDB connection to run in (default: a new in-memory one,
             closed afterwards); its settings (threads, memory limit) apply.
+        out: write the result to this Parquet (or CSV) file instead of returning it,
+            fetched from DuckDB ``batch_rows`` rows at a time, so that memory is
+            bounded by the batch (see ``lc.screen``); returns ``None`` then.
+        batch_rows: rows per batch, with ``out``.
 
     Returns:
-        A polars DataFrame, as :func:`~liverfail_criteria.screen` returns.
+        A polars DataFrame, as :func:`~liverfail_criteria.screen` returns; ``None``
+        with ``out``.
 
     Raises:
         CriteriaInputError: as ``screen`` does, and for a database file without
             ``table=`` or a table it does not hold.
+        UnreadableSourceError: with ``out``, for a file that fails part way.
         MissingDependencyError: if duckdb, sqlglot or polars is missing (the ``duckdb``
             extra).
     """
-    duckdb = require("duckdb", extra="duckdb", feature="screening with DuckDB")
-    require("sqlglot", extra="duckdb", feature="screening with DuckDB")
-    pl = require("polars", extra="duckdb", feature="screening with DuckDB")
-    from .runner import check_errors, compile_screening, finish
+    options: dict[str, Any] = {
+        "columns": columns,
+        "units": units,
+        "unit_columns": unit_columns,
+        "params": params,
+        "assume_absent": assume_absent,
+        "id_column": id_column,
+        "passthrough": passthrough,
+        "errors": errors,
+        "keep_record": keep_record,
+        "table": table,
+        "connection": connection,
+    }
+    if out is not None:
+        from .files import write_batches
 
-    checked = check_errors(errors)
-    keep_record = as_flag("keep_record", keep_record)
-    con = connection if connection is not None else duckdb.connect()
+        check_output_path("out", out, OUTPUT_SUFFIXES)
+        _, batches = duckdb_batches(data, ruleset, batch_rows=batch_rows, **options)
+        write_batches(batches, out)
+        return None
+    pl = require("polars", extra="duckdb", feature="screening with DuckDB")
+    with _Screening(data, ruleset, **options) as run:
+        try:
+            table = run.con.sql(run.query).to_arrow_table()
+        except Exception as exc:
+            raise _read_error(data, exc) from None
+    return run.finish(pl.from_arrow(table))
+
+
+def _read_error(data: Any, exc: Exception) -> Exception:
+    """``exc`` as an ``UnreadableSourceError`` if DuckDB failed to read a file, else itself.
+
+    DuckDB reports a damaged Parquet file as an I/O error, an invalid input, or (from
+    its Thrift decoder) a plain ``duckdb.Error``.
+    """
+    import duckdb
+
+    from .files import unreadable
+
+    reading = isinstance(exc, (duckdb.IOException, duckdb.InvalidInputException))
+    if isinstance(data, (str, os.PathLike)) and (reading or type(exc) is duckdb.Error):
+        return unreadable(data, exc=exc)
+    return exc
+
+
+def duckdb_batches(
+    data: Any, ruleset: Any = None, *, batch_rows: int = BATCH_ROWS, **options: Any
+) -> tuple[int, Iterator[Any]]:
+    """The rows of ``data`` and its screening in DuckDB, fetched in record batches.
+
+    Takes :func:`screen_duckdb`'s arguments. The table is checked, planned and compiled
+    before this returns; the iterator then runs the query once and fetches its result
+    ``batch_rows`` rows at a time, each finished as ``screen_duckdb`` finishes its
+    result. Put end to end, the batches equal ``screen_duckdb(data, ...)``. The
+    connection (when this made it) is closed when the iterator ends or is closed.
+
+    Raises:
+        UnreadableSourceError: (from the iterator) for a file that fails part way, or
+            whose rows read are not the rows counted.
+    """
+    check_batch_rows(batch_rows)
+    run = _Screening(data, ruleset, **options)
     try:
-        source, kinds = _source(con, data, table, id_column)
-        if kinds is None:
-            kinds = duckdb_kinds(con, source)
-        prepared, query = compile_screening(
-            con,
-            source,
-            kinds,
-            DuckDB(),
-            ruleset,
-            columns=columns,
-            units=units,
-            unit_columns=unit_columns,
-            params=params,
-            assume_absent=assume_absent,
-            id_column=id_column,
-            passthrough=passthrough,
-            keep_record=keep_record,
+        total = int(run.con.execute(f"SELECT count(*) FROM {run.from_sql}").fetchall()[0][0])
+    except Exception as exc:
+        run.__exit__()
+        raise _read_error(data, exc) from None
+    return total, _fetch(run, data, total, batch_rows)
+
+
+def _fetch(run: _Screening, data: Any, total: int, batch_rows: int) -> Iterator[Any]:
+    import polars as pl
+
+    from .files import unreadable
+
+    with run:
+        reader = run.con.sql(run.query).to_arrow_reader(batch_rows)
+        read = 0
+        first = None
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except Exception as exc:
+                bad = _read_error(data, exc)
+                raise (bad if bad is exc else unreadable(data, read, total, exc)) from None
+            frame: Any = pl.from_arrow(batch)
+            first = frame if first is None else first
+            read += frame.height
+            yield run.finish(frame)
+        if first is None:  # no rows: one empty batch, with the columns
+            yield run.finish(pl.from_arrow(reader.schema.empty_table()))
+    if read != total:
+        raise unreadable(data, read, total)
+
+
+class _Screening:
+    """A screening in DuckDB, compiled: its connection, query and how to finish it.
+
+    A context manager: leaving it closes the connection it made (or drops the view it
+    registered on the caller's).
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        ruleset: Any,
+        *,
+        columns: Mapping[str, str] | None = None,
+        units: Mapping[str, str] | None = None,
+        unit_columns: Mapping[str, str] | None = None,
+        params: Mapping[str, object] | None = None,
+        assume_absent: Iterable[str] = (),
+        id_column: str | None = "id",
+        passthrough: Iterable[str] = (),
+        errors: Literal["report", "raise"] = "report",
+        keep_record: bool = True,
+        table: str | None = None,
+        connection: Any = None,
+    ) -> None:
+        duckdb = require("duckdb", extra="duckdb", feature="screening with DuckDB")
+        require("sqlglot", extra="duckdb", feature="screening with DuckDB")
+        require("polars", extra="duckdb", feature="screening with DuckDB")
+        from .runner import check_errors, compile_screening
+
+        self.errors = check_errors(errors)
+        self.keep_record = as_flag("keep_record", keep_record)
+        self.params = params
+        self.own = connection is None
+        self.con = duckdb.connect() if connection is None else connection
+        try:
+            source, kinds = _source(self.con, data, table, id_column)
+            if kinds is None:
+                kinds = duckdb_kinds(self.con, source)
+            self.from_sql = source.sql("duckdb")
+            self.prepared, self.query = compile_screening(
+                self.con,
+                source,
+                kinds,
+                DuckDB(),
+                ruleset,
+                columns=columns,
+                units=units,
+                unit_columns=unit_columns,
+                params=params,
+                assume_absent=assume_absent,
+                id_column=id_column,
+                passthrough=passthrough,
+                keep_record=self.keep_record,
+            )
+        except Exception as exc:
+            self.__exit__()
+            raise _read_error(data, exc) from None
+
+    def finish(self, results: Any) -> Any:
+        """A polars result (or batch of one) as ``lc.screen`` returns it."""
+        from .runner import finish
+
+        return finish(
+            results, self.prepared, self.params, keep_record=self.keep_record, errors=self.errors
         )
-        results = pl.from_arrow(con.sql(query).to_arrow_table())
-    finally:
-        if connection is None:
-            con.close()
+
+    def __enter__(self) -> _Screening:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.own:
+            self.con.close()
         else:
-            con.execute(f"DROP VIEW IF EXISTS {_VIEW}")
-    return finish(results, prepared, params, keep_record=keep_record, errors=checked)
+            self.con.execute(f"DROP VIEW IF EXISTS {_VIEW}")

@@ -10,6 +10,7 @@ the last step are the eligible and the undetermined.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from ..errors import CriteriaInputError
 from ..extras import require
 from .inputs import check_results
 
-__all__ = ["Funnel", "Step", "funnel", "missingness"]
+__all__ = ["Funnel", "Step", "Tally", "funnel", "missingness"]
 
 
 @attrs.frozen
@@ -217,92 +218,245 @@ def funnel(
         params: the parameters it was screened with (they say which criteria gate);
             found by itself for the table ``screen`` returned.
     """
-    pl = require("polars", extra="cohort", feature="lc.funnel")
+    require("polars", extra="cohort", feature="lc.funnel")
     check_results(results)
-    ruleset, gates = _ruleset_of(results, ruleset, params)
-    plan = steps(ruleset, gates)
-    needed = ["status", "missing", "errors", *(s.id for s in plan)]
-    needed += [p for s in plan for p, _ in s.parts]
-    _check(results, ruleset, needed)
-    in_play = pl.repeat(True, pl.len())  # every row enters the first step
-    rows: list[dict[str, Any]] = []
-    for step in plan:
-        col = pl.col(step.id)
-        removed = (col if step.removes == "met" else ~col).fill_null(False)
-        counts = results.select(
-            entering=in_play.sum(),
-            met=(in_play & col.fill_null(False)).sum(),
-            not_met=(in_play & (~col).fill_null(False)).sum(),
-            undetermined=(in_play & col.is_null()).sum(),
-            removed=(in_play & removed).sum(),
-        ).row(0, named=True)
-        lacking = _lacking(results, in_play & col.is_null(), step.facts)
-        rows.append(
-            {
-                "level": 0,
-                "id": step.id,
-                "label": step.label,
-                "removes": step.removes,
-                **counts,
-                "remaining": counts["entering"] - counts["removed"],
-                "lacking": lacking,
-            }
+    tally = Tally(ruleset, params)
+    tally.add(results)
+    return tally.funnel()
+
+
+class Tally:
+    """The counts a funnel and a missingness table are made of, added up batch by batch.
+
+    Every count is a sum over rows, so the tally of a table's batches is the tally of
+    the table: a screening written out in batches (the command line, ``lc.screen(...,
+    out=...)``) gets its funnel without holding its result.
+    """
+
+    def __init__(
+        self,
+        ruleset: Ruleset | None = None,
+        params: Mapping[str, object] | None = None,
+        *,
+        funnel: bool = True,
+    ) -> None:
+        """A tally for results screened with ``ruleset`` and ``params`` (as for ``funnel``).
+
+        ``funnel=False`` counts only what :func:`missingness` needs (a table without
+        the steps' columns will do).
+        """
+        self._given = (ruleset, params)
+        self._steps = funnel
+        self._ruleset: Ruleset | None = None
+        self._gates: Callable[[Criterion], bool] | None = None
+        self._plan: tuple[Step, ...] = ()
+        self._counts: list[Counter[str]] = []
+        self._lacking: list[Counter[str]] = []
+        self._totals: Counter[str] = Counter()
+        self._invalid: Counter[str] = Counter()
+        self._deciding: Counter[str] = Counter()
+        self._nulls: Counter[str] = Counter()
+        self._record_fields: set[str] | None = None
+
+    def add(self, results: Any) -> None:
+        """Count a result table (or a batch of one) in."""
+        import polars as pl
+
+        if self._ruleset is None:
+            self._ruleset, self._gates = _ruleset_of(results, *self._given)
+            self._plan = steps(self._ruleset, self._gates)
+            self._counts = [Counter() for _ in self._rows_of_plan()]
+            self._lacking = [Counter() for _ in self._plan]
+            if "record" in results.columns:
+                self._record_fields = {f.name for f in results.schema["record"].fields}
+        if self._steps:
+            self._count_steps(results)
+        _check(results, self._ruleset, ["missing", "errors"])
+        self._totals["screened"] += results.height
+        invalid = (
+            results.select(pl.col("errors").explode().struct.field("field").alias("fact"))
+            .drop_nulls()
+            .group_by("fact")
+            .len("n")
         )
-        for part_id, part_label in step.parts:
-            part = pl.col(part_id)
-            pcounts = results.select(
-                entering=in_play.sum(),
-                met=(in_play & part.fill_null(False)).sum(),
-                not_met=(in_play & (~part).fill_null(False)).sum(),
-                undetermined=(in_play & part.is_null()).sum(),
+        self._invalid.update(dict(invalid.iter_rows()))
+        deciding = (
+            results.select(pl.col("missing").explode().alias("fact"))
+            .drop_nulls()
+            .group_by("fact")
+            .len("n")
+        )
+        self._deciding.update(dict(deciding.iter_rows()))
+        if self._record_fields:
+            nulls = results.select(
+                [
+                    pl.col("record").struct.field(f).is_null().sum().alias(f)
+                    for f in self._record_fields
+                ]
             ).row(0, named=True)
+            self._nulls.update({k: int(v) for k, v in nulls.items()})
+
+    def _count_steps(self, results: Any) -> None:
+        """Each step's counts and lacking facts, and the statuses, counted in."""
+        import polars as pl
+
+        assert self._ruleset is not None
+        needed = ["status", "missing", "errors", *(s.id for s in self._plan)]
+        needed += [p for s in self._plan for p, _ in s.parts]
+        _check(results, self._ruleset, needed)
+        in_play = pl.repeat(True, pl.len())  # every row enters the first step
+        row = 0
+        for i, step in enumerate(self._plan):
+            col = pl.col(step.id)
+            removed = (col if step.removes == "met" else ~col).fill_null(False)
+            counts = results.select(
+                entering=in_play.sum(),
+                met=(in_play & col.fill_null(False)).sum(),
+                not_met=(in_play & (~col).fill_null(False)).sum(),
+                undetermined=(in_play & col.is_null()).sum(),
+                removed=(in_play & removed).sum(),
+            ).row(0, named=True)
+            self._counts[row].update(counts)
+            self._lacking[i].update(_lacking(results, in_play & col.is_null(), step.facts))
+            row += 1
+            for part_id, _ in step.parts:
+                part = pl.col(part_id)
+                pcounts = results.select(
+                    entering=in_play.sum(),
+                    met=(in_play & part.fill_null(False)).sum(),
+                    not_met=(in_play & (~part).fill_null(False)).sum(),
+                    undetermined=(in_play & part.is_null()).sum(),
+                ).row(0, named=True)
+                self._counts[row].update(pcounts)
+                row += 1
+            in_play = in_play & ~removed
+        status = results["status"].cast(pl.String)
+        self._totals.update(
+            with_errors=int((results["errors"].list.len() > 0).sum()),
+            eligible=int((status == "eligible").sum()),
+            undetermined=int((status == "undetermined").sum()),
+            ineligible=int((status == "ineligible").sum()),
+        )
+
+    def _rows_of_plan(self) -> list[tuple[int, str, str, str | None]]:
+        """The funnel's rows: (level, id, label, removes), each step then its parts."""
+        rows: list[tuple[int, str, str, str | None]] = []
+        for step in self._plan:
+            rows.append((0, step.id, step.label, step.removes))
+            rows.extend((1, part_id, label, None) for part_id, label in step.parts)
+        return rows
+
+    def funnel(self) -> Funnel:
+        """The funnel of every row counted in."""
+        import polars as pl
+
+        if self._ruleset is None or not self._steps:
+            raise CriteriaInputError("results", "nothing", "at least one result table")
+        rows: list[dict[str, Any]] = []
+        lacking = iter(self._lacking)
+        for (level, id_, label, removes), counts in zip(
+            self._rows_of_plan(), self._counts, strict=True
+        ):
+            row: dict[str, Any] = {
+                "level": level,
+                "id": id_,
+                "label": label,
+                "removes": removes,
+                **{k: counts[k] for k in ("entering", "met", "not_met", "undetermined")},
+                "removed": None,
+                "remaining": None,
+                "lacking": [],
+            }
+            if level == 0:
+                row["removed"] = counts["removed"]
+                row["remaining"] = counts["entering"] - counts["removed"]
+                row["lacking"] = _ordered(next(lacking), self._plan_facts(id_))
+            rows.append(row)
+        lacking_type = pl.List(pl.Struct({"fact": pl.String, "rows": pl.Int64}))
+        table = pl.DataFrame(
+            rows,
+            schema={
+                "level": pl.Int8,
+                "id": pl.String,
+                "label": pl.String,
+                "removes": pl.String,
+                "entering": pl.Int64,
+                "met": pl.Int64,
+                "not_met": pl.Int64,
+                "undetermined": pl.Int64,
+                "removed": pl.Int64,
+                "remaining": pl.Int64,
+                "lacking": lacking_type,
+            },
+        )
+        t = self._totals
+        return Funnel(
+            table=table,
+            screened=t["screened"],
+            with_errors=t["with_errors"],
+            eligible=t["eligible"],
+            undetermined=t["undetermined"],
+            ineligible=t["ineligible"],
+        )
+
+    def _plan_facts(self, step_id: str) -> tuple[str, ...]:
+        return next(s.facts for s in self._plan if s.id == step_id)
+
+    def missingness(self) -> Any:
+        """The missingness table (see :func:`missingness`) of every row counted in."""
+        import polars as pl
+
+        from ..interpreters.facts import fact_order
+
+        if self._ruleset is None or self._gates is None:
+            raise CriteriaInputError("results", "nothing", "at least one result table")
+        n = self._totals["screened"]
+        fields = self._record_fields
+        rows = []
+        for fact in fact_order(self._ruleset, self._gates):
+            in_table = fact in fields if fields else None
+            if in_table:
+                empty: int | None = self._nulls[fact] - self._invalid[fact]
+            elif in_table is False:
+                empty = n
+            else:
+                empty = None
             rows.append(
                 {
-                    "level": 1,
-                    "id": part_id,
-                    "label": part_label,
-                    "removes": None,
-                    **pcounts,
-                    "removed": None,
-                    "remaining": None,
-                    "lacking": [],
+                    "fact": fact,
+                    "in_table": in_table,
+                    "empty": empty,
+                    "invalid": self._invalid[fact],
+                    "deciding": self._deciding[fact],
+                    "empty_share": None if empty is None or n == 0 else empty / n,
                 }
             )
-        in_play = in_play & ~removed
-    lacking_type = pl.List(pl.Struct({"fact": pl.String, "rows": pl.Int64}))
-    table = pl.DataFrame(
-        rows,
-        schema={
-            "level": pl.Int8,
-            "id": pl.String,
-            "label": pl.String,
-            "removes": pl.String,
-            "entering": pl.Int64,
-            "met": pl.Int64,
-            "not_met": pl.Int64,
-            "undetermined": pl.Int64,
-            "removed": pl.Int64,
-            "remaining": pl.Int64,
-            "lacking": lacking_type,
-        },
-    )
-    status = results["status"].cast(pl.String)
-    return Funnel(
-        table=table,
-        screened=results.height,
-        with_errors=int((results["errors"].list.len() > 0).sum()),
-        eligible=int((status == "eligible").sum()),
-        undetermined=int((status == "undetermined").sum()),
-        ineligible=int((status == "ineligible").sum()),
-    )
+        return pl.DataFrame(
+            rows,
+            schema={
+                "fact": pl.String,
+                "in_table": pl.Boolean,
+                "empty": pl.Int64,
+                "invalid": pl.Int64,
+                "deciding": pl.Int64,
+                "empty_share": pl.Float64,
+            },
+        )
 
 
-def _lacking(results: Any, rows: Any, facts: Sequence[str]) -> list[dict[str, Any]]:
+def _ordered(counts: Counter[str], facts: Sequence[str]) -> list[dict[str, Any]]:
+    """Lacking facts, most frequent first, then in the step's order of facts."""
+    order = {f: i for i, f in enumerate(facts)}
+    found = sorted(counts.items(), key=lambda fr: (-fr[1], order[fr[0]]))
+    return [{"fact": f, "rows": n} for f, n in found if n]
+
+
+def _lacking(results: Any, rows: Any, facts: Sequence[str]) -> dict[str, int]:
     """How often each of ``facts`` is among the deciding missing facts of ``rows``."""
     import polars as pl
 
     if not facts:
-        return []
+        return {}
     counted = (
         results.filter(rows)
         .select(pl.col("missing").explode().alias("fact"))
@@ -310,10 +464,7 @@ def _lacking(results: Any, rows: Any, facts: Sequence[str]) -> list[dict[str, An
         .group_by("fact")
         .len("rows")
     )
-    order = {f: i for i, f in enumerate(facts)}
-    found = [(r["fact"], int(r["rows"])) for r in counted.iter_rows(named=True)]
-    found.sort(key=lambda fr: (-fr[1], order[fr[0]]))
-    return [{"fact": f, "rows": n} for f, n in found]
+    return {r["fact"]: int(r["rows"]) for r in counted.iter_rows(named=True)}
 
 
 def missingness(
@@ -327,64 +478,8 @@ def missingness(
     cell was left out as invalid), ``deciding`` (undetermined rows for which the
     fact is among the missing facts that could decide them), and ``empty_share``.
     """
-    pl = require("polars", extra="cohort", feature="lc.missingness")
+    require("polars", extra="cohort", feature="lc.missingness")
     check_results(results)
-    ruleset, gates = _ruleset_of(results, ruleset, params)
-    _check(results, ruleset, ["missing", "errors"])
-    from ..interpreters.facts import fact_order
-
-    order = fact_order(ruleset, gates)
-    n = results.height
-    invalid = (
-        results.select(pl.col("errors").explode().struct.field("field").alias("fact"))
-        .drop_nulls()
-        .group_by("fact")
-        .len("invalid")
-    )
-    deciding = (
-        results.select(pl.col("missing").explode().alias("fact"))
-        .drop_nulls()
-        .group_by("fact")
-        .len("deciding")
-    )
-    record_fields: set[str] = set()
-    empty_counts: dict[str, int] = {}
-    if "record" in results.columns:
-        record_fields = {f.name for f in results.schema["record"].fields}
-        if record_fields:
-            nulls = results.select(
-                [pl.col("record").struct.field(f).is_null().sum().alias(f) for f in record_fields]
-            ).row(0, named=True)
-            empty_counts = {k: int(v) for k, v in nulls.items()}
-    bad = {r["fact"]: int(r["invalid"]) for r in invalid.iter_rows(named=True)}
-    need = {r["fact"]: int(r["deciding"]) for r in deciding.iter_rows(named=True)}
-    rows = []
-    for fact in order:
-        in_table = fact in record_fields if record_fields else None
-        if in_table:
-            empty = empty_counts[fact] - bad.get(fact, 0)
-        elif in_table is False:
-            empty = n
-        else:
-            empty = None
-        rows.append(
-            {
-                "fact": fact,
-                "in_table": in_table,
-                "empty": empty,
-                "invalid": bad.get(fact, 0),
-                "deciding": need.get(fact, 0),
-                "empty_share": None if empty is None or n == 0 else empty / n,
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "fact": pl.String,
-            "in_table": pl.Boolean,
-            "empty": pl.Int64,
-            "invalid": pl.Int64,
-            "deciding": pl.Int64,
-            "empty_share": pl.Float64,
-        },
-    )
+    tally = Tally(ruleset, params, funnel=False)
+    tally.add(results)
+    return tally.missingness()

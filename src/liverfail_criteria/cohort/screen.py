@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -10,7 +11,7 @@ import attrs
 
 from ..arguments import as_flag
 from ..dsl import Ruleset
-from ..errors import CriteriaInputError
+from ..errors import CriteriaInputError, check_output_path
 from ..extras import require
 from ..interpreters.frame.cells import (
     ERROR_DTYPE,
@@ -28,8 +29,9 @@ from ..interpreters.plan import Plan, UnitTable, prepare
 from ..interpreters.spellings import scanned_facts, unit_tables
 from ..interpreters.vector import Program, mask_position
 from ..whitespace import strip
+from .files import BATCH_ROWS, OUTPUT_SUFFIXES
 from .runner import check_errors
-from .source import column_kinds, to_lazyframe
+from .source import column_kinds, is_file, to_lazyframe
 
 __all__ = ["Screening", "screen", "screening_of"]
 
@@ -120,6 +122,8 @@ def screen(
     errors: Literal["report", "raise"] = "report",
     keep_record: bool = True,
     engine: Literal["polars", "duckdb"] = "polars",
+    out: str | os.PathLike[str] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Any:
     """Screen every row of a table against a ruleset (by default, the trial's eligibility).
 
@@ -149,14 +153,24 @@ def screen(
         errors: ``"report"`` (the default) leaves an invalid cell out of its row and
             lists it in the row's ``errors``; ``"raise"`` raises the first one.
         keep_record: add the ``record`` column (each row's facts as read), which
-            :func:`explain_row` uses.
+            :func:`explain_row` uses. It is the widest column (a copy of every fact
+            read); ``False`` leaves it out.
         engine: ``"polars"`` (the default) runs the criteria as polars expressions;
             ``"duckdb"`` compiles them to SQL (:func:`~liverfail_criteria.to_sql`) and
             runs it in an in-process DuckDB, which reads CSV and Parquet files from disk
             as it goes (the ``duckdb`` extra). Both give the same table.
+        out: a ``.parquet`` (or ``.csv``) path: write the result there instead of
+            returning it, ``batch_rows`` rows at a time, so that memory is bounded by
+            the batch, not the table (the polars engine reads and screens the table in
+            batches; DuckDB's result is fetched in batches). The file holds the table
+            this function would return (CSV: flattened as the command line writes it).
+            It appears only once complete: a screening that fails part way (a file
+            that cannot be read completely, ``errors="raise"``) leaves none.
+        batch_rows: rows per batch, with ``out``.
 
     Returns:
-        A polars DataFrame with the input's rows in their order: the id; ``status``
+        ``None`` with ``out``. Otherwise a polars DataFrame with the input's rows in
+        their order: the id; ``status``
         (``eligible``, ``ineligible`` or ``undetermined``); ``groups`` (the inclusion
         groups met); ``missing`` (the facts that could decide an undetermined row);
         ``errors`` (``{field, value, expected}`` for each cell left out); one boolean
@@ -167,6 +181,7 @@ def screen(
         CriteriaInputError: for a configuration that cannot work (an unknown fact or
             column, a dimensional column with no unit, a bad parameter); with
             ``errors="raise"``, for the first invalid cell.
+        UnreadableSourceError: for a file that cannot be read completely.
         MissingDependencyError: if polars is not installed (or, for
             ``engine="duckdb"``, duckdb or sqlglot).
     """
@@ -188,7 +203,29 @@ def screen(
             passthrough=passthrough,
             errors=errors,
             keep_record=keep_record,
+            out=out,
+            batch_rows=batch_rows,
         )
+    if out is not None:
+        from .files import polars_batches, write_batches
+
+        check_output_path("out", out, OUTPUT_SUFFIXES)
+        _, batches = polars_batches(
+            data,
+            batch_rows=batch_rows,
+            ruleset=ruleset,
+            columns=columns,
+            units=units,
+            unit_columns=unit_columns,
+            params=params,
+            assume_absent=assume_absent,
+            id_column=id_column,
+            passthrough=passthrough,
+            errors=errors,
+            keep_record=keep_record,
+        )
+        write_batches(batches, out)
+        return None
     pl = require("polars", extra="cohort", feature="lc.screen")
     errors = check_errors(errors)
     keep_record = as_flag("keep_record", keep_record)
@@ -213,7 +250,14 @@ def screen(
     # string column inside a when/then (a panic: "i < self.len()"), as CSV reads make.
     # (The row index comes first: a table of no needed columns keeps its rows.)
     lf = lf.with_row_index(_INDEX).select(_INDEX, *needed)
-    table = lf.collect(engine="in-memory")
+    try:
+        table = lf.collect(engine="in-memory")
+    except Exception as exc:  # a file that fails part way: never a smaller result
+        if not is_file(data) or isinstance(exc, CriteriaInputError):
+            raise
+        from .files import unreadable
+
+        raise unreadable(data, exc=exc) from None
     texts = table.select(pl.col(pl.String)).rechunk()
     lf = table.with_columns(texts.get_columns()).lazy()
     tables = unit_tables(plan, _spellings(lf, plan))

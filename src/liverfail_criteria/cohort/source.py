@@ -31,7 +31,7 @@ from ..errors import CriteriaInputError, UnreadableSourceError
 from ..extras import require
 from .inputs import check_names, normalise
 
-__all__ = ["CSV_NULL_VALUES", "column_kinds", "is_file", "to_lazyframe"]
+__all__ = ["CSV_NULL_VALUES", "column_kinds", "is_csv", "is_file", "to_lazyframe"]
 
 #: Cell texts read as missing in CSV files (besides the empty cell).
 CSV_NULL_VALUES = ("", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "#N/A")
@@ -43,6 +43,11 @@ _PARQUET = (".parquet", ".pq")
 def is_file(data: Any) -> bool:
     """Whether ``data`` names a file (a ``str`` or :class:`os.PathLike`)."""
     return isinstance(data, (str, os.PathLike))
+
+
+def is_csv(data: Any) -> bool:
+    """Whether ``data`` names a CSV (or TSV) file."""
+    return is_file(data) and Path(data).suffix.lower() in _CSV
 
 
 def to_lazyframe(data: Any, id_column: str | None = "id") -> Any:
