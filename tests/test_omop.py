@@ -677,3 +677,26 @@ def test_a_coded_answer_is_read_from_value_as_concept_id(generated: Path) -> Non
     con, schema, _ = open_omop(generated)
     got = con.sql(_derived_sql("duckdb", schema)).pl().sort("id")
     assert got["hiv_positive"].to_list() == facts["hiv_positive"].to_list()
+
+
+def test_the_command_line_screens_an_omop_cohort_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from liverfail_criteria.cli import main
+
+    source = generate.write(tmp_path / "omop", 30, seed=5)
+    _cohort(20).write_parquet(source / "cohort.parquet")
+    out = tmp_path / "results.parquet"
+    cohort = ["--cohort-table", "cohort", "--cohort-definition-id", "1"]
+    assert main(["screen", "--omop", str(source), *cohort, "--out", str(out)]) == 0
+    expected = lc.screen(lc.from_omop(source, cohort_table="cohort", cohort_definition_id=1))
+    got = pl.read_parquet(out)
+    assert got["id"].to_list() == expected["id"].to_list()
+    assert got["status"].to_list() == expected["status"].to_list()
+    # a date and a cohort, or a cohort without --omop: refused, saying what goes with what
+    capsys.readouterr()
+    both = [*cohort, "--assessment-date", "2025-06-01"]
+    assert main(["screen", "--omop", str(source), *both]) == 2
+    assert "--cohort-table" in capsys.readouterr().err
+    assert main(["screen", str(source / "person.parquet"), *cohort]) == 2
+    assert "go with --omop" in capsys.readouterr().err

@@ -202,9 +202,14 @@ def _screen(args: argparse.Namespace) -> int:
         "keep_record": not args.no_record,
     }
     if args.omop:
-        if args.cohort or args.fhir or not args.assessment_date:
-            raise _Failure("--omop SOURCE needs --assessment-date DATE, and no cohort file")
+        if args.cohort or args.fhir or bool(args.assessment_date) == bool(args.cohort_table):
+            raise _Failure(
+                "--omop SOURCE needs --assessment-date DATE or --cohort-table TABLE, "
+                "and no cohort file"
+            )
         args.cohort = args.omop
+    elif args.cohort_table or args.cohort_definition_id is not None:
+        raise _Failure("--cohort-table and --cohort-definition-id go with --omop SOURCE")
     elif args.fhir:
         if args.cohort or not args.assessment_date:
             raise _Failure("--fhir PATH needs --assessment-date DATE, and no cohort file")
@@ -226,7 +231,12 @@ def _screen(args: argparse.Namespace) -> int:
     batches: Iterator[Any] = iter(())
     try:
         if args.omop:
-            table = lc.from_omop(args.omop, assessment_date=args.assessment_date)
+            table = lc.from_omop(
+                args.omop,
+                assessment_date=args.assessment_date,
+                cohort_table=args.cohort_table,
+                cohort_definition_id=args.cohort_definition_id,
+            )
             results = lc.screen(table, **options)
             total, batches = results.height, iter([results])
         elif args.fhir:
@@ -377,6 +387,12 @@ def _build_parser() -> argparse.ArgumentParser:
     sc.add_argument(
         "--assessment-date", help="the screening date (YYYY-MM-DD), with --fhir or --omop"
     )
+    sc.add_argument(
+        "--cohort-table",
+        help="with --omop, instead of a date: an OHDSI cohort table of the source; its "
+        "subjects are screened, each on their first cohort_start_date",
+    )
+    sc.add_argument("--cohort-definition-id", type=int, help="the cohort's id in --cohort-table")
     sc.add_argument("--out", help="save the results (.parquet, or .csv with lists as text)")
     sc.add_argument("--figure", help="draw the funnel (.png, .svg or .pdf)")
     sc.add_argument(
