@@ -182,6 +182,9 @@ def _spark(folder: Path) -> object:
         SparkSession.builder.master("local[2]")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
+        # As tests/test_sql_spark.py: with the default 1 GB, analysing screen_omop's
+        # query ran the driver out of heap (java.lang.OutOfMemoryError).
+        .config("spark.driver.memory", "6g")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
