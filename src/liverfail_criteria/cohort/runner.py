@@ -93,7 +93,7 @@ def compile_screening(
         assume_absent=prepared.assume_absent,
         keep_record=keep_record,
     )
-    return prepared, query.sql(dialect.name)
+    return prepared, query
 
 
 def finish(

@@ -286,6 +286,6 @@ def to_sql(
         d,
         assume_absent=prepared.assume_absent,
         keep_record=keep_record,
+        pretty=as_flag("pretty", pretty),
     )
-    text: str = query.sql(dialect=d.name, pretty=pretty)
-    return text
+    return query

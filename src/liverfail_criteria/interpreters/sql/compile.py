@@ -10,8 +10,11 @@ whose fact columns :func:`.cells.read_cells` made.
 from __future__ import annotations
 
 import datetime as dt
+from builtins import id as builtins_id
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from ...dsl import Kind, Ruleset
 from ...dsl.nodes import Op
@@ -19,7 +22,7 @@ from ..facts import Native
 from ..vector import Program, compile_program, mask_position
 from .cells import bound_ref, comparator_ref, completed_years, fact_ref
 from .dialect import SqlDialect
-from .frame import Frame, ref
+from .frame import Frame, is_null_constant, ref
 from .numeric import quantise_stages
 from .ops import (
     and_,
@@ -54,10 +57,15 @@ def mask_name(id: str, word: int) -> str:
 
 
 class SqlBackend:
-    """sqlglot expressions for :func:`..vector.compile_program`, in one dialect."""
+    """sqlglot expressions for :func:`..vector.compile_program`, in one dialect.
+
+    It remembers each mask word it makes of an outcome (:meth:`bits_if_null`), so that
+    a node's own mask can read the node's column instead of its expression again.
+    """
 
     def __init__(self, d: SqlDialect) -> None:
         self.d = d
+        self.when_null: dict[int, tuple[Any, Any]] = {}
 
     def derived(self, name: str) -> Any:
         """A derived quantity's internal column."""
@@ -183,34 +191,79 @@ class SqlBackend:
 
         return balanced(
             lambda a, b: exp.BitwiseOr(this=a, expression=b),
-            [exp.Paren(this=w.copy()) for w in words],
+            [exp.Paren(this=w if w.parent is None else w.copy()) for w in words],
         )
 
     def bits_if_null(self, outcome: Any, word: Any) -> Any:
         """``word`` where ``outcome`` is NULL, else 0."""
-        return case([(is_null(outcome), word)], lit(0))
+        made = case([(is_null(outcome), word)], lit(0))
+        self.when_null[id(made)] = (outcome, word)
+        return made
+
+    def own_mask(self, id_: str, outcome: Any, word: Any) -> Any:
+        """A mask word of node ``id_``, reading the node's column where it can.
+
+        ``CASE WHEN <outcome> IS NULL THEN w ELSE 0 END`` becomes ``CASE WHEN <node> IS
+        NULL THEN w ELSE 0 END``: the node's column is its outcome cast to a boolean,
+        NULL exactly where the outcome is. Without this, every criterion's expression
+        is written twice (and Spark parses and plans it twice).
+        """
+        made = self.when_null.get(builtins_id(word)) if word is not None else None
+        if made is None or made[0] is not outcome:
+            return word
+        inner = made[1]
+        inner.pop()  # taken from the mask it was made for, which is dropped
+        return case([(is_null(ref(node_name(id_))), inner)], lit(0))
 
 
 def compile_ruleset(
     ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect
 ) -> Program:
-    """Compile ``ruleset`` with the parameters' canonical values (``None``: unset)."""
-    return compile_program(ruleset, params, SqlBackend(d))
+    """Compile ``ruleset`` with the parameters' canonical values (``None``: unset).
+
+    Each node's mask reads the node's column where it can (:meth:`SqlBackend.own_mask`).
+    """
+    backend = SqlBackend(d)
+    program = compile_program(ruleset, params, backend)
+    levels = tuple(
+        tuple(
+            (id_, outcome, tuple(backend.own_mask(id_, outcome, w) for w in mask))
+            for id_, outcome, mask in level
+        )
+        for level in program.levels
+    )
+    return attrs.evolve(program, levels=levels)
+
+
+def _cast(value: Any, type_: str) -> Any:
+    """``CAST(value AS type_)``, taking ``value`` as it is (sqlglot's ``cast`` copies it)."""
+    from sqlglot import exp
+
+    return exp.Cast(this=value, to=exp.DataType.build(type_))
 
 
 def apply(program: Program, frame: Frame, d: SqlDialect) -> None:
-    """Add the derived quantities, then each criterion and ruleset with its mask."""
-    from sqlglot import exp
+    """Add the derived quantities, then each criterion and ruleset with its mask.
 
+    A derived quantity of a fact the table lacks is NULL, without rounding stages
+    (rounding NULL gives NULL; on Spark, stages of constants would grow as its optimizer
+    inlines them). Level ``k``'s criteria go in stage ``criteria_k``, with the masks of
+    level ``k - 1``, which read those nodes' columns; the root's mask comes last.
+    """
     for stage in program.derived:
-        quantise_stages(frame, d, dict(stage))
-    for level in program.levels:
-        batch: dict[str, Any] = {}
-        for id, outcome, mask in level:
-            batch[node_name(id)] = exp.cast(outcome, "BOOLEAN")
+        lacking = [n for n, e in stage.items() if is_null_constant(e, frame.is_null)]
+        frame.add({n: d.null("DOUBLE") for n in lacking})
+        quantise_stages(frame, d, {n: e for n, e in stage.items() if n not in lacking})
+    masks: dict[str, Any] = {}
+    for k, level in enumerate(program.levels, start=1):
+        batch = masks
+        masks = {}
+        for id_, outcome, mask in level:
+            batch[node_name(id_)] = _cast(outcome, "BOOLEAN")
             for w, word in enumerate(mask):
-                batch[mask_name(id, w)] = exp.cast(word if word is not None else lit(0), "BIGINT")
-        frame.add(batch)
+                masks[mask_name(id_, w)] = _cast(word if word is not None else lit(0), "BIGINT")
+        frame.add(batch, name=f"criteria_{k}")
+    frame.add(masks, name="missing")
 
 
 def missing_list(program: Program, d: SqlDialect) -> Any:

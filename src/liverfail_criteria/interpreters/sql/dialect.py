@@ -222,9 +222,9 @@ class SqlDialect:
         return "STRUCT<field VARCHAR, value VARCHAR, expected VARCHAR>"
 
     # -- stages ------------------------------------------------------------------------
-    def fence(self, query: Any) -> Any:
-        """``query`` (a ``WITH`` of one CTE per stage) as the engine should plan it."""
-        return query
+    def stage_fence(self) -> str:
+        """What ends each stage's ``SELECT`` so the engine plans the stage as written."""
+        return ""
 
     # -- rows --------------------------------------------------------------------------
     def row_index(self) -> Any:
@@ -376,8 +376,8 @@ class Postgres(SqlDialect):
         """The type of one error record: a ``jsonb`` object."""
         return "JSONB"
 
-    def fence(self, query: Any) -> Any:
-        """Each stage with ``OFFSET 0``: planned on its own, not pulled up into the next.
+    def stage_fence(self) -> str:
+        """``OFFSET 0``: each stage planned on its own, not pulled up into the next.
 
         PostgreSQL inlines a CTE read once and pulls a subquery up into its reader,
         substituting each column's expression wherever it is read: over the screening's
@@ -385,13 +385,7 @@ class Postgres(SqlDialect):
         plans for minutes. ``OFFSET 0`` is the documented fence (no copy, unlike
         ``MATERIALIZED``): each stage is computed once, row by row, as written.
         """
-        from sqlglot import exp
-
-        for cte in query.find_all(exp.CTE):
-            body = cte.this
-            if isinstance(body, exp.Select) and not body.args.get("offset"):
-                body.offset(0, copy=False)
-        return query
+        return "OFFSET 0"
 
 
 #: The dialects :func:`~liverfail_criteria.to_sql` writes, by sqlglot name.

@@ -33,9 +33,10 @@ def build_query(
     *,
     assume_absent: Iterable[str] = (),
     keep_record: bool = True,
-) -> Any:
-    """The screening of ``source`` (a sqlglot ``FROM`` item) as one sqlglot SELECT."""
-    frame = Frame(source, columns)
+    pretty: bool = False,
+) -> str:
+    """The screening of ``source`` (a sqlglot ``FROM`` item) as the SQL text of one SELECT."""
+    frame = Frame(source, columns, d, pretty=pretty)
     if plan.id_column is None:
         frame.add({"row": d.row_index()})
         id_expr = ref("row")
@@ -76,4 +77,4 @@ def build_query(
         else:
             record = d.null("STRUCT<x BOOLEAN>" if d.has_struct else "JSONB")
         outputs.append(("record", record))
-    return d.fence(frame.select(outputs))
+    return str(frame.select(outputs))
