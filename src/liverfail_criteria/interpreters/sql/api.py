@@ -276,7 +276,7 @@ def to_sql(
         passthrough=passthrough,
     )
     tables = declared_spellings(prepared.plan, unit_spellings)
-    query = build_query(
+    return build_query(
         source,
         kinds,
         prepared.plan,
@@ -288,4 +288,3 @@ def to_sql(
         keep_record=keep_record,
         pretty=as_flag("pretty", pretty),
     )
-    return query

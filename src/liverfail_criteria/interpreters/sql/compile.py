@@ -28,6 +28,7 @@ from .ops import (
     and_,
     balanced,
     case,
+    cast,
     coalesce,
     div,
     eq,
@@ -43,7 +44,16 @@ from .ops import (
     or_,
 )
 
-__all__ = ["SqlBackend", "apply", "compile_ruleset", "mask_name", "missing_list", "node_name"]
+__all__ = [
+    "Compiled",
+    "SqlBackend",
+    "apply",
+    "compile_ruleset",
+    "compiled",
+    "mask_name",
+    "missing_list",
+    "node_name",
+]
 
 
 def node_name(id: str) -> str:
@@ -157,9 +167,7 @@ class SqlBackend:
 
     def as_boolean(self, value: Any) -> Any:
         """A true/false value, cast."""
-        from sqlglot import exp
-
-        return exp.cast(value, "BOOLEAN")
+        return cast(value, "BOOLEAN")
 
     def scaled(self, value: Any, factor: float) -> Any:
         """``value * factor``, the factor an exact double literal."""
@@ -171,15 +179,11 @@ class SqlBackend:
 
     def days(self, start: Any, end: Any) -> Any:
         """Whole days, as a double."""
-        from sqlglot import exp
-
-        return exp.cast(self.d.days(start, end), "DOUBLE")
+        return cast(self.d.days(start, end), "DOUBLE")
 
     def years(self, start: Any, end: Any) -> Any:
         """Completed years, as a double."""
-        from sqlglot import exp
-
-        return exp.cast(completed_years(self.d, start, end), "DOUBLE")
+        return cast(completed_years(self.d, start, end), "DOUBLE")
 
     def bit_if_null(self, value: Any, bit: int) -> Any:
         """``bit`` where ``value`` is NULL, else 0."""
@@ -235,35 +239,88 @@ def compile_ruleset(
     return attrs.evolve(program, levels=levels)
 
 
-def _cast(value: Any, type_: str) -> Any:
-    """``CAST(value AS type_)``, taking ``value`` as it is (sqlglot's ``cast`` copies it)."""
-    from sqlglot import exp
-
-    return exp.Cast(this=value, to=exp.DataType.build(type_))
+#: A stage of the criteria: its name and its columns, as :meth:`.Frame.template` texts.
+Stage = tuple[str, tuple[tuple[str, str], ...]]
 
 
-def apply(program: Program, frame: Frame, d: SqlDialect) -> None:
-    """Add the derived quantities, then each criterion and ruleset with its mask.
+@attrs.frozen
+class Compiled:
+    """A ruleset compiled for one dialect and indentation, its criteria written once.
 
-    A derived quantity of a fact the table lacks is NULL, without rounding stages
-    (rounding NULL gives NULL; on Spark, stages of constants would grow as its optimizer
-    inlines them). Level ``k``'s criteria go in stage ``criteria_k``, with the masks of
-    level ``k - 1``, which read those nodes' columns; the root's mask comes last.
+    Attributes:
+        program: the compiled ruleset (its derived quantities are copied before use).
+        stages: the criteria's stages as SQL, their references not yet resolved: level
+            ``k``'s criteria in ``criteria_k`` with the masks of level ``k - 1`` (which
+            read those nodes' columns), the root's mask in ``missing``.
     """
-    for stage in program.derived:
-        lacking = [n for n, e in stage.items() if is_null_constant(e, frame.is_null)]
-        frame.add({n: d.null("DOUBLE") for n in lacking})
-        quantise_stages(frame, d, {n: e for n, e in stage.items() if n not in lacking})
+
+    program: Program
+    stages: tuple[Stage, ...]
+
+
+def compiled(
+    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect, *, pretty: bool
+) -> Compiled:
+    """The :class:`Compiled` ruleset: made once per ruleset, parameters, dialect, indent.
+
+    The criteria's SQL does not depend on the table (its references are resolved in
+    each query's frame), so a second query of the same ruleset, for any table, reuses it.
+    """
+    try:
+        key = (ruleset, tuple(sorted(params.items())), d.name, pretty)
+        hash(key)
+    except TypeError:  # pragma: no cover - parameters are canonical natives
+        return _compile(ruleset, params, d, pretty)
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) >= 32:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        found = _COMPILED[key] = _compile(ruleset, params, d, pretty)
+    return found
+
+
+_COMPILED: dict[Any, Compiled] = {}
+
+
+def _compile(
+    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect, pretty: bool
+) -> Compiled:
+    from sqlglot.dialects.dialect import Dialect
+
+    program = compile_ruleset(ruleset, params, d)
+    generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
+
+    def write(columns: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        return tuple((n, str(generator.generate(e, copy=False))) for n, e in columns.items())
+
+    stages: list[Stage] = []
     masks: dict[str, Any] = {}
     for k, level in enumerate(program.levels, start=1):
         batch = masks
         masks = {}
         for id_, outcome, mask in level:
-            batch[node_name(id_)] = _cast(outcome, "BOOLEAN")
+            batch[node_name(id_)] = cast(outcome, "BOOLEAN")
             for w, word in enumerate(mask):
-                masks[mask_name(id_, w)] = _cast(word if word is not None else lit(0), "BIGINT")
-        frame.add(batch, name=f"criteria_{k}")
-    frame.add(masks, name="missing")
+                masks[mask_name(id_, w)] = cast(word if word is not None else lit(0), "BIGINT")
+        stages.append((f"criteria_{k}", write(batch)))
+    stages.append(("missing", write(masks)))
+    return Compiled(program, tuple(stages))
+
+
+def apply(compiled: Compiled, frame: Frame, d: SqlDialect) -> None:
+    """Add the derived quantities, then each criterion and ruleset with its mask.
+
+    A derived quantity of a fact the table lacks is NULL, without rounding stages
+    (rounding NULL gives NULL; on Spark, stages of constants would grow as its optimizer
+    inlines them). Then the criteria's stages (:attr:`Compiled.stages`).
+    """
+    for stage in compiled.program.derived:
+        lacking = [n for n, e in stage.items() if is_null_constant(e, frame.is_null)]
+        frame.add({n: d.null("DOUBLE") for n in lacking})
+        rest = {n: e.copy() for n, e in stage.items() if n not in lacking}
+        quantise_stages(frame, d, rest)
+    for name, columns in compiled.stages:
+        frame.add_text(dict(columns), name=name)
 
 
 def missing_list(program: Program, d: SqlDialect) -> Any:

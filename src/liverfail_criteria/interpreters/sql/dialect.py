@@ -31,6 +31,7 @@ from typing import Any
 
 from ...errors import CriteriaInputError
 from ...whitespace import WHITESPACE
+from .ops import cast
 
 __all__ = ["ANY", "DIALECTS", "WHITESPACE", "SqlDialect", "dialect_for"]
 
@@ -76,7 +77,7 @@ class SqlDialect:
         exp = _exp()
         x = float(x)
         if not math.isfinite(x):
-            return exp.cast(exp.Literal.string(repr(x)), "DOUBLE")
+            return cast(exp.Literal.string(repr(x)), "DOUBLE")
         text = repr(abs(x))
         literal = exp.Literal.number(text if "e" in text else f"{text}e0")
         return exp.Neg(this=literal) if math.copysign(1.0, x) < 0 else literal
@@ -84,7 +85,7 @@ class SqlDialect:
     def null(self, type_: str) -> Any:
         """A typed NULL."""
         exp = _exp()
-        return exp.cast(exp.Null(), type_)
+        return cast(exp.Null(), type_)
 
     def text_type(self) -> str:
         """The name of the text type."""
@@ -93,7 +94,7 @@ class SqlDialect:
     def date(self, text: str) -> Any:
         """A date literal from ISO text."""
         exp = _exp()
-        return exp.cast(exp.Literal.string(text), "DATE")
+        return cast(exp.Literal.string(text), "DATE")
 
     # -- text --------------------------------------------------------------------------
     def whitespace(self) -> Any:
@@ -136,7 +137,7 @@ class SqlDialect:
         ``kind`` is the column kind (``"number"`` for floating point).
         """
         exp = _exp()
-        text = exp.cast(value, self.text_type())
+        text = cast(value, self.text_type())
         if kind == "datetime":
             return exp.Anonymous(
                 this="STRFTIME", expressions=[value, exp.Literal.string("%Y-%m-%d %H:%M:%S.%f")]
@@ -183,7 +184,7 @@ class SqlDialect:
         """The year, month or day of a date, as an integer."""
         exp = _exp()
         node = {"year": exp.Year, "month": exp.Month, "day": exp.Day}[part](this=x)
-        return exp.cast(node, "BIGINT")
+        return cast(node, "BIGINT")
 
     # -- lists and records -------------------------------------------------------------
     def struct(self, fields: Mapping[str, Any]) -> Any:
@@ -215,7 +216,7 @@ class SqlDialect:
     def empty(self, element_type: str) -> Any:
         """An empty list of ``element_type``."""
         exp = _exp()
-        return exp.cast(exp.Array(expressions=[]), f"ARRAY<{element_type}>")
+        return cast(exp.Array(expressions=[]), f"ARRAY<{element_type}>")
 
     def error_type(self) -> str:
         """The type of one error record."""
@@ -269,8 +270,7 @@ class Spark(SqlDialect):
 
     def to_double(self, text: Any) -> Any:
         """Text already matched as a number, as a double (Java reads it; never fails)."""
-        exp = _exp()
-        return exp.cast(text, "DOUBLE")
+        return cast(text, "DOUBLE")
 
     def text_type(self) -> str:
         """The name of the text type."""
@@ -284,12 +284,12 @@ class Spark(SqlDialect):
                 this="DATE_FORMAT",
                 expressions=[value, exp.Literal.string("yyyy-MM-dd HH:mm:ss.SSSSSS")],
             )
-        return exp.cast(value, "STRING")
+        return cast(value, "STRING")
 
     def floor(self, x: Any) -> Any:
         """``FLOOR`` is a BIGINT in Spark: back to a double (exact below 2**53)."""
         exp = _exp()
-        return exp.cast(exp.Floor(this=x), "DOUBLE")
+        return cast(exp.Floor(this=x), "DOUBLE")
 
     def days(self, start: Any, end: Any) -> Any:
         """Whole days from ``start`` to ``end``: ``DATEDIFF(end, start)``."""
@@ -321,7 +321,7 @@ class Postgres(SqlDialect):
         A literal with an exponent is NUMERIC in PostgreSQL; text converts once.
         """
         exp = _exp()
-        return exp.cast(exp.Literal.string(repr(float(x))), "DOUBLE")
+        return cast(exp.Literal.string(repr(float(x))), "DOUBLE")
 
     def whitespace(self) -> Any:
         """The whitespace characters: UTF-8 bytes decoded."""
@@ -346,8 +346,7 @@ class Postgres(SqlDialect):
 
     def to_double(self, text: Any) -> Any:
         """Text already matched as a number, as a double (out of range is an SQL error)."""
-        exp = _exp()
-        return exp.cast(text, "DOUBLE")
+        return cast(text, "DOUBLE")
 
     def to_text(self, value: Any, kind: str) -> Any:
         """A value as text, as PostgreSQL writes it (``700`` for 700.0)."""
@@ -357,7 +356,7 @@ class Postgres(SqlDialect):
                 this="TO_CHAR",
                 expressions=[value, exp.Literal.string("YYYY-MM-DD HH24:MI:SS.US")],
             )
-        return exp.cast(value, "TEXT")
+        return cast(value, "TEXT")
 
     def struct(self, fields: Mapping[str, Any]) -> Any:
         """A record as a ``jsonb`` object."""

@@ -37,7 +37,9 @@ __all__ = ["PREFIX", "Frame", "Query", "is_null_constant", "ref", "source_column
 PREFIX = "__lc"
 _REF = "\x00ref:"  # placeholder identifiers: never a real column name
 _END = "\x01"
-_PLACEHOLDER = re.compile("\x00ref:([^\x01]*)\x01")
+_PLACEHOLDER = re.compile('["`]\x00ref:([^\x01]*)\x01["`]')
+#: The longest expression written in place of a reference to its column.
+_INLINE = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
 #: PostgreSQL keeps the first 63 bytes of a name; longer names are shortened, uniquely.
 _LONGEST = 63
@@ -129,8 +131,7 @@ def is_null_constant(expression: Any, nulls: Any) -> bool:
     logical = _logical(e)
     if logical is not None:
         return bool(nulls(logical))
-    strict = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
-    if isinstance(e, strict):
+    if isinstance(e, _strict()):
         return is_null_constant(e.this, nulls) or is_null_constant(e.expression, nulls)
     if isinstance(e, exp.Coalesce):
         operands = [e.this, *(e.args.get("expressions") or [])]
@@ -144,12 +145,61 @@ def is_null_constant(expression: Any, nulls: Any) -> bool:
     return False
 
 
+def _cheap(expression: Any) -> bool:
+    """Whether an expression is as cheap to compute again as to read from a column.
+
+    Casts, arithmetic, ``ABS``, ``FLOOR`` and ``LOG10`` of columns and constants. Such a
+    column (if its text is short) is written in place of each reference to it, so its
+    stage needs no column for it, and a stage left with none is left out: the chain
+    of stages is shorter (Spark's analyzer takes about two rounds per stage, at most
+    100 by default).
+    """
+    from sqlglot import exp
+
+    for node in expression.walk():
+        if isinstance(node, exp.Anonymous):
+            if str(node.this).upper() != "LOG10":
+                return False
+        elif not isinstance(node, _cheap_nodes()):
+            return False
+    return True
+
+
+def _cheap_nodes() -> tuple[type, ...]:
+    from sqlglot import exp
+
+    return (
+        exp.Column,
+        exp.Identifier,
+        exp.Literal,
+        exp.Null,
+        exp.Cast,
+        exp.DataType,
+        exp.Paren,
+        exp.Add,
+        exp.Sub,
+        exp.Mul,
+        exp.Div,
+        exp.Neg,
+        exp.Abs,
+        exp.Floor,
+    )
+
+
+def _strict() -> tuple[type, ...]:
+    """The operators that are NULL where an operand is."""
+    from sqlglot import exp
+
+    return (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
 class Query(str):
     """The SQL text of a query, in one dialect; :meth:`sql` gives it, as sqlglot's would."""
 
     dialect: str
 
     def __new__(cls, text: str, dialect: str) -> Query:
+        """The query ``text``, written in ``dialect``."""
         query = super().__new__(cls, text)
         query.dialect = dialect
         return query
@@ -164,12 +214,13 @@ class Query(str):
 class _Column:
     """One column of a stage: its physical name, its SQL text, the columns it reads."""
 
-    __slots__ = ("name", "reads", "text")
+    __slots__ = ("name", "reads", "stage", "text")
 
     def __init__(self, name: str, text: str, reads: frozenset[str]) -> None:
         self.name = name
         self.text = text
         self.reads = reads
+        self.stage = ""  # the name of the stage it was added with
 
 
 class Frame:
@@ -206,9 +257,11 @@ class Frame:
         self._generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
         self._quote = exp.to_identifier("x", quoted=True).sql(d.name)[0]
         self._source = self._generator.generate(source, copy=True)
-        self.stages: list[tuple[str, list[_Column]]] = []
+        self.stages: list[list[_Column]] = []
+        self._stage_of: dict[str, int] = {}
         self.physical: dict[str, str] = {}
         self._nulls: set[str] = set()
+        self._inline: dict[str, tuple[str, frozenset[str]]] = {}
         self._taken: set[str] = set()
         # a stage must not take the name of a table the source reads
         self._stage_names = {t.name.lower() for t in source.find_all(exp.Table)}
@@ -226,22 +279,38 @@ class Frame:
         """Let ``logical`` name the column that ``existing`` names now (no new column)."""
         self.physical[logical] = self.physical[existing]
 
+    def template(self, expression: Any) -> str:
+        """``expression`` as SQL with its references not yet resolved (see :meth:`add_text`).
+
+        The expression is generated as it is (not copied): a caller hands it over.
+        """
+        return str(self._generator.generate(expression, copy=False))
+
     def sql(self, expression: Any) -> tuple[str, frozenset[str]]:
         """``expression`` as SQL, each :func:`ref` resolved; and the columns it reads.
 
         The expression is generated as it is (not copied): a caller hands it over.
         """
-        text = self._generator.generate(expression, copy=False)
+        return self.resolve(self.template(expression))
+
+    def resolve(self, text: str) -> tuple[str, frozenset[str]]:
+        """A :meth:`template` with each reference resolved; and the columns it reads."""
         reads: set[str] = set()
         physical = self.physical
+        inline = self._inline
+        q = self._quote
 
         def resolve(match: re.Match[str]) -> str:
             logical = match.group(1)
             if logical not in physical:
                 raise KeyError(f"no internal column {logical!r}")
             name = physical[logical]
+            if name in inline:
+                text, inner = inline[name]
+                reads.update(inner)
+                return f"({text})"
             reads.add(name)
-            return name
+            return f"{q}{name}{q}"
 
         return _PLACEHOLDER.sub(resolve, text), frozenset(reads)
 
@@ -251,7 +320,8 @@ class Frame:
         Args:
             columns: the columns, by logical name.
             name: what the stage holds (a plain SQL name); else named by
-                :func:`stage_name`. A name already taken is numbered (``rounding_2``).
+                :func:`stage_name`. In the query, a name already taken is numbered
+                (``rounding_2``).
         """
         if not columns:
             return
@@ -263,14 +333,54 @@ class Frame:
             text, reads = self.sql(expression)
             if is_null_constant(expression, nulls):
                 self._nulls.add(physical)
+            if len(text) <= _INLINE and "\n" not in text and _cheap(expression):
+                self._inline[physical] = (text, reads)
             stage.append(_Column(physical, text, reads))
             names[logical] = physical
         if name is None:
             # a stage of nothing but NULLs holds the facts the table lacks
             absent = all(c.name in self._nulls for c in stage)
             name = "absent" if absent else stage_name(columns)
-        self.stages.append((self._stage(name), stage))
+        self._place(name, stage)
         self.physical.update(names)
+
+    def add_text(self, columns: Mapping[str, str], name: str | None = None) -> None:
+        """Add a stage of columns already written as SQL by :meth:`template`.
+
+        The texts may come from another frame of the same dialect and indentation:
+        their references are resolved here, against this frame's columns.
+        """
+        if not columns:
+            return
+        stage: list[_Column] = []
+        names: dict[str, str] = {}
+        for logical, template in columns.items():
+            physical = self._physical(logical)
+            text, reads = self.resolve(template)
+            stage.append(_Column(physical, text, reads))
+            names[logical] = physical
+        self._place(name or stage_name(columns), stage)
+        self.physical.update(names)
+
+    def _place(self, name: str, stage: list[_Column]) -> None:
+        """Put a stage's columns in the first stage after the columns they read.
+
+        That is a new last stage, unless everything the stage reads was made two or
+        more stages back: then its columns join the stage after the last one it reads
+        (named for both, ``after_assessment_and_rounding``). The chain of stages is
+        shorter, which Spark's analyzer needs (about two rounds per stage, at most 100
+        by default); the rows and every value are the same.
+        """
+        at = 0
+        for column in stage:
+            column.stage = name
+            for read in column.reads:
+                at = max(at, self._stage_of.get(read, -1) + 1)
+        if at == len(self.stages):
+            self.stages.append([])
+        self.stages[at].extend(stage)
+        for column in stage:
+            self._stage_of[column.name] = at
 
     def _physical(self, logical: str) -> str:
         base = f"{PREFIX}.{_UNSAFE.sub('_', logical)}"
@@ -283,14 +393,19 @@ class Frame:
         self._taken.add(name.lower())
         return name
 
-    def _stage(self, name: str) -> str:
-        base = _UNSAFE.sub("_", name).replace(".", "_").lower() or "stage"
-        unique, n = base, 1
-        while unique in self._stage_names:
-            n += 1
-            unique = f"{base}_{n}"
-        self._stage_names.add(unique)
-        return unique
+    def _names(self, stages: list[str]) -> list[str]:
+        """The stages' names in the query: each unique, and not a table the source reads."""
+        taken = set(self._stage_names)
+        names = []
+        for name in stages:
+            base = _UNSAFE.sub("_", name).replace(".", "_").lower() or "stage"
+            unique, n = base, 1
+            while unique in taken:
+                n += 1
+                unique = f"{base}_{n}"
+            taken.add(unique)
+            names.append(unique)
+        return names
 
     def select(self, outputs: Sequence[tuple[str, Any]]) -> Query:
         """The whole query as SQL: the stages as CTEs, then ``outputs`` (name, expression).
@@ -310,13 +425,16 @@ class Frame:
             final.append(f"{text} AS {shown}")
             live |= reads
         plans: list[tuple[str, list[_Column]]] = []
-        for stage, stage_columns in reversed(self.stages):
+        for stage_columns in reversed(self.stages):
             defined = [c for c in stage_columns if c.name in live]
             if defined:
-                plans.append((stage, defined))
+                parts = list(dict.fromkeys(c.stage for c in defined))
+                plans.append(("_and_".join(parts), defined))
                 for c in defined:
                     live |= c.reads
         plans.reverse()
+        names = self._names([stage for stage, _ in plans])
+        plans = [(n, defined) for n, (_, defined) in zip(names, plans, strict=True)]
         return Query(self._write(plans, final), self.d.name)
 
     def _write(self, plans: list[tuple[str, list[_Column]]], final: list[str]) -> str:
@@ -332,7 +450,8 @@ class Frame:
                 ctes.append(f"{stage} AS (\n{_indent(body, 2)}\n)")
                 previous = stage
             head = "WITH " + ", ".join(ctes) + "\n" if ctes else ""
-            return head + "SELECT\n" + ",\n".join(_indent(f, 2) for f in final) + f"\nFROM {previous}"
+            outputs = ",\n".join(_indent(f, 2) for f in final)
+            return f"{head}SELECT\n{outputs}\nFROM {previous}"
         for stage, defined in plans:
             items = ", ".join(["*", *(f"{c.text} AS {q}{c.name}{q}" for c in defined)])
             tail = f" {fence}" if fence else ""
