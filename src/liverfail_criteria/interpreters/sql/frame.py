@@ -256,7 +256,8 @@ class Frame:
         self.pretty = pretty
         self._generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
         self._quote = exp.to_identifier("x", quoted=True).sql(d.name)[0]
-        self._source = self._generator.generate(source, copy=True)
+        # written as a FROM clause (a subquery alone would lose its parentheses)
+        self._source = self._generator.generate(exp.From(this=source.copy()), copy=False)[5:]
         self.stages: list[list[_Column]] = []
         self._stage_of: dict[str, int] = {}
         self.physical: dict[str, str] = {}
