@@ -132,7 +132,10 @@ def is_null_constant(expression: Any, nulls: Any) -> bool:
     if logical is not None:
         return bool(nulls(logical))
     if isinstance(e, _strict()):
-        return is_null_constant(e.this, nulls) or is_null_constant(e.expression, nulls)
+        operator: Any = e
+        return is_null_constant(operator.this, nulls) or is_null_constant(
+            operator.expression, nulls
+        )
     if isinstance(e, exp.Coalesce):
         operands = [e.this, *(e.args.get("expressions") or [])]
         return all(is_null_constant(o, nulls) for o in operands)
@@ -454,9 +457,9 @@ class Frame:
             outputs = ",\n".join(_indent(f, 2) for f in final)
             return f"{head}SELECT\n{outputs}\nFROM {previous}"
         for stage, defined in plans:
-            items = ", ".join(["*", *(f"{c.text} AS {q}{c.name}{q}" for c in defined)])
+            listed = ", ".join(["*", *(f"{c.text} AS {q}{c.name}{q}" for c in defined)])
             tail = f" {fence}" if fence else ""
-            ctes.append(f"{stage} AS (SELECT {items} FROM {previous}{tail})")
+            ctes.append(f"{stage} AS (SELECT {listed} FROM {previous}{tail})")
             previous = stage
         head = "WITH " + ", ".join(ctes) + " " if ctes else ""
         return head + "SELECT " + ", ".join(final) + f" FROM {previous}"
