@@ -14,7 +14,10 @@ The query is ``WITH cells AS (SELECT *, ... FROM source), units AS (SELECT *, ..
 cells), ... SELECT outputs FROM criteria_4``: projections only, no joins, no
 aggregates, so every engine keeps the source's rows (and DuckDB keeps their order).
 Each stage is named for what it holds (:func:`stage_name`); a stage defines only the
-columns that a later stage or the outputs read.
+columns that a later stage or the outputs read. A cheap column (a cast or arithmetic of
+columns, in a few words) is written where it is read instead, and a stage whose inputs
+all lie further back joins the stage after them: the chain of stages is as short as
+the computation allows (Spark's analyzer takes about two rounds per stage, 100 at most).
 
 A column whose expression is a constant NULL is remembered (:meth:`Frame.is_null`), so
 that the compiler need not build stages of arithmetic on a value it knows is missing:
