@@ -94,7 +94,7 @@ def compile_screening(
         keep_record=keep_record,
         shorten_names=True,  # finish() gives long names back
     )
-    return prepared, query.sql(dialect.name)
+    return prepared, query
 
 
 def finish(

@@ -10,9 +10,6 @@ Running the SQL on Spark (local mode or a cluster)::
     import liverfail_criteria as lc
 
     spark = SparkSession.builder.master("local[2]").getOrCreate()
-    # the query has many stages: keep Spark from inlining them into each other
-    spark.conf.set("spark.sql.optimizer.excludedRules",
-                   "org.apache.spark.sql.catalyst.optimizer.CollapseProject")
     spark.read.parquet("cohort.parquet").createOrReplaceTempView("cohort")
     query = lc.to_sql(table="cohort", dialect="spark",
                       units={"body_weight": "kg", "age": "a",
@@ -20,7 +17,10 @@ Running the SQL on Spark (local mode or a cluster)::
     results = spark.sql(query)       # a Spark DataFrame, one row per patient
 
 or :func:`screen_spark`, which reads the view's schema and unit spellings first, as
-:func:`~liverfail_criteria.screen_duckdb` does for DuckDB.
+:func:`~liverfail_criteria.screen_duckdb` does for DuckDB. The session needs no
+tuning: the query runs with Spark's default optimizer and analyzer settings (its stages
+are written so that the optimizer's ``CollapseProject`` rule has no chain of constant
+stages to inline into each other, see :mod:`..interpreters.sql.frame`).
 """
 
 from __future__ import annotations
@@ -33,22 +33,7 @@ from ..extras import require
 from ..interpreters.plan import ColumnKind
 from ..interpreters.sql.dialect import Spark
 
-__all__ = ["COLLAPSE_PROJECT", "exclude_collapse_project", "screen_spark", "spark_kinds"]
-
-#: The Spark optimizer rule that inlines each stage of the query into the next. On a
-#: query of many stages whose columns are mostly constants (a table that lacks most
-#: facts), its inlining grows exponentially before constants fold: a query of a few
-#: rows then plans for minutes. Without it the same query plans in seconds.
-COLLAPSE_PROJECT = "org.apache.spark.sql.catalyst.optimizer.CollapseProject"
-
-
-def exclude_collapse_project(spark: Any) -> None:
-    """Add :data:`COLLAPSE_PROJECT` to the session's ``spark.sql.optimizer.excludedRules``."""
-    key = "spark.sql.optimizer.excludedRules"
-    current = spark.conf.get(key, "") or ""
-    rules = [r.strip() for r in current.split(",") if r.strip()]
-    if COLLAPSE_PROJECT not in rules:
-        spark.conf.set(key, ",".join([*rules, COLLAPSE_PROJECT]))
+__all__ = ["screen_spark", "spark_kinds"]
 
 
 def spark_kinds(schema: Any) -> dict[str, ColumnKind]:
@@ -104,7 +89,6 @@ def screen_spark(
     id_column: str | None = "id",
     passthrough: Iterable[str] = (),
     keep_record: bool = True,
-    tune_session: bool = True,
 ) -> Any:
     """Screen a Spark table or view with ``spark.sql``; return the Spark DataFrame.
 
@@ -127,12 +111,6 @@ def screen_spark(
             are, after the id. Any column that is not a fact, a unit column, the id or
             passed through is an error (a misspelt fact must not go unread).
         keep_record: add the ``record`` column (a struct of the facts as read).
-        tune_session: exclude Spark's ``CollapseProject`` optimizer rule for the
-            session (``spark.sql.optimizer.excludedRules``; the setting stays). The
-            query has many stages; on a table that lacks most facts, that rule inlines
-            them into each other exponentially and a query of a few rows plans for
-            minutes instead of seconds. Set it yourself when you run :func:`to_sql`'s
-            query with ``spark.sql``.
 
     Returns:
         A ``pyspark.sql.DataFrame`` with the columns of ``screen``.
@@ -166,6 +144,4 @@ def screen_spark(
         passthrough=passthrough,
         keep_record=keep_record,
     )
-    if tune_session:
-        exclude_collapse_project(spark)
     return spark.sql(query)

@@ -510,10 +510,8 @@ def screen_omop(
 
     Returns:
         DuckDB and PostgreSQL: a polars DataFrame ordered by ``id``, with the outcome
-        columns of ``lc.screen``. Spark: the lazy Spark DataFrame; the session is tuned
-        as ``screen_spark`` tunes it (the optimizer rule ``CollapseProject`` left out),
-        and its analyzer may take up to 1000 rounds (``spark.sql.analyzer.maxIterations``;
-        the default 100 does not resolve the query's nesting).
+        columns of ``lc.screen``. Spark: the lazy Spark DataFrame, planned with the
+        session's own settings (Spark's defaults do).
     """
     from .sql import screen_omop as _screen_omop
 

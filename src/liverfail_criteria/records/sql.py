@@ -577,10 +577,6 @@ def omop_sql(
     )
 
 
-#: Spark's analyzer rounds screen_omop asks for (Spark's default is 100).
-_SPARK_ANALYZER_ROUNDS = 1000
-
-
 def screen_omop(
     source: Any,
     ruleset: Any = None,
@@ -641,14 +637,5 @@ def screen_omop(
             if owned:
                 con.close()
     if engine == "spark":
-        from ..cohort.spark import exclude_collapse_project
-
-        text = query("spark", cdm_schema, lambda q: source.sql(q).take(1))
-        exclude_collapse_project(source)  # as screen_spark: the stages plan in seconds
-        # The derivations' CTEs under the screening's stages nest deeper than Spark's
-        # analyzer resolves in its default 100 rounds ("Max iterations reached").
-        key = "spark.sql.analyzer.maxIterations"
-        if int(source.conf.get(key, "100") or 100) < _SPARK_ANALYZER_ROUNDS:
-            source.conf.set(key, str(_SPARK_ANALYZER_ROUNDS))
-        return source.sql(text)
+        return source.sql(query("spark", cdm_schema, lambda q: source.sql(q).take(1)))
     raise CriteriaInputError("engine", engine, "'duckdb', 'postgres' or 'spark'")

@@ -276,7 +276,7 @@ def to_sql(
         passthrough=passthrough,
     )
     tables = declared_spellings(prepared.plan, unit_spellings)
-    query = build_query(
+    return build_query(
         source,
         kinds,
         prepared.plan,
@@ -286,6 +286,5 @@ def to_sql(
         d,
         assume_absent=prepared.assume_absent,
         keep_record=keep_record,
+        pretty=as_flag("pretty", pretty),
     )
-    text: str = query.sql(dialect=d.name, pretty=pretty)
-    return text

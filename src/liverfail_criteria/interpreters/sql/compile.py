@@ -10,8 +10,11 @@ whose fact columns :func:`.cells.read_cells` made.
 from __future__ import annotations
 
 import datetime as dt
+from builtins import id as builtins_id
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from ...dsl import Kind, Ruleset
 from ...dsl.nodes import Op
@@ -19,12 +22,13 @@ from ..facts import Native
 from ..vector import Program, compile_program, mask_position
 from .cells import bound_ref, comparator_ref, completed_years, fact_ref
 from .dialect import SqlDialect
-from .frame import Frame, ref
+from .frame import Frame, is_null_constant, ref
 from .numeric import quantise_stages
 from .ops import (
     and_,
     balanced,
     case,
+    cast,
     coalesce,
     div,
     eq,
@@ -40,7 +44,16 @@ from .ops import (
     or_,
 )
 
-__all__ = ["SqlBackend", "apply", "compile_ruleset", "mask_name", "missing_list", "node_name"]
+__all__ = [
+    "Compiled",
+    "SqlBackend",
+    "apply",
+    "compile_ruleset",
+    "compiled",
+    "mask_name",
+    "missing_list",
+    "node_name",
+]
 
 
 def node_name(id: str) -> str:
@@ -54,10 +67,15 @@ def mask_name(id: str, word: int) -> str:
 
 
 class SqlBackend:
-    """sqlglot expressions for :func:`..vector.compile_program`, in one dialect."""
+    """sqlglot expressions for :func:`..vector.compile_program`, in one dialect.
+
+    It remembers each mask word it makes of an outcome (:meth:`bits_if_null`), so that
+    a node's own mask can read the node's column instead of its expression again.
+    """
 
     def __init__(self, d: SqlDialect) -> None:
         self.d = d
+        self.when_null: dict[int, tuple[Any, Any]] = {}
 
     def derived(self, name: str) -> Any:
         """A derived quantity's internal column."""
@@ -149,9 +167,7 @@ class SqlBackend:
 
     def as_boolean(self, value: Any) -> Any:
         """A true/false value, cast."""
-        from sqlglot import exp
-
-        return exp.cast(value, "BOOLEAN")
+        return cast(value, "BOOLEAN")
 
     def scaled(self, value: Any, factor: float) -> Any:
         """``value * factor``, the factor an exact double literal."""
@@ -163,15 +179,11 @@ class SqlBackend:
 
     def days(self, start: Any, end: Any) -> Any:
         """Whole days, as a double."""
-        from sqlglot import exp
-
-        return exp.cast(self.d.days(start, end), "DOUBLE")
+        return cast(self.d.days(start, end), "DOUBLE")
 
     def years(self, start: Any, end: Any) -> Any:
         """Completed years, as a double."""
-        from sqlglot import exp
-
-        return exp.cast(completed_years(self.d, start, end), "DOUBLE")
+        return cast(completed_years(self.d, start, end), "DOUBLE")
 
     def bit_if_null(self, value: Any, bit: int) -> Any:
         """``bit`` where ``value`` is NULL, else 0."""
@@ -183,34 +195,132 @@ class SqlBackend:
 
         return balanced(
             lambda a, b: exp.BitwiseOr(this=a, expression=b),
-            [exp.Paren(this=w.copy()) for w in words],
+            [exp.Paren(this=w if w.parent is None else w.copy()) for w in words],
         )
 
     def bits_if_null(self, outcome: Any, word: Any) -> Any:
         """``word`` where ``outcome`` is NULL, else 0."""
-        return case([(is_null(outcome), word)], lit(0))
+        made = case([(is_null(outcome), word)], lit(0))
+        self.when_null[id(made)] = (outcome, word)
+        return made
+
+    def own_mask(self, id_: str, outcome: Any, word: Any) -> Any:
+        """A mask word of node ``id_``, reading the node's column where it can.
+
+        ``CASE WHEN <outcome> IS NULL THEN w ELSE 0 END`` becomes ``CASE WHEN <node> IS
+        NULL THEN w ELSE 0 END``: the node's column is its outcome cast to a boolean,
+        NULL exactly where the outcome is. Without this, every criterion's expression
+        is written twice (and Spark parses and plans it twice).
+        """
+        made = self.when_null.get(builtins_id(word)) if word is not None else None
+        if made is None or made[0] is not outcome:
+            return word
+        inner = made[1]
+        inner.pop()  # taken from the mask it was made for, which is dropped
+        return case([(is_null(ref(node_name(id_))), inner)], lit(0))
 
 
 def compile_ruleset(
     ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect
 ) -> Program:
-    """Compile ``ruleset`` with the parameters' canonical values (``None``: unset)."""
-    return compile_program(ruleset, params, SqlBackend(d))
+    """Compile ``ruleset`` with the parameters' canonical values (``None``: unset).
+
+    Each node's mask reads the node's column where it can (:meth:`SqlBackend.own_mask`).
+    """
+    backend = SqlBackend(d)
+    program = compile_program(ruleset, params, backend)
+    levels = tuple(
+        tuple(
+            (id_, outcome, tuple(backend.own_mask(id_, outcome, w) for w in mask))
+            for id_, outcome, mask in level
+        )
+        for level in program.levels
+    )
+    return attrs.evolve(program, levels=levels)
 
 
-def apply(program: Program, frame: Frame, d: SqlDialect) -> None:
-    """Add the derived quantities, then each criterion and ruleset with its mask."""
-    from sqlglot import exp
+#: A stage of the criteria: its name and its columns, as :meth:`.Frame.template` texts.
+Stage = tuple[str, tuple[tuple[str, str], ...]]
 
-    for stage in program.derived:
-        quantise_stages(frame, d, dict(stage))
-    for level in program.levels:
-        batch: dict[str, Any] = {}
-        for id, outcome, mask in level:
-            batch[node_name(id)] = exp.cast(outcome, "BOOLEAN")
+
+@attrs.frozen
+class Compiled:
+    """A ruleset compiled for one dialect and indentation, its criteria written once.
+
+    Attributes:
+        program: the compiled ruleset (its derived quantities are copied before use).
+        stages: the criteria's stages as SQL, their references not yet resolved: level
+            ``k``'s criteria in ``criteria_k`` with the masks of level ``k - 1`` (which
+            read those nodes' columns), the root's mask in ``missing``.
+    """
+
+    program: Program
+    stages: tuple[Stage, ...]
+
+
+def compiled(
+    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect, *, pretty: bool
+) -> Compiled:
+    """The :class:`Compiled` ruleset: made once per ruleset, parameters, dialect, indent.
+
+    The criteria's SQL does not depend on the table (its references are resolved in
+    each query's frame), so a second query of the same ruleset, for any table, reuses it.
+    """
+    try:
+        key = (ruleset, tuple(sorted(params.items())), d.name, pretty)
+        hash(key)
+    except TypeError:  # pragma: no cover - parameters are canonical natives
+        return _compile(ruleset, params, d, pretty)
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) >= 32:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        found = _COMPILED[key] = _compile(ruleset, params, d, pretty)
+    return found
+
+
+_COMPILED: dict[Any, Compiled] = {}
+
+
+def _compile(
+    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect, pretty: bool
+) -> Compiled:
+    from sqlglot.dialects.dialect import Dialect
+
+    program = compile_ruleset(ruleset, params, d)
+    generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
+
+    def write(columns: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        return tuple((n, str(generator.generate(e, copy=False))) for n, e in columns.items())
+
+    stages: list[Stage] = []
+    masks: dict[str, Any] = {}
+    for k, level in enumerate(program.levels, start=1):
+        batch = masks
+        masks = {}
+        for id_, outcome, mask in level:
+            batch[node_name(id_)] = cast(outcome, "BOOLEAN")
             for w, word in enumerate(mask):
-                batch[mask_name(id, w)] = exp.cast(word if word is not None else lit(0), "BIGINT")
-        frame.add(batch)
+                masks[mask_name(id_, w)] = cast(word if word is not None else lit(0), "BIGINT")
+        stages.append((f"criteria_{k}", write(batch)))
+    stages.append(("missing", write(masks)))
+    return Compiled(program, tuple(stages))
+
+
+def apply(compiled: Compiled, frame: Frame, d: SqlDialect) -> None:
+    """Add the derived quantities, then each criterion and ruleset with its mask.
+
+    A derived quantity of a fact the table lacks is NULL, without rounding stages
+    (rounding NULL gives NULL; on Spark, stages of constants would grow as its optimizer
+    inlines them). Then the criteria's stages (:attr:`Compiled.stages`).
+    """
+    for stage in compiled.program.derived:
+        lacking = [n for n, e in stage.items() if is_null_constant(e, frame.is_null)]
+        frame.add({n: d.null("DOUBLE") for n in lacking})
+        rest = {n: e.copy() for n, e in stage.items() if n not in lacking}
+        quantise_stages(frame, d, rest)
+    for name, columns in compiled.stages:
+        frame.add_text(dict(columns), name=name)
 
 
 def missing_list(program: Program, d: SqlDialect) -> Any:

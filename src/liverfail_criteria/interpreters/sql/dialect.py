@@ -31,6 +31,7 @@ from typing import Any
 
 from ...errors import CriteriaInputError
 from ...whitespace import WHITESPACE
+from .ops import cast
 
 __all__ = ["ANY", "DIALECTS", "WHITESPACE", "SqlDialect", "dialect_for"]
 
@@ -80,7 +81,7 @@ class SqlDialect:
         exp = _exp()
         x = float(x)
         if not math.isfinite(x):
-            return exp.cast(exp.Literal.string(repr(x)), "DOUBLE")
+            return cast(exp.Literal.string(repr(x)), "DOUBLE")
         text = repr(abs(x))
         literal = exp.Literal.number(text if "e" in text else f"{text}e0")
         return exp.Neg(this=literal) if math.copysign(1.0, x) < 0 else literal
@@ -88,7 +89,7 @@ class SqlDialect:
     def null(self, type_: str) -> Any:
         """A typed NULL."""
         exp = _exp()
-        return exp.cast(exp.Null(), type_)
+        return cast(exp.Null(), type_)
 
     def text_type(self) -> str:
         """The name of the text type."""
@@ -97,7 +98,7 @@ class SqlDialect:
     def date(self, text: str) -> Any:
         """A date literal from ISO text."""
         exp = _exp()
-        return exp.cast(exp.Literal.string(text), "DATE")
+        return cast(exp.Literal.string(text), "DATE")
 
     # -- text --------------------------------------------------------------------------
     def whitespace(self) -> Any:
@@ -140,7 +141,7 @@ class SqlDialect:
         ``kind`` is the column kind (``"number"`` for floating point).
         """
         exp = _exp()
-        text = exp.cast(value, self.text_type())
+        text = cast(value, self.text_type())
         if kind == "datetime":
             return exp.Anonymous(
                 this="STRFTIME", expressions=[value, exp.Literal.string("%Y-%m-%d %H:%M:%S.%f")]
@@ -187,7 +188,7 @@ class SqlDialect:
         """The year, month or day of a date, as an integer."""
         exp = _exp()
         node = {"year": exp.Year, "month": exp.Month, "day": exp.Day}[part](this=x)
-        return exp.cast(node, "BIGINT")
+        return cast(node, "BIGINT")
 
     # -- lists and records -------------------------------------------------------------
     def struct(self, fields: Mapping[str, Any]) -> Any:
@@ -219,16 +220,16 @@ class SqlDialect:
     def empty(self, element_type: str) -> Any:
         """An empty list of ``element_type``."""
         exp = _exp()
-        return exp.cast(exp.Array(expressions=[]), f"ARRAY<{element_type}>")
+        return cast(exp.Array(expressions=[]), f"ARRAY<{element_type}>")
 
     def error_type(self) -> str:
         """The type of one error record."""
         return "STRUCT<field VARCHAR, value VARCHAR, expected VARCHAR>"
 
     # -- stages ------------------------------------------------------------------------
-    def fence(self, query: Any) -> Any:
-        """``query`` (a ``WITH`` of one CTE per stage) as the engine should plan it."""
-        return query
+    def stage_fence(self) -> str:
+        """What ends each stage's ``SELECT`` so the engine plans the stage as written."""
+        return ""
 
     # -- rows --------------------------------------------------------------------------
     def row_index(self) -> Any:
@@ -273,8 +274,7 @@ class Spark(SqlDialect):
 
     def to_double(self, text: Any) -> Any:
         """Text already matched as a number, as a double (Java reads it; never fails)."""
-        exp = _exp()
-        return exp.cast(text, "DOUBLE")
+        return cast(text, "DOUBLE")
 
     def text_type(self) -> str:
         """The name of the text type."""
@@ -288,12 +288,12 @@ class Spark(SqlDialect):
                 this="DATE_FORMAT",
                 expressions=[value, exp.Literal.string("yyyy-MM-dd HH:mm:ss.SSSSSS")],
             )
-        return exp.cast(value, "STRING")
+        return cast(value, "STRING")
 
     def floor(self, x: Any) -> Any:
         """``FLOOR`` is a BIGINT in Spark: back to a double (exact below 2**53)."""
         exp = _exp()
-        return exp.cast(exp.Floor(this=x), "DOUBLE")
+        return cast(exp.Floor(this=x), "DOUBLE")
 
     def days(self, start: Any, end: Any) -> Any:
         """Whole days from ``start`` to ``end``: ``DATEDIFF(end, start)``."""
@@ -326,7 +326,7 @@ class Postgres(SqlDialect):
         A literal with an exponent is NUMERIC in PostgreSQL; text converts once.
         """
         exp = _exp()
-        return exp.cast(exp.Literal.string(repr(float(x))), "DOUBLE")
+        return cast(exp.Literal.string(repr(float(x))), "DOUBLE")
 
     def whitespace(self) -> Any:
         """The whitespace characters: UTF-8 bytes decoded."""
@@ -351,8 +351,7 @@ class Postgres(SqlDialect):
 
     def to_double(self, text: Any) -> Any:
         """Text already matched as a number, as a double (out of range is an SQL error)."""
-        exp = _exp()
-        return exp.cast(text, "DOUBLE")
+        return cast(text, "DOUBLE")
 
     def to_text(self, value: Any, kind: str) -> Any:
         """A value as text, as PostgreSQL writes it (``700`` for 700.0)."""
@@ -362,7 +361,7 @@ class Postgres(SqlDialect):
                 this="TO_CHAR",
                 expressions=[value, exp.Literal.string("YYYY-MM-DD HH24:MI:SS.US")],
             )
-        return exp.cast(value, "TEXT")
+        return cast(value, "TEXT")
 
     def struct(self, fields: Mapping[str, Any]) -> Any:
         """A record as a ``jsonb`` object."""
@@ -381,8 +380,8 @@ class Postgres(SqlDialect):
         """The type of one error record: a ``jsonb`` object."""
         return "JSONB"
 
-    def fence(self, query: Any) -> Any:
-        """Each stage with ``OFFSET 0``: planned on its own, not pulled up into the next.
+    def stage_fence(self) -> str:
+        """``OFFSET 0``: each stage planned on its own, not pulled up into the next.
 
         PostgreSQL inlines a CTE read once and pulls a subquery up into its reader,
         substituting each column's expression wherever it is read: over the screening's
@@ -390,13 +389,7 @@ class Postgres(SqlDialect):
         plans for minutes. ``OFFSET 0`` is the documented fence (no copy, unlike
         ``MATERIALIZED``): each stage is computed once, row by row, as written.
         """
-        from sqlglot import exp
-
-        for cte in query.find_all(exp.CTE):
-            body = cte.this
-            if isinstance(body, exp.Select) and not body.args.get("offset"):
-                body.offset(0, copy=False)
-        return query
+        return "OFFSET 0"
 
 
 #: The dialects :func:`~liverfail_criteria.to_sql` writes, by sqlglot name.

@@ -1,16 +1,28 @@
-"""Columns added in stages, as ``with_columns`` adds them in polars: one CTE per stage.
+"""Columns added in stages, as ``with_columns`` adds them in polars: one named CTE per stage.
 
 The SQL twin of a polars LazyFrame under construction. Expressions name the columns
 they read by *logical* names (:func:`ref`: ``fact.total_bilirubin``, ``node.clf``);
-when a stage is added, each such reference is resolved to the column that currently
-holds that name, and each column the stage defines gets a fresh physical name. So a
-logical column can be redefined (a fact left out by a check across facts), as
+when a stage is added, each expression is written as SQL at once (sqlglot generates
+it, once) and each reference in the text is resolved to the column that holds that
+name then. Each column the stage defines gets a physical name of its own, the logical
+name after the internal prefix (``"__lc.fact.age"``; a redefinition ``"__lc.fact.age.v2"``),
+so a logical column can be redefined (a fact left out by a check across facts), as
 ``with_columns`` overwrites a column, without two SQL columns of one name; and every
 expression is computed once, in its stage, and read by name afterwards.
 
-The query is ``WITH s1 AS (SELECT *, ... FROM source), s2 AS (SELECT *, ... FROM s1),
-... SELECT outputs FROM sN``: projections only, no joins, no aggregates, so every
-engine keeps the source's rows (and DuckDB keeps their order).
+The query is ``WITH cells AS (SELECT *, ... FROM source), units AS (SELECT *, ... FROM
+cells), ... SELECT outputs FROM criteria_4``: projections only, no joins, no
+aggregates, so every engine keeps the source's rows (and DuckDB keeps their order).
+Each stage is named for what it holds (:func:`stage_name`); a stage defines only the
+columns that a later stage or the outputs read. A cheap column (a cast or arithmetic of
+columns, in a few words) is written where it is read instead, and a stage whose inputs
+all lie further back joins the stage after them: the chain of stages is as short as
+the computation allows (Spark's analyzer takes about two rounds per stage, 100 at most).
+
+A column whose expression is a constant NULL is remembered (:meth:`Frame.is_null`), so
+that the compiler need not build stages of arithmetic on a value it knows is missing:
+Spark's optimizer inlines constant expressions into every column that reads them, and
+a chain of such stages grows exponentially before it folds.
 """
 
 from __future__ import annotations
@@ -20,20 +32,70 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ...errors import CriteriaInputError
+from .dialect import SqlDialect
 
-__all__ = ["PREFIX", "Frame", "ref", "references", "source_column"]
+__all__ = ["PREFIX", "Frame", "Query", "is_null_constant", "ref", "source_column", "stage_name"]
 
 #: Every internal column's name starts with this; a table's own may not.
 PREFIX = "__lc"
 _REF = "\x00ref:"  # placeholder identifiers: never a real column name
-_UNSAFE = re.compile(r"[^a-z0-9_]+")
+_END = "\x01"
+_PLACEHOLDER = re.compile('["`]\x00ref:([^\x01]*)\x01["`]')
+#: The longest expression written in place of a reference to its column.
+_INLINE = 100
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
+#: PostgreSQL keeps the first 63 bytes of a name; longer names are shortened, uniquely.
+_LONGEST = 63
+
+#: The stages :func:`~.cells.read_cells` and the compiler add, named by the kinds of
+#: column they define (the part of each logical name before its first dot).
+_STAGES: tuple[tuple[frozenset[str], str], ...] = tuple(
+    (frozenset(kinds.split()), name)
+    for kinds, name in (
+        ("row", "numbered"),
+        ("txt", "trimmed"),
+        ("txt usrc", "trimmed"),
+        ("usrc", "trimmed"),
+        ("cm", "comparators_found"),
+        ("cmp rest", "comparators"),
+        ("m", "numbers_found"),
+        ("n u", "numbers"),
+        ("num unit bad", "cells"),
+        ("num unit bad fact given err", "cells"),
+        ("fact given err", "cells"),
+        ("product unit_error", "units"),
+        ("q", "rounding"),
+        ("conv", "rounded"),
+        ("expected", "checks"),
+        ("fact bound comparator given err", "facts"),
+        ("fact check", "after_assessment"),
+        ("check", "contradictions"),
+        ("given", "dated"),
+        ("fact given", "consistent"),
+        ("fact bound comparator", "absent"),
+        ("fact", "implied"),
+        ("derived", "derived"),
+        ("node", "criteria"),
+        ("node mask", "criteria"),
+        ("mask", "missing"),
+    )
+)
+
+
+def stage_name(logicals: Iterable[str]) -> str:
+    """A name for a stage that defines the columns ``logicals``: what they hold."""
+    kinds = frozenset(name.split(".", 1)[0] for name in logicals)
+    for known, name in _STAGES:
+        if kinds == known:
+            return name
+    return "_".join(sorted(_UNSAFE.sub("_", k).replace(".", "_") for k in kinds))[:30] or "stage"
 
 
 def ref(logical: str) -> Any:
     """A reference to the internal column ``logical``, resolved when its stage is added."""
     from sqlglot import exp
 
-    return exp.Column(this=exp.Identifier(this=_REF + logical, quoted=True))
+    return exp.Column(this=exp.Identifier(this=_REF + logical + _END, quoted=True))
 
 
 def source_column(name: str) -> Any:
@@ -43,110 +105,378 @@ def source_column(name: str) -> Any:
     return exp.Column(this=exp.Identifier(this=name, quoted=True))
 
 
-def references(expression: Any) -> set[str]:
-    """The logical names an expression reads through :func:`ref`."""
+def _logical(expression: Any) -> str | None:
+    """The logical name an expression is a bare :func:`ref` to, else ``None``."""
     from sqlglot import exp
 
-    found: set[str] = set()
-    for column in expression.find_all(exp.Column):
-        name = column.name
-        if name.startswith(_REF):
-            found.add(name[len(_REF) :])
-    return found
+    if isinstance(expression, exp.Column):
+        name = expression.name
+        if name.startswith(_REF) and name.endswith(_END):
+            return str(name[len(_REF) : -len(_END)])
+    return None
+
+
+def is_null_constant(expression: Any, nulls: Any) -> bool:
+    """Whether ``expression`` is NULL whatever the row, by the rules every SQL engine keeps.
+
+    A NULL (cast or not); a reference to a column ``nulls(logical)`` says is one;
+    arithmetic, a comparison, ``ABS``, ``FLOOR`` or a cast of such a value; a
+    ``COALESCE`` of such values; and a ``CASE`` whose every result (and ``ELSE``, if it
+    has one) is one. ``AND``, ``OR`` and ``IS NULL`` are not strict and never count.
+    """
+    from sqlglot import exp
+
+    e = expression
+    while isinstance(e, (exp.Paren, exp.Cast, exp.Neg, exp.Abs, exp.Floor)):
+        e = e.this
+    if isinstance(e, exp.Null):
+        return True
+    logical = _logical(e)
+    if logical is not None:
+        return bool(nulls(logical))
+    if isinstance(e, _strict()):
+        operator: Any = e
+        return is_null_constant(operator.this, nulls) or is_null_constant(
+            operator.expression, nulls
+        )
+    if isinstance(e, exp.Coalesce):
+        operands = [e.this, *(e.args.get("expressions") or [])]
+        return all(is_null_constant(o, nulls) for o in operands)
+    if isinstance(e, exp.Case) and e.args.get("this") is None:
+        results = [i.args["true"] for i in e.args.get("ifs") or []]
+        default = e.args.get("default")
+        if default is not None:
+            results.append(default)
+        return all(is_null_constant(r, nulls) for r in results)
+    return False
+
+
+def _cheap(expression: Any) -> bool:
+    """Whether an expression is as cheap to compute again as to read from a column.
+
+    Casts, arithmetic, ``ABS``, ``FLOOR`` and ``LOG10`` of columns and constants. Such a
+    column (if its text is short) is written in place of each reference to it, so its
+    stage needs no column for it, and a stage left with none is left out: the chain
+    of stages is shorter (Spark's analyzer takes about two rounds per stage, at most
+    100 by default).
+    """
+    from sqlglot import exp
+
+    for node in expression.walk():
+        if isinstance(node, exp.Anonymous):
+            if str(node.this).upper() != "LOG10":
+                return False
+        elif not isinstance(node, _cheap_nodes()):
+            return False
+    return True
+
+
+def _cheap_nodes() -> tuple[type, ...]:
+    from sqlglot import exp
+
+    return (
+        exp.Column,
+        exp.Identifier,
+        exp.Literal,
+        exp.Null,
+        exp.Cast,
+        exp.DataType,
+        exp.Paren,
+        exp.Add,
+        exp.Sub,
+        exp.Mul,
+        exp.Div,
+        exp.Neg,
+        exp.Abs,
+        exp.Floor,
+    )
+
+
+def _strict() -> tuple[type, ...]:
+    """The operators that are NULL where an operand is."""
+    from sqlglot import exp
+
+    return (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+class Query(str):
+    """The SQL text of a query, in one dialect; :meth:`sql` gives it, as sqlglot's would."""
+
+    dialect: str
+
+    def __new__(cls, text: str, dialect: str) -> Query:
+        """The query ``text``, written in ``dialect``."""
+        query = super().__new__(cls, text)
+        query.dialect = dialect
+        return query
+
+    def sql(self, dialect: str | None = None) -> str:
+        """The text (in the dialect it was written in: ask for no other)."""
+        if dialect is not None and dialect != self.dialect:
+            raise ValueError(f"a query written in {self.dialect}, not {dialect}")
+        return str(self)
+
+
+class _Column:
+    """One column of a stage: its physical name, its SQL text, the columns it reads."""
+
+    __slots__ = ("name", "reads", "stage", "text")
+
+    def __init__(self, name: str, text: str, reads: frozenset[str]) -> None:
+        self.name = name
+        self.text = text
+        self.reads = reads
+        self.stage = ""  # the name of the stage it was added with
 
 
 class Frame:
-    """A query under construction: a source and the stages of columns added to it.
+    """A query under construction: a source and the named stages of columns added to it.
 
     Args:
         source: the ``FROM`` item (a table or a table function), as a sqlglot expression.
         columns: the source's column names (checked against the internal prefix).
+        d: the dialect the SQL is written in (DuckDB's if not given).
+        pretty: indent the SQL.
     """
 
-    def __init__(self, source: Any, columns: Iterable[str]) -> None:
+    def __init__(
+        self,
+        source: Any,
+        columns: Iterable[str],
+        d: SqlDialect | None = None,
+        *,
+        pretty: bool = False,
+    ) -> None:
+        from sqlglot import exp
+        from sqlglot.dialects.dialect import Dialect
+
+        from .dialect import DuckDB
+
+        d = d if d is not None else DuckDB()
         for name in columns:
             if name.lower().startswith(PREFIX):
                 raise CriteriaInputError(
                     "table", name, f"column names that do not start with {PREFIX!r}"
                 )
-        self.source = source
-        self.stages: list[list[tuple[str, Any]]] = []
+        self.d = d
+        self.pretty = pretty
+        self._generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
+        self._quote = exp.to_identifier("x", quoted=True).sql(d.name)[0]
+        # written as a FROM clause (a subquery alone would lose its parentheses)
+        self._source = self._generator.generate(exp.From(this=source.copy()), copy=False)[5:]
+        self.stages: list[list[_Column]] = []
+        self._stage_of: dict[str, int] = {}
         self.physical: dict[str, str] = {}
-        self._count = 0
+        self._nulls: set[str] = set()
+        self._inline: dict[str, tuple[str, frozenset[str]]] = {}
+        self._taken: set[str] = set()
+        # a stage must not take the name of a table the source reads
+        self._stage_names = {t.name.lower() for t in source.find_all(exp.Table)}
+        self._stage_names |= {a.lower() for a in _aliases(source)}
 
     def has(self, logical: str) -> bool:
         """Whether an internal column ``logical`` exists."""
         return logical in self.physical
 
-    def resolve(self, expression: Any) -> Any:
-        """``expression`` with every :func:`ref` replaced by the column it names now."""
-        from sqlglot import exp
-
-        def replace(node: Any) -> Any:
-            if isinstance(node, exp.Column) and node.name.startswith(_REF):
-                logical = node.name[len(_REF) :]
-                if logical not in self.physical:
-                    raise KeyError(f"no internal column {logical!r}")
-                return exp.Column(this=exp.Identifier(this=self.physical[logical], quoted=True))
-            return node
-
-        return expression.transform(replace, copy=True)
+    def is_null(self, logical: str) -> bool:
+        """Whether internal column ``logical`` is a constant NULL."""
+        return self.physical.get(logical) in self._nulls
 
     def alias(self, logical: str, existing: str) -> None:
         """Let ``logical`` name the column that ``existing`` names now (no new column)."""
         self.physical[logical] = self.physical[existing]
 
-    def add(self, columns: Mapping[str, Any]) -> None:
-        """Add a stage defining each ``logical: expression`` (reading earlier stages)."""
+    def template(self, expression: Any) -> str:
+        """``expression`` as SQL with its references not yet resolved (see :meth:`add_text`).
+
+        The expression is generated as it is (not copied): a caller hands it over.
+        """
+        return str(self._generator.generate(expression, copy=False))
+
+    def sql(self, expression: Any) -> tuple[str, frozenset[str]]:
+        """``expression`` as SQL, each :func:`ref` resolved; and the columns it reads.
+
+        The expression is generated as it is (not copied): a caller hands it over.
+        """
+        return self.resolve(self.template(expression))
+
+    def resolve(self, text: str) -> tuple[str, frozenset[str]]:
+        """A :meth:`template` with each reference resolved; and the columns it reads."""
+        reads: set[str] = set()
+        physical = self.physical
+        inline = self._inline
+        q = self._quote
+
+        def resolve(match: re.Match[str]) -> str:
+            logical = match.group(1)
+            if logical not in physical:
+                raise KeyError(f"no internal column {logical!r}")
+            name = physical[logical]
+            if name in inline:
+                text, inner = inline[name]
+                reads.update(inner)
+                return f"({text})"
+            reads.add(name)
+            return f"{q}{name}{q}"
+
+        return _PLACEHOLDER.sub(resolve, text), frozenset(reads)
+
+    def add(self, columns: Mapping[str, Any], name: str | None = None) -> None:
+        """Add a stage defining each ``logical: expression`` (reading earlier stages).
+
+        Args:
+            columns: the columns, by logical name.
+            name: what the stage holds (a plain SQL name); else named by
+                :func:`stage_name`. In the query, a name already taken is numbered
+                (``rounding_2``).
+        """
         if not columns:
             return
-        stage: list[tuple[str, Any]] = []
+        stage: list[_Column] = []
         names: dict[str, str] = {}
+        nulls = self.is_null
         for logical, expression in columns.items():
-            self._count += 1
-            hint = _UNSAFE.sub("_", logical.lower())[:40]
-            physical = f"{PREFIX}{self._count}_{hint}"
-            stage.append((physical, self.resolve(expression)))
+            physical = self._physical(logical)
+            text, reads = self.sql(expression)
+            if is_null_constant(expression, nulls):
+                self._nulls.add(physical)
+            if len(text) <= _INLINE and "\n" not in text and _cheap(expression):
+                self._inline[physical] = (text, reads)
+            stage.append(_Column(physical, text, reads))
             names[logical] = physical
-        self.stages.append(stage)
+        if name is None:
+            # a stage of nothing but NULLs holds the facts the table lacks
+            absent = all(c.name in self._nulls for c in stage)
+            name = "absent" if absent else stage_name(columns)
+        self._place(name, stage)
         self.physical.update(names)
 
-    def select(self, outputs: Sequence[tuple[str, Any]]) -> Any:
-        """The whole query: the stages as CTEs, then ``outputs`` (name, expression).
+    def add_text(self, columns: Mapping[str, str], name: str | None = None) -> None:
+        """Add a stage of columns already written as SQL by :meth:`template`.
+
+        The texts may come from another frame of the same dialect and indentation:
+        their references are resolved here, against this frame's columns.
+        """
+        if not columns:
+            return
+        stage: list[_Column] = []
+        names: dict[str, str] = {}
+        for logical, template in columns.items():
+            physical = self._physical(logical)
+            text, reads = self.resolve(template)
+            stage.append(_Column(physical, text, reads))
+            names[logical] = physical
+        self._place(name or stage_name(columns), stage)
+        self.physical.update(names)
+
+    def _place(self, name: str, stage: list[_Column]) -> None:
+        """Put a stage's columns in the first stage after the columns they read.
+
+        That is a new last stage, unless everything the stage reads was made two or
+        more stages back: then its columns join the stage after the last one it reads
+        (named for both, ``after_assessment_and_rounding``). The chain of stages is
+        shorter, which Spark's analyzer needs (about two rounds per stage, at most 100
+        by default); the rows and every value are the same.
+        """
+        at = 0
+        for column in stage:
+            column.stage = name
+            for read in column.reads:
+                at = max(at, self._stage_of.get(read, -1) + 1)
+        if at == len(self.stages):
+            self.stages.append([])
+        self.stages[at].extend(stage)
+        for column in stage:
+            self._stage_of[column.name] = at
+
+    def _physical(self, logical: str) -> str:
+        base = f"{PREFIX}.{_UNSAFE.sub('_', logical)}"
+        if len(base.encode()) > _LONGEST - 8:
+            base = base.encode()[: _LONGEST - 12].decode(errors="ignore")
+        name, version = base, 1
+        while name.lower() in self._taken:
+            version += 1
+            name = f"{base}.v{version}"
+        self._taken.add(name.lower())
+        return name
+
+    def _names(self, stages: list[str]) -> list[str]:
+        """The stages' names in the query: each unique, and not a table the source reads."""
+        taken = set(self._stage_names)
+        names = []
+        for name in stages:
+            base = _UNSAFE.sub("_", name).replace(".", "_").lower() or "stage"
+            unique, n = base, 1
+            while unique in taken:
+                n += 1
+                unique = f"{base}_{n}"
+            taken.add(unique)
+            names.append(unique)
+        return names
+
+    def select(self, outputs: Sequence[tuple[str, Any]]) -> Query:
+        """The whole query as SQL: the stages as CTEs, then ``outputs`` (name, expression).
 
         Each stage is ``SELECT *, <its new columns> FROM <the stage before>`` and defines
         only the columns that a later stage or the outputs read, so the query grows with
         what is computed, not with the number of columns passed along; the engines read
-        only the columns the outputs need.
+        only the columns the outputs need. A stage left with no column is left out.
         """
         from sqlglot import exp
 
-        final = [(name, self.resolve(e)) for name, e in outputs]
-        live = set().union(*(_columns(e) for _, e in final))
-        plans: list[list[tuple[str, Any]]] = []
-        for stage in reversed(self.stages):
-            defined = [(name, e) for name, e in stage if name in live]
-            plans.append(defined)
-            live = live.union(*(_columns(e) for _, e in defined))
+        final = []
+        live: set[str] = set()
+        for name, expression in outputs:
+            text, reads = self.sql(expression)
+            shown = exp.to_identifier(name, quoted=True).sql(self.d.name)
+            final.append(f"{text} AS {shown}")
+            live |= reads
+        plans: list[tuple[str, list[_Column]]] = []
+        for stage_columns in reversed(self.stages):
+            defined = [c for c in stage_columns if c.name in live]
+            if defined:
+                parts = list(dict.fromkeys(c.stage for c in defined))
+                plans.append(("_and_".join(parts), defined))
+                for c in defined:
+                    live |= c.reads
         plans.reverse()
-        previous = self.source
-        query = exp.select(*[exp.alias_(e, name, quoted=True) for name, e in final])
-        i = 0
-        for defined in plans:
-            if not defined:
-                continue
-            i += 1
-            items: list[Any] = [exp.Star()]
-            items += [exp.alias_(e, name, quoted=True) for name, e in defined]
-            body = exp.select(*items).from_(previous.copy())
-            alias = f"{PREFIX}_s{i}"
-            query = query.with_(alias, as_=body, copy=False)
-            previous = exp.to_table(alias)
-        return query.from_(previous, copy=False)
+        names = self._names([stage for stage, _ in plans])
+        plans = [(n, defined) for n, (_, defined) in zip(names, plans, strict=True)]
+        return Query(self._write(plans, final), self.d.name)
+
+    def _write(self, plans: list[tuple[str, list[_Column]]], final: list[str]) -> str:
+        q = self._quote
+        fence = self.d.stage_fence()
+        previous = self._source
+        ctes = []
+        if self.pretty:
+            for stage, defined in plans:
+                items = ["*", *(f"{c.text} AS {q}{c.name}{q}" for c in defined)]
+                body = "SELECT\n" + ",\n".join(_indent(i, 2) for i in items)
+                body += f"\nFROM {previous}" + (f"\n{fence}" if fence else "")
+                ctes.append(f"{stage} AS (\n{_indent(body, 2)}\n)")
+                previous = stage
+            head = "WITH " + ", ".join(ctes) + "\n" if ctes else ""
+            outputs = ",\n".join(_indent(f, 2) for f in final)
+            return f"{head}SELECT\n{outputs}\nFROM {previous}"
+        for stage, defined in plans:
+            listed = ", ".join(["*", *(f"{c.text} AS {q}{c.name}{q}" for c in defined)])
+            tail = f" {fence}" if fence else ""
+            ctes.append(f"{stage} AS (SELECT {listed} FROM {previous}{tail})")
+            previous = stage
+        head = "WITH " + ", ".join(ctes) + " " if ctes else ""
+        return head + "SELECT " + ", ".join(final) + f" FROM {previous}"
 
 
-def _columns(expression: Any) -> set[str]:
-    """The names of the columns an expression reads (quoted: a lambda's variable is not)."""
+def _indent(text: str, spaces: int) -> str:
+    """``text`` with each of its lines indented by ``spaces``."""
+    pad = " " * spaces
+    return pad + text.replace("\n", "\n" + pad)
+
+
+def _aliases(source: Any) -> set[str]:
     from sqlglot import exp
 
-    return {c.name for c in expression.find_all(exp.Column) if c.this.quoted}
+    found = {a.name for a in source.find_all(exp.TableAlias) if a.name}
+    found |= {c.alias for c in source.find_all(exp.CTE) if c.alias}
+    return found

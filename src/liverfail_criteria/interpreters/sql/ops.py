@@ -17,6 +17,7 @@ __all__ = [
     "add",
     "and_",
     "case",
+    "cast",
     "coalesce",
     "concat",
     "div",
@@ -165,6 +166,29 @@ def case(branches: Sequence[tuple[Any, Any]], default: Any = None) -> Any:
 
     ifs = [exp.If(this=_use(c), true=_use(v)) for c, v in branches]
     return exp.Case(ifs=ifs, default=_use(default) if default is not None else None)
+
+
+@functools.lru_cache(maxsize=64)
+def _data_type(type_: str) -> Any:
+    from sqlglot import exp
+
+    return exp.DataType.build(type_)
+
+
+def cast(value: Any, type_: str) -> Any:
+    """``CAST(value AS type_)``; ``value`` itself if it is cast to that type already.
+
+    Unlike sqlglot's ``exp.cast``, the type is parsed once per spelling, and ``value``
+    is copied only if it belongs to another tree.
+    """
+    from sqlglot import exp
+
+    to = _data_type(type_)
+    if isinstance(value, exp.Cast) and value.to == to:
+        return value
+    if value.parent is not None:
+        value = value.copy()
+    return exp.Cast(this=value, to=to.copy())
 
 
 def coalesce(*operands: Any) -> Any:

@@ -16,7 +16,7 @@ from ...errors import DefinitionError
 from ..facts import Native
 from ..plan import Plan, UnitTable
 from .cells import given_ref, read_cells
-from .compile import apply, compile_ruleset, missing_list, node_name
+from .compile import apply, compiled, missing_list, node_name
 from .dialect import SqlDialect
 from .frame import Frame, ref, source_column
 from .ops import and_, case, is_null, lit, not_
@@ -35,30 +35,100 @@ def build_query(
     *,
     assume_absent: Iterable[str] = (),
     keep_record: bool = True,
+    pretty: bool = False,
     shorten_names: bool = False,
-) -> Any:
-    """The screening of ``source`` (a sqlglot ``FROM`` item) as one sqlglot SELECT.
+) -> str:
+    """The screening of ``source`` (a sqlglot ``FROM`` item) as the SQL text of one SELECT.
 
-    An output name longer than the dialect keeps (a criterion id of more than 63
-    bytes, in PostgreSQL) is an error, or with ``shorten_names`` its
-    :func:`short_name`, for a runner that renames the result's columns back.
+    The text is a function of the arguments alone: it is remembered for the last few
+    argument sets (a repeated query is not compiled again). An output name longer than
+    the dialect keeps (a criterion id of more than 63 bytes, in PostgreSQL) is an error,
+    or with ``shorten_names`` its :func:`short_name`, for a runner that renames the
+    result's columns back.
     """
-    frame = Frame(source, columns)
+    assume_absent = tuple(assume_absent)
+    columns = tuple(columns)
+    key = (
+        source.sql(d.name),
+        columns,
+        repr(plan),  # attrs' repr: every field, in order
+        ruleset,
+        tuple(sorted(params.items())),
+        repr(sorted(tables.items())),
+        d.name,
+        assume_absent,
+        keep_record,
+        pretty,
+        shorten_names,
+    )
+    try:
+        found = _QUERIES.get(key)
+    except TypeError:  # pragma: no cover - every part is hashable
+        return _build(
+            source,
+            columns,
+            plan,
+            ruleset,
+            params,
+            tables,
+            d,
+            assume_absent,
+            keep_record,
+            pretty,
+            shorten_names,
+        )
+    if found is None:
+        if len(_QUERIES) >= 16:
+            _QUERIES.pop(next(iter(_QUERIES)))
+        found = _QUERIES[key] = _build(
+            source,
+            columns,
+            plan,
+            ruleset,
+            params,
+            tables,
+            d,
+            assume_absent,
+            keep_record,
+            pretty,
+            shorten_names,
+        )
+    return found
+
+
+_QUERIES: dict[Any, str] = {}
+
+
+def _build(
+    source: Any,
+    columns: Iterable[str],
+    plan: Plan,
+    ruleset: Ruleset,
+    params: Mapping[str, Native | None],
+    tables: Mapping[str, UnitTable],
+    d: SqlDialect,
+    assume_absent: Iterable[str],
+    keep_record: bool,
+    pretty: bool,
+    shorten_names: bool,
+) -> str:
+    frame = Frame(source, columns, d, pretty=pretty)
     if plan.id_column is None:
         frame.add({"row": d.row_index()})
         id_expr = ref("row")
     else:
         id_expr = source_column(plan.id_column)
-    compiled = compile_ruleset(ruleset, params, d)
+    criteria = compiled(ruleset, params, d, pretty=pretty)
     error_columns = read_cells(frame, plan, tables, d, assume_absent)
-    apply(compiled, frame, d)
+    apply(criteria, frame, d)
+    program = criteria.program
 
     root = ref(node_name(ruleset.id))
     status = case(
         [(root, lit("eligible")), (not_(root.copy()), lit("ineligible"))], lit("undetermined")
     )
-    if compiled.groups:
-        groups = d.compact([case([(ref(node_name(r.id)), lit(r.group))]) for r in compiled.groups])
+    if program.groups:
+        groups = d.compact([case([(ref(node_name(r.id)), lit(r.group))]) for r in program.groups])
     else:
         groups = d.empty(d.text_type())
     if error_columns:
@@ -73,10 +143,10 @@ def build_query(
         *[(name, source_column(name)) for name in plan.passthrough],
         ("status", status),
         ("groups", groups),
-        ("missing", missing_list(compiled, d)),
+        ("missing", missing_list(program, d)),
         ("errors", errors),
-        *[(r.id, ref(node_name(r.id))) for r in compiled.rulesets],
-        *[(c.id, ref(node_name(c.id))) for c in compiled.criteria],
+        *[(r.id, ref(node_name(r.id))) for r in program.rulesets],
+        *[(c.id, ref(node_name(c.id))) for c in program.criteria],
     ]
     if keep_record:
         if plan.facts:
@@ -85,7 +155,7 @@ def build_query(
             record = d.null("STRUCT<x BOOLEAN>" if d.has_struct else "JSONB")
         outputs.append(("record", record))
     outputs = [(output_name(name, d, shorten_names), e) for name, e in outputs]
-    return d.fence(frame.select(outputs))
+    return str(frame.select(outputs))
 
 
 def short_name(name: str) -> str:
