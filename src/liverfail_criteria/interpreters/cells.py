@@ -207,6 +207,9 @@ class CellBackend(Protocol):
     def flagged(self, key: str) -> Any:
         """Whether mark ``key`` holds (true or false, never null), in later stages."""
 
+    def last_stage(self, marks: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """The engine's own columns for the last stage, given every mark in order."""
+
     def same_mark(self, key: str, existing: str, field: str, shown: Any) -> None:
         """Mark ``key`` of ``field`` (showing ``shown``) as ``existing``, with its text.
 
@@ -762,10 +765,13 @@ def _check_consistency(checks: _Checks) -> None:
     for check in found:
         for k, v in _terms(b, check.test, checks.fact).items():
             terms[f"term.{k}"] = v
+    # the outcome beside the terms (in the same stage: the terms inline, once more)
+    for check in found:
+        inline = _terms(b, check.test, checks.fact)
+        terms[f"wrong.{check.test}"] = _test(b, check.test, checks.fact, inline.__getitem__)[0]
     b.add(terms)
-    tests = [_test(b, c.test, checks.fact, lambda k: b.col(f"term.{k}")) for c in found]
-    b.add({f"wrong.{c.test}": wrong for c, (wrong, _) in zip(found, tests, strict=True)})
-    for check, (_, said) in zip(found, tests, strict=True):
+    for check in found:
+        _, said = _test(b, check.test, checks.fact, lambda k: b.col(f"term.{k}"))
         slots = {n: checks.shown(n) for n in check.needs}
         slots.update({k: b.to_text(v, _TERMS[k]) for k, v in said.items()})
         wrong = b.col(f"wrong.{check.test}")
@@ -864,6 +870,13 @@ def read_cells(
         values.update(q.number())
     for o in others:
         values.update(o.value())
+    present = {f.name for f in plan.facts}
+    for name, v in plan.variables.items():  # the facts the table does not hold: null
+        if name not in present:
+            values[f"fact.{name}"] = b.null(TYPE_OF[v.type.kind])
+            if v.type.kind is Kind.QUANTITY:
+                values[f"bound.{name}"] = b.null("double")
+                values[f"comparator.{name}"] = b.null("text")
     b.add(values)
     marks: dict[str, Any] = {}
     for o in others:
@@ -897,17 +910,7 @@ def read_cells(
     checks.apply()
     order += checks.keys
 
-    present = {f.name for f in plan.facts}
-    absent: dict[str, Any] = {}
-    for name, v in plan.variables.items():
-        if name not in present:
-            absent[f"fact.{name}"] = b.null(TYPE_OF[v.type.kind])
-            if v.type.kind is Kind.QUANTITY:
-                absent[f"bound.{name}"] = b.null("double")
-                absent[f"comparator.{name}"] = b.null("text")
-    if absent:
-        b.add(absent)
-    b.add(_implied(b, plan, assume_absent, order))
+    b.add({**_implied(b, plan, assume_absent, order), **b.last_stage(order)})
     return order
 
 

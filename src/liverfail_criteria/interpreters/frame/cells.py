@@ -199,6 +199,10 @@ class PolarsCells:
         """The mark's flag column."""
         return self.col(f"invalid.{key}")
 
+    def last_stage(self, marks: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """None: the errors are built apart, for the marked rows only."""
+        return {}
+
     def same_mark(self, key: str, existing: str, field: str, shown: Any) -> None:
         """The flag of ``existing``; its text with ``field`` and ``shown``."""
         import polars as pl

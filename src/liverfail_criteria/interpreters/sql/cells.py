@@ -183,8 +183,8 @@ class SqlCells:
         self.shown[key] = (field, _copy(shown))
         self.frame.alias(f"expected.{key}", f"expected.{existing}")
 
-    def errors(self, marks: Sequence[tuple[str, str]]) -> list[ErrorColumn]:
-        """A stage of one error record (or NULL) per mark; the columns, with their fields."""
+    def last_stage(self, marks: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """One error record (or NULL) per mark."""
         from sqlglot import exp
 
         d = self.d
@@ -200,8 +200,7 @@ class SqlCells:
                 }
             )
             columns[f"err.{key}"] = case([(is_not_null(expected.copy()), record)])
-        self.frame.add(columns)
-        return [(f"err.{key}", field) for key, field in marks]
+        return columns
 
     # -- text ---------------------------------------------------------------------------
     def split_quantity(self, name: str, text: Any) -> list[dict[str, Any]]:
@@ -456,6 +455,5 @@ def read_cells(
     missing, invalid or left out), :func:`given_ref` each fact as read, and each
     returned error column holds one error record (or NULL) about its field.
     """
-    backend = SqlCells(frame, d)
-    marks = cells.read_cells(backend, plan, tables, assume_absent)
-    return backend.errors(marks)
+    marks = cells.read_cells(SqlCells(frame, d), plan, tables, assume_absent)
+    return [(f"err.{key}", field) for key, field in marks]
