@@ -119,9 +119,9 @@ def test_the_shared_compilers_import_no_engine(name: str) -> None:
         if isinstance(node, ast.Import):
             imported.update(a.name.split(".")[0] for a in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level == 0 and node.module:
-                imported.add(node.module.split(".")[0])
-            elif node.module and node.module.split(".")[0] in ("frame", "sql"):
+            if (node.level == 0 and node.module) or (
+                node.module and node.module.split(".")[0] in ("frame", "sql")
+            ):
                 imported.add(node.module.split(".")[0])
     assert not imported & {"polars", "sqlglot", "duckdb", "pyspark", "frame", "sql"}, name
 
