@@ -118,11 +118,10 @@ def test_the_shared_compilers_import_no_engine(name: str) -> None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if (node.level == 0 and node.module) or (
-                node.module and node.module.split(".")[0] in ("frame", "sql")
-            ):
-                imported.add(node.module.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            top = node.module.split(".")[0]
+            if node.level == 0 or top in ("frame", "sql"):
+                imported.add(top)
     assert not imported & {"polars", "sqlglot", "duckdb", "pyspark", "frame", "sql"}, name
 
 
