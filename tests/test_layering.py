@@ -104,3 +104,33 @@ def test_the_check_sees_an_upward_import() -> None:
     assert "logic" in found and "dsl" in found
     assert "cohort" in imports(PACKAGE / "cli.py")
     assert "" in imports(PACKAGE / "__main__.py") or "cli" in imports(PACKAGE / "__main__.py")
+
+
+#: The modules written once for both vectorised engines: they build expressions only
+#: through the engine's backend, so they import neither engine.
+ENGINE_NEUTRAL = ("interpreters/cells.py", "interpreters/vector.py")
+
+
+@pytest.mark.parametrize("name", ENGINE_NEUTRAL)
+def test_the_shared_compilers_import_no_engine(name: str) -> None:
+    tree = ast.parse((PACKAGE / name).read_text(encoding="utf-8"))
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            top = node.module.split(".")[0]
+            if node.level == 0 or top in ("frame", "sql"):
+                imported.add(top)
+    assert not imported & {"polars", "sqlglot", "duckdb", "pyspark", "frame", "sql"}, name
+
+
+def test_a_cell_is_read_in_one_place() -> None:
+    # Each engine's cells.py holds its backend only: the reading (the error texts, the
+    # checks across facts) is in interpreters/cells.py, once.
+    shared = (PACKAGE / "interpreters" / "cells.py").read_text(encoding="utf-8")
+    for engine in ("frame", "sql"):
+        text = (PACKAGE / "interpreters" / engine / "cells.py").read_text(encoding="utf-8")
+        for phrase in ("true or false", "a finite number", "completed years, as", "mmHg"):
+            assert phrase in shared
+            assert phrase not in text, f"{engine}/cells.py spells {phrase!r} again"

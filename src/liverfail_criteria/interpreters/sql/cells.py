@@ -1,12 +1,10 @@
-"""Reading a table's cells into facts, in SQL: the twin of :mod:`..frame.cells`.
+"""Reading a table's cells in SQL: :mod:`..cells`' reading, with sqlglot expressions.
 
-The same stages as the polars engine, column for column: each fact column of the
-:class:`~liverfail_criteria.interpreters.plan.Plan` becomes its canonical value (a double in
-the canonical unit, a boolean, a grade, a category, a date), the value as read (for
-the row's ``record``) and an error record (``field``, ``value``, ``expected``) for a
-cell that cannot be used; then the checks across facts leave out every cell of a
-contradiction, and the implications of ``sex = "male"`` and ``assume_absent`` fill in
-facts. The texts of the errors are those of the polars engine.
+:class:`SqlCells` is the SQL :class:`~..cells.CellBackend`: a :class:`.frame.Frame` to
+which the reading adds its stages (one CTE each), and the dialect's spelling of each
+operation. An invalid cell is marked by the text of what it should have been (NULL
+where the cell is fine); each mark becomes an error record (``field``, ``value``,
+``expected``) in the last stage.
 
 A unit spelling is converted by a ``CASE`` over the spellings known when the query is
 built (those found in the data, or declared by the caller): a spelling not among them
@@ -15,25 +13,14 @@ makes its cell invalid, with an error that says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ...dictionary import (
-    DRUG_ABUSE_WINDOW_DAYS,
-    IMPLICATIONS,
-    NOT_AFTER_ASSESSMENT,
-    PAO2_FIO2_TOLERANCE_MMHG,
-    Implication,
-    implication_groups,
-    premise_expected,
-)
-from ...dsl import Kind
 from ...dsl.variable import DATE_RANGE
-from ...errors import CriteriaInputError
 from ...records.value import COMPARATORS
-from ..facts import CHECKED_FACTS
-from ..plan import FactColumn, Plan, UnitTable
-from ..thresholds import outside_bounds
+from .. import cells
+from ..cells import unknown_spelling
+from ..plan import Plan, UnitTable
 from .dialect import ANY, SqlDialect
 from .frame import Frame, ref, source_column
 from .numeric import quantise_stages, round_half_even
@@ -60,9 +47,11 @@ from .ops import (
 
 __all__ = [
     "ErrorColumn",
+    "SqlCells",
     "bound_ref",
     "comparator_pattern",
     "comparator_ref",
+    "completed_years",
     "fact_ref",
     "given_ref",
     "number_pattern",
@@ -73,6 +62,7 @@ __all__ = [
 
 _D = "[0-9]"
 ISO_DATE = f"^{_D}{_D}{_D}{_D}-{_D}{_D}-{_D}{_D}$"
+_EARLIEST, _LATEST = DATE_RANGE
 
 
 def number_pattern(d: SqlDialect) -> str:
@@ -100,8 +90,6 @@ def integer_pattern(d: SqlDialect) -> str:
     return f"^{d.ws}*[+-]?{_D}+(?:[.]0*)?{d.ws}*$"
 
 
-_EARLIEST, _LATEST = DATE_RANGE
-
 #: An error column: its logical name and the field its errors name.
 ErrorColumn = tuple[str, str]
 
@@ -126,442 +114,8 @@ def given_ref(name: str) -> Any:
     return ref(f"given.{name}")
 
 
-def _t(kind: str, name: str) -> Any:
-    return ref(f"{kind}.{name}")
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def unknown_spelling(fact: FactColumn, known: Iterable[str]) -> str:
-    """What an error says of a unit spelling the query was not built with."""
-    shown = ", ".join(repr(k) for k in known if k) or "none"
-    return (
-        f"a unit spelling the query was built for ({shown}); give the data's spellings "
-        f"in unit_spellings={{{fact.name!r}: [...]}}"
-    )
-
-
-class _Reader:
-    def __init__(self, frame: Frame, plan: Plan, d: SqlDialect) -> None:
-        self.frame = frame
-        self.plan = plan
-        self.d = d
-
-    # helpers --------------------------------------------------------------------------
-    def error(self, field: str, value: Any, expected: Any, when: Any) -> Any:
-        """An error record where ``when`` holds, else NULL."""
-        from sqlglot import exp
-
-        d = self.d
-        if isinstance(expected, str):
-            expected = lit(expected)
-        record = d.struct(
-            {
-                "field": lit(field),
-                "value": exp.cast(_copy(value), d.text_type()),
-                "expected": exp.cast(_copy(expected), d.text_type()),
-            }
-        )
-        return case([(when, record)])
-
-    def text(self, x: Any) -> Any:
-        from sqlglot import exp
-
-        return exp.cast(x, self.d.text_type())
-
-    def kind_mismatch(self, fact: FactColumn, expected: str) -> CriteriaInputError:
-        return CriteriaInputError(
-            fact.name, f"column {fact.column!r} of {fact.kind} values", f"a column of {expected}"
-        )
-
-    def unit_source(self, fact: FactColumn) -> Any:
-        if fact.unit is not None:
-            return lit(fact.unit)
-        if fact.unit_column is not None:
-            return _t("usrc", fact.name)
-        return lit("")
-
-    def nan_to_null(self, x: Any) -> Any:
-        return case([(eq(x, self.d.double(float("nan"))), self.d.null("DOUBLE"))], _copy(x))
-
-    def finite(self, x: Any) -> Any:
-        # NaN is the greatest double in DuckDB, Spark and PostgreSQL: not below the max.
-        from sqlglot import exp
-
-        return le(exp.Abs(this=_copy(x)), self.d.double(1.7976931348623157e308))
-
-    # quantities -----------------------------------------------------------------------
-    def quantity_parse(self, fact: FactColumn) -> dict[str, Any]:
-        """Stage 1 of a quantity: the number, its unit spelling, and a parse error."""
-        from sqlglot import exp
-
-        d = self.d
-        src = source_column(fact.column)
-        name = fact.name
-        parse_error: Any = None
-        if fact.kind == "string":
-            text = _t("rest", name)
-            number = d.to_double(_t("n", name))
-            cell_unit = _t("u", name)
-            spec = fact.variable.type.unit
-            assert spec is not None
-            example = f"a number with a unit, such as '85 {spec.accepted[0]}'"
-            unparsed = and_(is_not_null(text), ne(text, lit("")), is_null(number))
-            branches = [(unparsed, lit(example))]
-            if fact.unit is not None or fact.unit_column is not None:
-                source = (
-                    repr(fact.unit) if fact.unit is not None else f"column {fact.unit_column!r}"
-                )
-                has_own = and_(is_not_null(number), ne(cell_unit, lit("")))
-                branches.append((has_own, lit(f"a plain number: the unit comes from {source}")))
-                unit = self.unit_source(fact)
-            else:
-                unit = cell_unit
-            parse_error = case(branches)
-        elif fact.kind in ("number", "integer", "null"):
-            number = exp.cast(src, "DOUBLE")
-            unit = self.unit_source(fact)
-        else:
-            raise self.kind_mismatch(fact, "numbers, or text such as '85 umol/L'")
-        return {
-            f"num.{name}": self.nan_to_null(number),
-            f"unit.{name}": unit,
-            f"bad.{name}": parse_error if parse_error is not None else d.null(d.text_type()),
-        }
-
-    def quantity_factor(self, fact: FactColumn, table: UnitTable) -> dict[str, Any]:
-        """Stage 2 of a quantity: the number times its unit's factor."""
-        from sqlglot import exp
-
-        d = self.d
-        name = fact.name
-        unit = _t("unit", name)
-        factor = exp.Case(
-            this=unit,
-            ifs=[exp.If(this=lit(k), true=d.double(v)) for k, v in table.factors.items()],
-        )
-        if not table.factors:
-            factor = d.null("DOUBLE")
-        known = [*table.factors, *table.errors]
-        errors = [exp.If(this=lit(k), true=lit(v)) for k, v in table.errors.items()]
-        errors += [exp.If(this=lit(k), true=d.null(d.text_type())) for k in table.factors]
-        unit_error = exp.Case(
-            this=unit.copy(), ifs=errors, default=lit(unknown_spelling(fact, known))
-        )
-        return {
-            f"product.{name}": exp.Mul(this=_t("num", name), expression=exp.Paren(this=factor)),
-            f"unit_error.{name}": unit_error,
-        }
-
-    def texts(self, facts: list[FactColumn]) -> dict[str, Any]:
-        """Stage 0: text cells and unit columns, trimmed (read once, by every later stage)."""
-        d = self.d
-        out: dict[str, Any] = {}
-        for f in facts:
-            if f.kind == "string":
-                out[f"txt.{f.name}"] = d.strip(self.text(source_column(f.column)))
-            if f.is_quantity and f.unit_column is not None:
-                unit = d.strip(self.text(source_column(f.unit_column)))
-                out[f"usrc.{f.name}"] = coalesce(unit, lit(""))
-        return out
-
-    def comparators(self, facts: list[FactColumn]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Stages 0a and 0b of a quantity in text: a leading comparator, then the rest."""
-        from sqlglot import exp
-
-        d = self.d
-        matched: dict[str, Any] = {}
-        parts: dict[str, Any] = {}
-        pattern = comparator_pattern(d)
-        for f in facts:
-            if not (f.is_quantity and f.kind == "string"):
-                continue
-            text = _t("txt", f.name)
-            # the pattern only where a comparator could start (most cells: a number)
-            starts = or_(*[exp.Like(this=text.copy(), expression=lit(f"{c}%")) for c in "<>≤≥"])
-            matched[f"cm.{f.name}"] = case([(starts, d.matches(text, pattern))], lit(False))
-            found = d.extract(text.copy(), pattern, 1)
-            spelled = [(eq(found, lit(k)), lit(v)) for k, v in COMPARATORS.items() if k != v]
-            parts[f"cmp.{f.name}"] = case([(_t("cm", f.name), case(spelled, found.copy()))])
-            rest = d.extract(text.copy(), pattern, 2)
-            parts[f"rest.{f.name}"] = case([(_t("cm", f.name), rest)], text.copy())
-        return matched, parts
-
-    def number_parts(self, facts: list[FactColumn]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Stages 0b and 0c of a quantity in text: does it match, then its number and unit."""
-        d = self.d
-        matched: dict[str, Any] = {}
-        parts: dict[str, Any] = {}
-        pattern = number_pattern(d)
-        for f in facts:
-            if not (f.is_quantity and f.kind == "string"):
-                continue
-            matched[f"m.{f.name}"] = d.matches(_t("rest", f.name), pattern)
-            for i, part in ((1, "n"), (2, "u")):
-                extract = d.extract(_t("rest", f.name), pattern, i)
-                parts[f"{part}.{f.name}"] = case([(_t("m", f.name), extract)])
-        return matched, parts
-
-    def quantity_final(self, fact: FactColumn) -> dict[str, Any]:
-        """Stage 4 of a quantity: check the converted value; the fact, as read, and errors."""
-        d = self.d
-        name = fact.name
-        variable = fact.variable
-        spec = variable.type.unit
-        assert spec is not None
-        number = _t("num", name)
-        converted = _t("conv", name)
-        bad = _t("bad", name)
-        unit_error = _t("unit_error", name)
-        present = is_not_null(number)
-        branches: list[tuple[Any, Any]] = [
-            (is_not_null(bad), bad.copy()),
-            (and_(present, not_(self.finite(number))), lit("a finite number")),
-            (and_(present.copy(), is_not_null(unit_error)), unit_error.copy()),
-            (and_(present.copy(), not_(self.finite(converted))), lit("a finite value")),
-        ]
-        if variable.plausible is not None:
-            lo, hi = variable.plausible
-            symbol = spec.symbol
-            below, above = outside_bounds(lo, hi)  # as the rounded value is outside
-            outside = and_(
-                present.copy(), or_(lt(converted, d.double(below)), ge(converted, d.double(above)))
-            )
-            head = f"a value from {_fmt(lo)} to {_fmt(hi)} {symbol}".rstrip() + " (it is "
-            tail = f" {symbol}".rstrip() + " after conversion)"
-            tail += f"; {variable.hint}" if variable.hint else ""
-            message = concat(
-                lit(head),
-                d.to_text(converted.copy(), "number"),
-                lit(tail),
-                self.suggestion(spec, lo, hi, number),
-            )
-            branches.append((outside, message))
-        return {f"expected.{name}": case(branches)}
-
-    def suggestion(self, spec: Any, lo: float, hi: float, number: Any) -> Any:
-        """The likely unit mistake of a value outside its range, as the reference gives it.
-
-        The first of the unit specification's mistakes in whose unit the number as
-        written is a value from ``lo`` to ``hi`` (the plain product, as the reference
-        compares it); an empty text if none.
-        """
-        d = self.d
-        branches: list[tuple[Any, Any]] = []
-        for factor, text in spec.mistake_factors():
-            product = mul(number.copy(), d.double(factor))
-            fits = and_(ge(product, d.double(lo)), le(product.copy(), d.double(hi)))
-            head, tail = ("; " + text).split("{}")
-            said = concat(lit(head), d.to_text(number.copy(), "number"), lit(tail))
-            branches.append((fits, said))
-        if not branches:
-            return lit("")
-        return case(branches, lit(""))
-
-    def quantity_shown(self, fact: FactColumn) -> Any:
-        """A quantity's cell as an error shows it: the value, and its unit if separate."""
-        d = self.d
-        unit = _t("unit", fact.name)
-        if fact.kind == "string":
-            shown = _t("txt", fact.name)
-            if fact.unit is None and fact.unit_column is None:
-                return shown
-        else:
-            shown = d.to_text(source_column(fact.column), fact.kind)
-        return case([(eq(unit, lit("")), shown)], concat(shown.copy(), lit(" "), unit.copy()))
-
-    def quantity_outputs(self, fact: FactColumn) -> dict[str, Any]:
-        """Stage 5 of a quantity: the fact, as read, and its error."""
-        name = fact.name
-        expected = _t("expected", name)
-        d = self.d
-        ok = and_(is_not_null(_t("num", name)), is_null(expected))
-        comparator = _t("cmp", name) if fact.kind == "string" else d.null(d.text_type())
-        given = d.struct(
-            {"value": _t("num", name), "unit": _t("unit", name), "comparator": comparator}
-        )
-        return {
-            f"fact.{name}": case([(and_(ok, is_null(comparator)), _t("conv", name))]),
-            f"bound.{name}": case(
-                [(and_(ok.copy(), is_not_null(comparator.copy())), _t("conv", name))]
-            ),
-            f"comparator.{name}": case([(ok.copy(), comparator.copy())]),
-            f"given.{name}": case([(ok.copy(), given)]),
-            f"err.{name}": self.error(
-                name, self.quantity_shown(fact), expected.copy(), is_not_null(expected)
-            ),
-        }
-
-    # other facts ----------------------------------------------------------------------
-    def typed_null(self, kind: Kind) -> Any:
-        d = self.d
-        return d.null(
-            {
-                Kind.BOOLEAN: "BOOLEAN",
-                Kind.ORDINAL: "BIGINT",
-                Kind.CATEGORY: d.text_type(),
-                Kind.DATE: "DATE",
-                Kind.QUANTITY: "DOUBLE",
-            }[kind]
-        )
-
-    def iso_date(self, text: Any) -> tuple[Any, Any, Any]:
-        """A ``YYYY-MM-DD`` text: whether it is a real date, whether 1900 to 2100, the date.
-
-        The year, month and day are checked before the text is cast (and the cast is
-        made only where they are good), so no engine is asked to read an impossible
-        date such as ``2025-02-30``.
-        """
-        from sqlglot import exp
-
-        d = self.d
-        iso = d.matches(_copy(text), ISO_DATE)
-
-        def part(start: int, length: int) -> Any:
-            piece = exp.Substring(this=_copy(text), start=lit(start), length=lit(length))
-            return case([(iso.copy(), exp.cast(piece, "BIGINT"))])
-
-        year, month, day = part(1, 4), part(6, 2), part(9, 2)
-
-        def divisible(n: int) -> Any:
-            return eq(exp.Mod(this=exp.Paren(this=year.copy()), expression=lit(n)), lit(0))
-
-        leap = and_(divisible(4), or_(not_(divisible(100)), divisible(400)))
-        days = case(
-            [
-                (eq(month, lit(2)), case([(leap, lit(29))], lit(28))),
-                (
-                    exp.In(
-                        this=exp.Paren(this=month.copy()),
-                        expressions=[lit(4), lit(6), lit(9), lit(11)],
-                    ),
-                    lit(30),
-                ),
-            ],
-            lit(31),
-        )
-        valid = and_(
-            ge(month.copy(), lit(1)),
-            le(month.copy(), lit(12)),
-            ge(day, lit(1)),
-            le(day.copy(), days),
-        )
-        in_range = and_(ge(year, lit(_EARLIEST.year)), le(year.copy(), lit(_LATEST.year)))
-        return valid, in_range, exp.cast(_copy(text), "DATE")
-
-    def other_fact(self, fact: FactColumn) -> dict[str, Any]:
-        """A true/false fact, a grade, a category or a date: value, as read, and error."""
-        from sqlglot import exp
-
-        d = self.d
-        name = fact.name
-        value_type = fact.variable.type
-        kind = value_type.kind
-        src = source_column(fact.column)
-        text = _t("txt", name) if fact.kind == "string" else None
-        expected_text: Any
-        if fact.kind == "null":
-            value = self.typed_null(kind)
-            return {
-                f"fact.{name}": value,
-                f"given.{name}": value.copy(),
-                f"err.{name}": d.null(d.error_type()),
-            }
-        if kind is Kind.BOOLEAN:
-            expected_text = "true or false"
-            if text is not None:
-                lowered = exp.Lower(this=text)
-                value = case(
-                    [
-                        (eq(lowered, lit("true")), lit(True)),
-                        (eq(lowered.copy(), lit("false")), lit(False)),
-                    ]
-                )
-                bad = and_(is_not_null(text.copy()), ne(text.copy(), lit("")), is_null(value))
-            elif fact.kind == "boolean":
-                value, bad = src, lit(False)
-            else:
-                raise self.kind_mismatch(fact, "true/false values")
-        elif kind is Kind.ORDINAL:
-            assert value_type.levels is not None
-            lo, hi = value_type.levels
-            expected_text = f"a whole-number grade from {lo} to {hi}"
-            if text is not None:
-                number = case([(d.matches(text, integer_pattern(d)), d.to_double(text.copy()))])
-                present = and_(is_not_null(text.copy()), ne(text.copy(), lit("")))
-            elif fact.kind in ("integer", "number"):
-                number = self.nan_to_null(exp.cast(src, "DOUBLE"))
-                present = is_not_null(number)
-            else:
-                raise self.kind_mismatch(fact, "whole numbers")
-            graded = and_(ge(number, d.double(lo)), le(number.copy(), d.double(hi)))
-            # the floor is taken only inside the range (Spark's FLOOR is a BIGINT)
-            valid = case([(graded, eq(d.floor(number.copy()), number.copy()))], lit(False))
-            value = case([(valid, exp.cast(number.copy(), "BIGINT"))])
-            bad = and_(present, is_null(value))
-        elif kind is Kind.CATEGORY:
-            expected_text = str(value_type)
-            if text is None:
-                raise self.kind_mismatch(fact, "text")
-            lowered = exp.Lower(this=text)
-            value = case(
-                [
-                    (
-                        exp.In(this=lowered, expressions=[lit(c) for c in value_type.categories]),
-                        lowered.copy(),
-                    )
-                ]
-            )
-            bad = and_(is_not_null(text.copy()), ne(text.copy(), lit("")), is_null(value))
-        elif kind is Kind.DATE:
-            expected_text = "a date as 'YYYY-MM-DD'"
-            parsed_ok: Any
-            if text is not None:
-                parsed_ok, in_range, parsed = self.iso_date(text)
-                present = and_(is_not_null(text.copy()), ne(text.copy(), lit("")))
-            elif fact.kind in ("date", "datetime"):
-                if fact.kind == "date":
-                    parsed_ok, parsed = is_not_null(src), src
-                else:
-                    day = exp.cast(src, "DATE")
-                    parsed_ok = eq(exp.cast(day, "TIMESTAMP"), src.copy())
-                    parsed = day.copy()
-                    expected_text = "a date without a time of day"
-                present = is_not_null(src.copy())
-                in_range = and_(
-                    ge(parsed, d.date(_EARLIEST.isoformat())),
-                    le(parsed.copy(), d.date(_LATEST.isoformat())),
-                )
-            else:
-                raise self.kind_mismatch(fact, "dates")
-            value = case([(and_(parsed_ok, in_range), parsed.copy())])
-            bad = and_(present, is_null(value))
-            expected_text = case(
-                [
-                    (
-                        and_(parsed_ok.copy(), not_(in_range.copy())),
-                        lit(f"a date from {_EARLIEST} to {_LATEST}"),
-                    )
-                ],
-                lit(expected_text),
-            )
-        else:  # pragma: no cover - every kind is handled above
-            raise CriteriaInputError(name, fact.column, f"a fact of a known kind, not {kind}")
-        shown = d.to_text(source_column(fact.column), fact.kind)
-        return {
-            f"fact.{name}": value,
-            f"given.{name}": _copy(value),
-            f"err.{name}": self.error(name, shown, expected_text, bad),
-        }
-
-
 def _copy(e: Any) -> Any:
     return e.copy() if e.parent is not None else e
-
-
-# -- across facts ---------------------------------------------------------------------
 
 
 def completed_years(d: SqlDialect, start: Any, end: Any) -> Any:
@@ -578,158 +132,314 @@ def completed_years(d: SqlDialect, start: Any, end: Any) -> Any:
     return sub(years, case([(before, lit(1))], lit(0)))
 
 
-class _Checks:
-    """The checks across facts: which cells each contradiction leaves out, and why."""
+class SqlCells:
+    """The SQL :class:`~..cells.CellBackend`: stages added to a :class:`.frame.Frame`.
 
-    def __init__(self, reader: _Reader) -> None:
-        self.reader = reader
-        self.present = {f.name for f in reader.plan.facts}
-        self.errors: list[tuple[str, Any]] = []  # (field, error expression)
-        self.cleared: dict[str, list[Any]] = {}
+    Args:
+        frame: the query under construction.
+        d: the dialect.
+    """
 
-    def has(self, *names: str) -> bool:
-        return all(n in self.present for n in names)
+    def __init__(self, frame: Frame, d: SqlDialect) -> None:
+        self.frame = frame
+        self.d = d
+        self.shown: dict[str, tuple[str, Any]] = {}  # mark -> (field, value shown)
 
-    def clear(self, name: str, when: Any, shown: Any, expected: Any) -> None:
-        self.errors.append((name, self.reader.error(name, shown, expected, when)))
-        self.cleared.setdefault(name, []).append(_copy(when))
+    # -- columns and stages -------------------------------------------------------------
+    def col(self, logical: str) -> Any:
+        """A reference, resolved when its stage is added."""
+        return ref(logical)
 
+    def source(self, column: str) -> Any:
+        """A column of the table."""
+        return source_column(column)
 
-def _check_dates(checks: _Checks) -> dict[str, Any]:
-    """Stage: events dated after the assessment are left out."""
-    d = checks.reader.d
-    out: dict[str, Any] = {}
-    if not checks.has("assessment_date"):
-        return out
-    assessed = fact_ref("assessment_date")
-    for name in NOT_AFTER_ASSESSMENT:
-        if not checks.has(name):
-            continue
-        after = gt(fact_ref(name), assessed)
-        checks.clear(
-            name,
-            after,
-            d.to_text(fact_ref(name), "date"),
-            concat(
-                lit("a date on or before assessment_date ("),
-                d.to_text(assessed.copy(), "date"),
-                lit(")"),
-            ),
-        )
-        out[f"fact.{name}"] = case([(after.copy(), d.null("DATE"))], fact_ref(name))
-    return out
+    def add(self, columns: Mapping[str, Any]) -> None:
+        """One CTE."""
+        self.frame.add(columns)
 
+    def alias(self, logical: str, existing: str) -> None:
+        """No new column: ``logical`` names ``existing``'s."""
+        self.frame.alias(logical, existing)
 
-def _check_consistency(checks: _Checks) -> None:
-    """Contradictions between facts: every cell of one is left out."""
-    from sqlglot import exp
+    def quantise(self, columns: Mapping[str, Any]) -> None:
+        """See :func:`.numeric.quantise_stages`."""
+        quantise_stages(self.frame, self.d, columns)
 
-    d = checks.reader.d
+    def mark(
+        self, key: str, field: str, branches: Sequence[tuple[Any, Any]], shown: Any
+    ) -> dict[str, Any]:
+        """A column of what the cell should have been (NULL: it is fine)."""
+        self.shown[key] = (field, _copy(shown))
+        texts = [(c, lit(t) if isinstance(t, str) else t) for c, t in branches]
+        return {f"expected.{key}": case(texts)}
 
-    def text(x: Any, kind: str) -> Any:
-        return d.to_text(x, kind)
+    def flagged(self, key: str) -> Any:
+        """Whether the mark's column holds a text."""
+        return is_not_null(ref(f"expected.{key}"))
 
-    if checks.has("assessment_date", "age", "birth_date"):
-        years = completed_years(d, fact_ref("birth_date"), fact_ref("assessment_date"))
-        wrong = ne(d.floor(fact_ref("age")), exp.cast(years, "DOUBLE"))
-        why = concat(
-            text(years.copy(), "integer"),
-            lit(" completed years, as birth_date "),
-            text(fact_ref("birth_date"), "date"),
-            lit(" and assessment_date "),
-            text(fact_ref("assessment_date"), "date"),
-            lit(" give"),
-        )
-        checks.clear("age", wrong, concat(text(fact_ref("age"), "number"), lit(" years")), why)
-        checks.clear(
-            "birth_date",
-            wrong.copy(),
-            text(fact_ref("birth_date"), "date"),
-            concat(
-                lit("a birth date that agrees with age ("),
-                text(fact_ref("age"), "number"),
-                lit(" years)"),
-            ),
-        )
-    if checks.has("assessment_date", "drug_abuse_past_year", "last_drug_abuse_date"):
-        days = d.days(fact_ref("last_drug_abuse_date"), fact_ref("assessment_date"))
-        within = and_(ge(days, lit(0)), le(days.copy(), lit(DRUG_ABUSE_WINDOW_DAYS)))
-        wrong = ne(fact_ref("drug_abuse_past_year"), within)
-        why = concat(
-            case([(within.copy(), lit("true")), (not_(within.copy()), lit("false"))]),
-            lit(", as last_drug_abuse_date is "),
-            text(days.copy(), "integer"),
-            lit(" days before assessment_date"),
-        )
-        checks.clear(
-            "drug_abuse_past_year",
-            wrong,
-            text(fact_ref("drug_abuse_past_year"), "boolean"),
-            why,
-        )
-        checks.clear(
-            "last_drug_abuse_date",
-            wrong.copy(),
-            text(fact_ref("last_drug_abuse_date"), "date"),
-            "a date that agrees with drug_abuse_past_year",
-        )
-    if checks.has("pao2_fio2_ratio", "pao2", "fio2"):
-        derived = div(fact_ref("pao2"), fact_ref("fio2"))
-        wrong = gt(
-            exp.Abs(this=sub(fact_ref("pao2_fio2_ratio"), derived)),
-            d.double(PAO2_FIO2_TOLERANCE_MMHG),
-        )
-        why = concat(
-            lit(f"a ratio within {_fmt(PAO2_FIO2_TOLERANCE_MMHG)} mmHg of pao2 / fio2 = "),
-            text(round_half_even(d, derived.copy()), "number"),
-            lit(" mmHg"),
-        )
-        for name in ("pao2_fio2_ratio", "pao2", "fio2"):
-            checks.clear(name, wrong.copy(), text(fact_ref(name), "number"), why.copy())
-    _check_implications(checks)
+    def same_mark(self, key: str, existing: str, field: str, shown: Any) -> None:
+        """The column of ``existing`` (no new column)."""
+        self.shown[key] = (field, _copy(shown))
+        self.frame.alias(f"expected.{key}", f"expected.{existing}")
 
+    def last_stage(self, marks: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """One error record (or NULL) per mark."""
+        from sqlglot import exp
 
-def _premise(i: Implication) -> Any:
-    """Where implication ``i``'s premise holds (false where the premise is missing)."""
-    premise = fact_ref(i.premise)
-    if i.test == "equals":
-        return coalesce(eq(premise, lit(i.operand)), lit(False))
-    if i.test == "true":
-        return coalesce(premise, lit(False))
-    if i.test == "given":
-        return is_not_null(premise)
-    return coalesce(ge(premise, lit(i.operand)), lit(False))
+        d = self.d
+        columns: dict[str, Any] = {}
+        for key, _ in marks:
+            field, shown = self.shown[key]
+            expected = ref(f"expected.{key}")
+            record = d.struct(
+                {
+                    "field": lit(field),
+                    "value": exp.cast(shown.copy(), d.text_type()),
+                    "expected": expected,
+                }
+            )
+            columns[f"err.{key}"] = case([(is_not_null(expected.copy()), record)])
+        return columns
 
+    # -- text ---------------------------------------------------------------------------
+    def split_quantity(self, name: str, text: Any) -> list[dict[str, Any]]:
+        """Whether a comparator leads; it and the rest; whether a number and unit; them."""
+        from sqlglot import exp
 
-def _check_implications(checks: _Checks) -> None:
-    """A fact given the value its premise rules out: the cells of both are left out."""
-    d = checks.reader.d
-    for group in implication_groups():
-        first = group[0]
-        if not checks.has(first.premise):
-            continue
-        found = [i for i in group if checks.has(i.fact)]
-        contradicted = [
-            and_(_premise(i), coalesce(eq(fact_ref(i.fact), lit(not i.value)), lit(False)))
-            for i in found
+        d = self.d
+        pattern = comparator_pattern(d)
+        # the pattern only where a comparator could start (most cells: a number)
+        starts = or_(*[exp.Like(this=text.copy(), expression=lit(f"{c}%")) for c in "<>≤≥"])
+        found = d.extract(text.copy(), pattern, 1)
+        spelled = [(eq(found, lit(k)), lit(v)) for k, v in COMPARATORS.items() if k != v]
+        number = number_pattern(d)
+        rest = ref(f"rest.{name}")
+        matched = ref(f"m.{name}")
+        return [
+            {f"cm.{name}": case([(starts, d.matches(text.copy(), pattern))], lit(False))},
+            {
+                f"cmp.{name}": case([(ref(f"cm.{name}"), case(spelled, found.copy()))]),
+                f"rest.{name}": case(
+                    [(ref(f"cm.{name}"), d.extract(text.copy(), pattern, 2))], text.copy()
+                ),
+            },
+            {f"m.{name}": d.matches(rest, number)},
+            {
+                f"n.{name}": case([(matched, d.to_double(d.extract(rest.copy(), number, 1)))]),
+                f"u.{name}": case([(matched.copy(), d.extract(rest.copy(), number, 2))]),
+            },
         ]
-        for i, wrong in zip(found, contradicted, strict=True):
-            checks.clear(i.fact, wrong, lit("false" if i.value else "true"), i.expected)
-        if not contradicted:
-            continue
-        if first.test == "equals":
-            shown = lit(str(first.operand))
-        elif first.test == "true":
-            shown = lit("true")
-        else:
-            kind = "date" if first.test == "given" else "integer"
-            shown = d.to_text(fact_ref(first.premise), kind)
-        checks.clear(
-            first.premise,
-            or_(*[c.copy() for c in contradicted]),
-            shown,
-            premise_expected(tuple(found)),
+
+    def whole_number(self, text: Any) -> Any:
+        """The text as a double where it is a whole number."""
+        d = self.d
+        return case([(d.matches(_copy(text), integer_pattern(d)), d.to_double(text.copy()))])
+
+    def text_date(self, name: str, text: Any) -> tuple[list[dict[str, Any]], Any, Any, Any]:
+        """A ``YYYY-MM-DD`` text: its year, month and day, checked before it is cast.
+
+        The cast is made only where they are good, so no engine is asked to read an
+        impossible date such as ``2025-02-30``.
+        """
+        from sqlglot import exp
+
+        d = self.d
+        iso = d.matches(_copy(text), ISO_DATE)
+
+        def part(start: int, length: int) -> Any:
+            piece = exp.Substring(this=text.copy(), start=lit(start), length=lit(length))
+            return exp.cast(piece, "BIGINT")
+
+        parts = {
+            f"year.{name}": case([(iso, part(1, 4))]),
+            f"month.{name}": case([(iso.copy(), part(6, 2))]),
+            f"dom.{name}": case([(iso.copy(), part(9, 2))]),
+        }
+        year, month, day = ref(f"year.{name}"), ref(f"month.{name}"), ref(f"dom.{name}")
+
+        def divisible(n: int) -> Any:
+            return eq(exp.Mod(this=year.copy(), expression=lit(n)), lit(0))
+
+        leap = and_(divisible(4), or_(not_(divisible(100)), divisible(400)))
+        days = case(
+            [
+                (eq(month, lit(2)), case([(leap, lit(29))], lit(28))),
+                (exp.In(this=month.copy(), expressions=[lit(m) for m in (4, 6, 9, 11)]), lit(30)),
+            ],
+            lit(31),
         )
+        valid = and_(
+            ge(month.copy(), lit(1)), le(month.copy(), lit(12)), ge(day, lit(1)), le(day, days)
+        )
+        in_range = and_(ge(year, lit(_EARLIEST.year)), le(year.copy(), lit(_LATEST.year)))
+        stages = [parts, {f"dok.{name}": valid}]
+        return stages, ref(f"dok.{name}"), in_range, exp.cast(text.copy(), "DATE")
+
+    def day_of(self, moment: Any) -> tuple[Any, Any]:
+        """Whether a timestamp is at midnight; its date."""
+        from sqlglot import exp
+
+        day = exp.cast(_copy(moment), "DATE")
+        return eq(exp.cast(day, "TIMESTAMP"), moment.copy()), day.copy()
+
+    def strip(self, x: Any) -> Any:
+        """As text, stripped."""
+        from sqlglot import exp
+
+        return self.d.strip(exp.cast(_copy(x), self.d.text_type()))
+
+    def lower(self, x: Any) -> Any:
+        """``LOWER``."""
+        from sqlglot import exp
+
+        return exp.Lower(this=_copy(x))
+
+    def to_text(self, x: Any, kind: str) -> Any:
+        """As the polars engine writes it (:meth:`.dialect.SqlDialect.to_text`)."""
+        return self.d.to_text(_copy(x), kind)
+
+    def concat(self, *xs: Any) -> Any:
+        """``||``."""
+        return concat(*xs)
+
+    # -- expressions --------------------------------------------------------------------
+    def lit(self, value: str | int | bool) -> Any:
+        """A constant."""
+        return lit(value)
+
+    def double(self, value: float) -> Any:
+        """A double constant, exactly."""
+        return self.d.double(value)
+
+    def date(self, text: str) -> Any:
+        """A date constant."""
+        return self.d.date(text)
+
+    def null(self, type_: str) -> Any:
+        """A typed NULL."""
+        d = self.d
+        names = {
+            "double": "DOUBLE",
+            "text": d.text_type(),
+            "boolean": "BOOLEAN",
+            "bigint": "BIGINT",
+            "date": "DATE",
+        }
+        return d.null(names[type_])
+
+    def case(self, branches: Sequence[tuple[Any, Any]], default: Any = None) -> Any:
+        """``CASE WHEN``."""
+        return case(branches, default)
+
+    def _constant(self, value: Any, type_: str) -> Any:
+        if value is None:
+            return self.null(type_)
+        if type_ == "double":
+            return self.d.double(value)
+        return lit(value)
+
+    def lookup(self, x: Any, mapping: Mapping[str, Any], type_: str, default: Any = None) -> Any:
+        """``CASE x WHEN ...``, or ``CASE WHEN x IN (...) THEN x`` for a set of words."""
+        from sqlglot import exp
+
+        if not mapping:
+            return self._constant(default, type_)
+        if default is None and all(k == v for k, v in mapping.items()):
+            found = exp.In(this=_copy(x), expressions=[lit(k) for k in mapping])
+            return case([(found, x.copy())])
+        ifs = [exp.If(this=lit(k), true=self._constant(v, type_)) for k, v in mapping.items()]
+        otherwise = None if default is None else self._constant(default, type_)
+        return exp.Case(this=_copy(x), ifs=ifs, default=otherwise)
+
+    def coalesce(self, x: Any, y: Any) -> Any:
+        """``COALESCE``."""
+        return coalesce(x, y)
+
+    def and_(self, *xs: Any) -> Any:
+        """``AND``."""
+        return and_(*xs)
+
+    def or_(self, *xs: Any) -> Any:
+        """``OR``."""
+        return or_(*xs)
+
+    def not_(self, x: Any) -> Any:
+        """``NOT`` (of a ``NOT``: what it negates)."""
+        from sqlglot import exp
+
+        if isinstance(x, exp.Not):
+            inner = x.this
+            return _copy(inner.this if isinstance(inner, exp.Paren) else inner)
+        return not_(x)
+
+    def is_null(self, x: Any) -> Any:
+        """``IS NULL``."""
+        return is_null(x)
+
+    def not_null(self, x: Any) -> Any:
+        """``NOT ... IS NULL``."""
+        return is_not_null(x)
+
+    def fill_false(self, x: Any) -> Any:
+        """``COALESCE(x, FALSE)``."""
+        return coalesce(x, lit(False))
+
+    def compare(self, op: str, a: Any, b: Any) -> Any:
+        """A comparison."""
+        return {"==": eq, "!=": ne, "<": lt, "<=": le, ">": gt, ">=": ge}[op](a, b)
+
+    def arith(self, op: str, a: Any, b: Any) -> Any:
+        """Arithmetic on doubles."""
+        from .ops import add
+
+        return {"+": add, "-": sub, "*": mul, "/": div}[op](a, b)
+
+    def abs(self, x: Any) -> Any:
+        """``ABS``."""
+        from sqlglot import exp
+
+        return exp.Abs(this=_copy(x))
+
+    def floor(self, x: Any) -> Any:
+        """A double's floor, as a double."""
+        return self.d.floor(_copy(x))
+
+    def finite(self, x: Any) -> Any:
+        """NaN is the greatest double in DuckDB, Spark and PostgreSQL: not below the max."""
+        return le(self.abs(x), self.d.double(1.7976931348623157e308))
+
+    def round_half_even(self, x: Any) -> Any:
+        """See :func:`.numeric.round_half_even`."""
+        return round_half_even(self.d, _copy(x))
+
+    def to_double(self, x: Any, kind: str) -> Any:
+        """``CAST(x AS DOUBLE)``, with NaN as NULL unless the column is of integers."""
+        from sqlglot import exp
+
+        number = exp.cast(_copy(x), "DOUBLE")
+        if kind == "integer":
+            return number
+        # NaN = NaN in all three engines
+        return exp.Nullif(this=number, expression=self.d.double(float("nan")))
+
+    def to_bigint(self, x: Any) -> Any:
+        """``CAST(x AS BIGINT)``."""
+        from sqlglot import exp
+
+        return exp.cast(_copy(x), "BIGINT")
+
+    def struct(self, fields: Mapping[str, Any]) -> Any:
+        """A record (a ``jsonb`` object in PostgreSQL)."""
+        return self.d.struct({k: _copy(v) for k, v in fields.items()})
+
+    def days(self, start: Any, end: Any) -> Any:
+        """Whole days, an integer."""
+        return self.d.days(_copy(start), _copy(end))
+
+    def years(self, start: Any, end: Any) -> Any:
+        """See :func:`completed_years`."""
+        return completed_years(self.d, start, end)
 
 
 def read_cells(
@@ -745,130 +455,5 @@ def read_cells(
     missing, invalid or left out), :func:`given_ref` each fact as read, and each
     returned error column holds one error record (or NULL) about its field.
     """
-    reader = _Reader(frame, plan, d)
-    quantities = [f for f in plan.facts if f.is_quantity]
-    others = [f for f in plan.facts if not f.is_quantity]
-    frame.add(reader.texts(list(plan.facts)))
-    matched, parts = reader.comparators(quantities)
-    frame.add(matched)
-    frame.add(parts)
-    matched, parts = reader.number_parts(quantities)
-    frame.add(matched)
-    frame.add(parts)
-    stage1: dict[str, Any] = {}
-    for f in quantities:
-        stage1.update(reader.quantity_parse(f))
-    for f in others:
-        stage1.update(reader.other_fact(f))
-    frame.add(stage1)
-    if quantities:
-        stage2: dict[str, Any] = {}
-        for f in quantities:
-            stage2.update(reader.quantity_factor(f, tables[f.name]))
-        frame.add(stage2)
-        # The value stays unrounded (the criteria compare it by exact thresholds), but
-        # for the facts the checks across facts compute with, rounded as the reference.
-        rounded = [f.name for f in quantities if f.name in CHECKED_FACTS]
-        quantise_stages(frame, d, {f"conv.{n}": _t("product", n) for n in rounded})
-        for f in quantities:
-            if f.name not in CHECKED_FACTS:
-                frame.alias(f"conv.{f.name}", f"product.{f.name}")
-        stage4: dict[str, Any] = {}
-        for f in quantities:
-            stage4.update(reader.quantity_final(f))
-        frame.add(stage4)
-        stage5: dict[str, Any] = {}
-        for f in quantities:
-            stage5.update(reader.quantity_outputs(f))
-        frame.add(stage5)
-    # In the order the polars engine lists them: the other facts, then the quantities.
-    error_columns: list[ErrorColumn] = [(f"err.{f.name}", f.name) for f in [*others, *quantities]]
-
-    checks = _Checks(reader)
-    dates = _check_dates(checks)
-    date_errors = {f"check.{i}": e for i, (_, e) in enumerate(checks.errors)}
-    error_columns += [(f"check.{i}", field) for i, (field, _) in enumerate(checks.errors)]
-    if dates:
-        frame.add({**dates, **date_errors})
-        # the consistency checks read the facts with late events already left out
-        frame.add(
-            {
-                f"given.{n[len('fact.') :]}": case(
-                    [(is_null(ref(n)), d.null("DATE"))], given_ref(n[len("fact.") :])
-                )
-                for n in dates
-            }
-        )
-    first = len(checks.errors)
-    checks.cleared.clear()
-    _check_consistency(checks)
-    consistency = {f"check.{i}": e for i, (_, e) in enumerate(checks.errors) if i >= first}
-    error_columns += [
-        (f"check.{i}", field) for i, (field, _) in enumerate(checks.errors) if i >= first
-    ]
-    final: dict[str, Any] = {}
-    for name, whens in checks.cleared.items():
-        cleared = coalesce(or_(*whens), lit(False))
-        final[f"fact.{name}"] = case(
-            [(cleared, reader.typed_null(plan.variables[name].type.kind))], fact_ref(name)
-        )
-        final[f"given.{name}"] = case(
-            [(cleared.copy(), _null_like_given(reader, name))], given_ref(name)
-        )
-    frame.add(consistency)
-    frame.add(final)
-    present = {f.name for f in plan.facts}
-    absent = {
-        f"fact.{name}": reader.typed_null(v.type.kind)
-        for name, v in plan.variables.items()
-        if name not in present
-    }
-    for name, v in plan.variables.items():
-        if name not in present and v.type.kind is Kind.QUANTITY:
-            absent[f"bound.{name}"] = d.null("DOUBLE")
-            absent[f"comparator.{name}"] = d.null(d.text_type())
-    frame.add(absent)
-    frame.add(_implied(reader, assume_absent, error_columns))
-    return error_columns
-
-
-def _null_like_given(reader: _Reader, name: str) -> Any:
-    """A NULL of the type of fact ``name``'s as-read column."""
-    from sqlglot import exp
-
-    variable = reader.plan.variables[name]
-    if variable.type.kind is Kind.QUANTITY:
-        # a NULL record of the same shape: CASE ... END with no ELSE gives it
-        return exp.Null()
-    return reader.typed_null(variable.type.kind)
-
-
-def _implied(
-    reader: _Reader, assume_absent: Iterable[str], error_columns: list[ErrorColumn]
-) -> dict[str, Any]:
-    """Facts implied by other facts and by the caller's closed-world assumptions.
-
-    A fact whose cell was invalid is not assumed absent: an unreadable value is not
-    the absence of a record.
-    """
-    plan = reader.plan
-    out: dict[str, Any] = {}
-    present = {f.name for f in plan.facts}
-
-    def invalid(name: str) -> Any:
-        conds = [is_not_null(ref(c)) for c, field in error_columns if field == name]
-        return coalesce(or_(*conds), lit(False)) if conds else lit(False)
-
-    for i in IMPLICATIONS:
-        if i.premise not in present or i.fact not in plan.variables:
-            continue
-        current = out.get(f"fact.{i.fact}", fact_ref(i.fact))
-        out[f"fact.{i.fact}"] = case(
-            [(and_(is_null(current), _premise(i)), lit(i.value))], _copy(current)
-        )
-    for name in assume_absent:
-        current = out.get(f"fact.{name}", fact_ref(name))
-        out[f"fact.{name}"] = case(
-            [(and_(is_null(current), not_(invalid(name))), lit(False))], _copy(current)
-        )
-    return out
+    marks = cells.read_cells(SqlCells(frame, d), plan, tables, assume_absent)
+    return [(f"err.{key}", field) for key, field in marks]
