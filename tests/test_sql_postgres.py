@@ -194,3 +194,17 @@ def test_to_sql_refuses_a_name_postgres_would_truncate() -> None:
         lc.to_sql(_long_ids(), dialect="postgres", table="t")
     for dialect in ("duckdb", "spark"):
         assert ".low" in lc.to_sql(_long_ids(), dialect=dialect, table="t")
+
+
+def test_an_id_of_exactly_63_bytes_is_kept_and_64_refused() -> None:
+    # the edge of PostgreSQL's limit, on both sides and on it (bytes, not characters)
+    for n, ok in ((62, True), (63, True), (64, False)):
+        name = "c." + "é" * ((n - 2) // 2) + "x" * ((n - 2) % 2)
+        assert len(name.encode()) == n
+        rule = lc.Criterion(name, "t", "t", lc.variable("platelets") < "20 10*9/L")
+        ruleset = lc.Ruleset("r", "R", (rule,))
+        if ok:
+            assert f'"{name}"' in lc.to_sql(ruleset, dialect="postgres", table="t")
+        else:
+            with pytest.raises(lc.DefinitionError, match="64 bytes"):
+                lc.to_sql(ruleset, dialect="postgres", table="t")

@@ -345,18 +345,18 @@ class _Screening:
         data: Any,
         ruleset: Any,
         *,
-        columns: Mapping[str, str] | None = None,
-        units: Mapping[str, str] | None = None,
-        unit_columns: Mapping[str, str] | None = None,
-        params: Mapping[str, object] | None = None,
-        assume_absent: Iterable[str] = (),
-        id_column: str | None = "id",
-        passthrough: Iterable[str] = (),
         errors: Literal["report", "raise"] = "report",
         keep_record: bool = True,
         table: str | None = None,
         connection: Any = None,
+        **options: Any,
     ) -> None:
+        """Compile ``ruleset`` for ``data``.
+
+        ``options`` are all of ``compile_screening``'s (``columns``, ``units``,
+        ``unit_columns``, ``params``, ``assume_absent``, ``id_column``,
+        ``passthrough``), as ``screen_duckdb`` passes them.
+        """
         duckdb = require("duckdb", extra="duckdb", feature="screening with DuckDB")
         require("sqlglot", extra="duckdb", feature="screening with DuckDB")
         require("polars", extra="duckdb", feature="screening with DuckDB")
@@ -364,11 +364,11 @@ class _Screening:
 
         self.errors = check_errors(errors)
         self.keep_record = as_flag("keep_record", keep_record)
-        self.params = params
+        self.params = options["params"]
         self.own = connection is None
         self.con = duckdb.connect() if connection is None else connection
         try:
-            source, kinds = _source(self.con, data, table, id_column)
+            source, kinds = _source(self.con, data, table, options["id_column"])
             if kinds is None:
                 kinds = duckdb_kinds(self.con, source)
             self.from_sql = source.sql("duckdb")
@@ -378,14 +378,8 @@ class _Screening:
                 kinds,
                 DuckDB(),
                 ruleset,
-                columns=columns,
-                units=units,
-                unit_columns=unit_columns,
-                params=params,
-                assume_absent=assume_absent,
-                id_column=id_column,
-                passthrough=passthrough,
                 keep_record=self.keep_record,
+                **options,
             )
         except Exception as exc:
             self.__exit__()

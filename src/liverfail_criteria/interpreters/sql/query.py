@@ -61,22 +61,7 @@ def build_query(
         pretty,
         shorten_names,
     )
-    try:
-        found = _QUERIES.get(key)
-    except TypeError:  # pragma: no cover - every part is hashable
-        return _build(
-            source,
-            columns,
-            plan,
-            ruleset,
-            params,
-            tables,
-            d,
-            assume_absent,
-            keep_record,
-            pretty,
-            shorten_names,
-        )
+    found = _QUERIES.get(key)
     if found is None:
         if len(_QUERIES) >= 16:
             _QUERIES.pop(next(iter(_QUERIES)))
