@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import liverfail_criteria as lc
 from liverfail_criteria.dictionary import VARIABLES
 from liverfail_criteria.errors import DefinitionError
 from liverfail_criteria.records import (
@@ -69,6 +70,14 @@ def test_lab_codes_include_both_units_and_both_platelet_codes() -> None:
         ("drug_abuse", ICD10_CM, "F11.20", True),
         ("drug_abuse", ICD10_CM, "F10.20", False),  # alcohol
         ("drug_abuse", ICD10_CM, "F17.210", False),  # tobacco
+        # Decision record-drug-use-codes: 'use' codes count, prescribed therapy does not.
+        ("drug_abuse", ICD10_CM, "F11.90", True),  # opioid use, uncomplicated
+        ("drug_abuse", ICD10_CM, "F11.93", True),  # opioid use with withdrawal
+        ("drug_abuse", ICD10_CM, "F12.959", True),  # cannabis use with psychotic disorder
+        ("drug_abuse", ICD10_CM, "F11.10", True),  # opioid abuse
+        ("drug_abuse", ICD10, "F13.1", True),  # harmful use of sedatives
+        ("drug_abuse", ICD10_CM, "Z79.891", False),  # long-term prescribed opiate analgesic
+        ("drug_abuse", ICD10_CM, "T40.2X5A", False),  # adverse effect of a prescribed opioid
         ("sars_cov_2_positive", ICD10, "U07.2", False),  # not identified
         ("intracranial_hemorrhage", ICD10_CM, "I61.9", True),
     ],
@@ -153,3 +162,9 @@ def test_every_decision_id_named_in_the_records_code_is_registered() -> None:
         )
     assert len(named) >= 10  # the scan finds them
     assert named <= ids, sorted(named - ids)
+
+
+def test_drug_abuse_facts_name_the_use_code_decision() -> None:
+    for fact in ("drug_abuse_past_year", "last_drug_abuse_date"):
+        assert "record-drug-use-codes" in DERIVATIONS[fact].decisions
+    assert "record-drug-use-codes" in {d.id for d in lc.DECISIONS}

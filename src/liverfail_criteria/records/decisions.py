@@ -277,6 +277,33 @@ RECORDED_DATE = Decision(
     "Leave a Condition without an onset undated (it counts only where there is no window).",
 )
 
+DRUG_USE_CODES = Decision(
+    "record-drug-use-codes",
+    "A coded drug use disorder of any kind counts as drug abuse, and prescribed use does not",
+    "Drug abuse within 1 year",
+    "Every code of the drug categories counts: ICD-10 and ICD-10-CM F11-F16, F18 and F19 "
+    "whole, so harmful use or abuse (.1), dependence (.2) and, in ICD-10-CM, 'use, "
+    "unspecified' (.9-, such as F11.90 'opioid use, unspecified, uncomplicated' or F11.93 "
+    "'opioid use with withdrawal'), in remission or not; SNOMED CT 'Drug abuse' "
+    "(26416006) and 'Substance abuse' (66214007). Alcohol (F10) and tobacco (F17) are not "
+    "drugs here. Long-term prescribed drug therapy (Z79.891 'long-term use of opiate "
+    "analgesic', Z79.899) and adverse effects of a drug taken as prescribed (T36-T50 "
+    "with a sixth character 5, such as T40.2X5A) are not in the code set.",
+    "A hepatologist's reading. ICD-10-CM's coding guideline (I.C.5.b.3) allows an "
+    "F1x.9- 'use' code only where the provider documents that the use goes with a "
+    "substance-related disorder or a medical condition; a patient taking an opioid as "
+    "prescribed is coded Z79.891, and a side effect of it as an adverse effect (T40.2X5-), "
+    "never F11.9-. So a 'use' code records non-medical use that did harm, the behaviour "
+    "the exclusion is after: for an intraperitoneal cell therapy in liver failure, "
+    "sedatives and opioids precipitate hepatic encephalopathy, injected drugs bring "
+    "infection, and 60 days of follow-up need adherence. WHO ICD-10's harmful use (F1x.1) "
+    "is the same thing under another name, and a needless exclusion is the safer error. "
+    "The 'other situations excluded by clinician' clause leaves the final word to the "
+    "investigator.",
+    "Count only abuse (.1) and dependence (.2): a documented opioid withdrawal coded "
+    "F11.93, or cannabis use with a psychotic disorder (F12.959), would not exclude.",
+)
+
 #: The decisions of record derivations.
 RECORD_DECISIONS: tuple[Decision, ...] = (
     LAB_WINDOW,
@@ -295,6 +322,7 @@ RECORD_DECISIONS: tuple[Decision, ...] = (
     DIAGNOSIS_DATE,
     STATED,
     RECORDED_DATE,
+    DRUG_USE_CODES,
 )
 
 # -- reading OMOP CDM tables (records/omop.py) ---------------------------------------
