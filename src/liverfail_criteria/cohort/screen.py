@@ -25,7 +25,7 @@ from ..interpreters.frame.compile import (
     compile_ruleset,
     mask_column,
 )
-from ..interpreters.plan import Plan, UnitTable, prepare
+from ..interpreters.plan import Plan, TableOptions, UnitTable, prepare
 from ..interpreters.spellings import scanned_facts, unit_tables
 from ..interpreters.vector import Program, mask_position
 from ..whitespace import strip
@@ -188,23 +188,26 @@ def screen(
     chosen: str = engine  # checked at run time too: callers need not be typed
     if chosen not in ("polars", "duckdb"):
         raise CriteriaInputError("engine", engine, "'polars' or 'duckdb'")
+    options: TableOptions = {
+        "columns": columns,
+        "units": units,
+        "unit_columns": unit_columns,
+        "params": params,
+        "assume_absent": assume_absent,
+        "id_column": id_column,
+        "passthrough": passthrough,
+    }
     if chosen == "duckdb":
         from .duck import screen_duckdb
 
         return screen_duckdb(
             data,
             ruleset,
-            columns=columns,
-            units=units,
-            unit_columns=unit_columns,
-            params=params,
-            assume_absent=assume_absent,
-            id_column=id_column,
-            passthrough=passthrough,
             errors=errors,
             keep_record=keep_record,
             out=out,
             batch_rows=batch_rows,
+            **options,
         )
     if out is not None:
         from .files import polars_batches, write_batches
@@ -214,15 +217,9 @@ def screen(
             data,
             batch_rows=batch_rows,
             ruleset=ruleset,
-            columns=columns,
-            units=units,
-            unit_columns=unit_columns,
-            params=params,
-            assume_absent=assume_absent,
-            id_column=id_column,
-            passthrough=passthrough,
             errors=errors,
             keep_record=keep_record,
+            **options,
         )
         write_batches(batches, out)
         return None
@@ -231,17 +228,7 @@ def screen(
     keep_record = as_flag("keep_record", keep_record)
     lf = to_lazyframe(data, id_column)
     kinds = column_kinds(lf.collect_schema())
-    prepared = prepare(
-        ruleset,
-        kinds,
-        columns=columns,
-        units=units,
-        unit_columns=unit_columns,
-        params=params,
-        assume_absent=assume_absent,
-        id_column=id_column,
-        passthrough=passthrough,
-    )
+    prepared = prepare(ruleset, kinds, **options)
     ruleset, plan, assumed = prepared.ruleset, prepared.plan, prepared.assume_absent
     # The table is read once, its needed columns only: the unit spellings, the
     # screening and the rows with errors then read it from memory, not from a file.

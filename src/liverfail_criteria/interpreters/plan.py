@@ -33,6 +33,7 @@ so they find the same columns and convert with the same factors. The rules:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypedDict
 
 import attrs
 
@@ -49,6 +50,7 @@ __all__ = [
     "FactColumn",
     "Plan",
     "Prepared",
+    "TableOptions",
     "UnitTable",
     "check_assume_absent",
     "check_passthrough",
@@ -450,6 +452,22 @@ class Prepared:
     plan: Plan
     params: Mapping[str, Native | None]
     assume_absent: tuple[str, ...]
+
+
+class TableOptions(TypedDict):
+    """How a table's columns are read: :func:`prepare`'s options, which every engine takes.
+
+    One mapping of them is made once by the caller and passed through (``**options``)
+    to whichever engine runs, so that the options are spelt once.
+    """
+
+    columns: Mapping[str, str] | None
+    units: Mapping[str, str] | None
+    unit_columns: Mapping[str, str] | None
+    params: Mapping[str, object] | None
+    assume_absent: Iterable[str]
+    id_column: str | None
+    passthrough: Iterable[str]
 
 
 def prepare(
