@@ -19,12 +19,13 @@ import attrs
 from ...dsl import Kind, Ruleset
 from ...dsl.nodes import Op
 from ..facts import Native
-from ..vector import Program, compile_program, mask_position
+from ..vector import MASK_BITS, Program, compile_program, mask_position
 from .cells import bound_ref, comparator_ref, completed_years, fact_ref
 from .dialect import SqlDialect
-from .frame import Frame, is_null_constant, ref
+from .frame import Frame, generator, is_null_constant, ref
 from .numeric import quantise_stages
 from .ops import (
+    add,
     and_,
     balanced,
     case,
@@ -40,6 +41,7 @@ from .ops import (
     lt,
     mul,
     ne,
+    needs_parens,
     not_,
     or_,
 )
@@ -54,6 +56,36 @@ __all__ = [
     "missing_list",
     "node_name",
 ]
+
+
+def _operand(word: Any) -> Any:
+    """A mask word as an operand of ``|`` (copied if in a tree; wrapped if an operator)."""
+    from sqlglot import exp
+
+    word = word if word.parent is None else word.copy()
+    return exp.Paren(this=word) if needs_parens(exp.BitwiseOr, word) else word
+
+
+def _is_null(e: Any) -> bool:
+    """Whether ``e`` is NULL in every row, by its expression alone."""
+    return is_null_constant(e, lambda _: False)
+
+
+def _boolean(e: Any) -> bool:
+    """Whether ``e`` is of SQL's true/false type by its expression alone."""
+    from sqlglot import exp
+
+    if isinstance(e, exp.Boolean):
+        return True
+    if isinstance(e, exp.Cast):
+        return bool(e.to.is_type("boolean"))
+    if isinstance(e, (exp.Predicate, exp.Connector, exp.Not)):
+        return True
+    if isinstance(e, exp.Case) and e.args.get("this") is None:
+        default = e.args.get("default")
+        results = [i.args["true"] for i in e.args.get("ifs") or []]
+        return all(_boolean(r) for r in [*results, *([default] if default else [])])
+    return False
 
 
 def node_name(id: str) -> str:
@@ -73,8 +105,9 @@ class SqlBackend:
     a node's own mask can read the node's column instead of its expression again.
     """
 
-    def __init__(self, d: SqlDialect) -> None:
+    def __init__(self, d: SqlDialect, nulls: frozenset[str] = frozenset()) -> None:
         self.d = d
+        self.nulls = nulls
         self.when_null: dict[int, tuple[Any, Any]] = {}
 
     def derived(self, name: str) -> Any:
@@ -94,15 +127,27 @@ class SqlBackend:
         return fact_ref(name)
 
     def bound(self, name: str) -> Any:
-        """A censored fact's bound (NULL where the fact is exact or missing)."""
+        """A censored fact's bound (NULL where the fact is exact or missing).
+
+        A NULL constant where the table has no censored values of the fact.
+        """
+        if f"bound.{name}" in self.nulls:
+            return self.d.null("DOUBLE")
         return bound_ref(name)
 
     def comparator(self, name: str) -> Any:
         """A censored fact's comparator, ``<``, ``<=``, ``>`` or ``>=`` (else NULL)."""
+        if f"comparator.{name}" in self.nulls:
+            return self.d.null(self.d.text_type())
         return comparator_ref(name)
 
     def when(self, condition: Any, value: Any) -> Any:
-        """``CASE WHEN condition THEN value END``."""
+        """``CASE WHEN condition THEN value END``: a typed NULL where both say it is one.
+
+        (Where the condition is a NULL constant and the value is true or false.)
+        """
+        if _is_null(condition) and _boolean(value):
+            return self.d.null("BOOLEAN")
         return case([(condition, value)])
 
     def literal(self, value: Native | None, kind: Kind) -> Any:
@@ -129,6 +174,8 @@ class SqlBackend:
 
     def compare(self, op: Op, left: Any, right: Any) -> Any:
         """``left op right``."""
+        if _is_null(left) or _is_null(right):
+            return self.d.null("BOOLEAN")
         build = {"<": lt, "<=": le, ">": gt, ">=": ge, "==": eq, "!=": ne}[op]
         return build(left, right)
 
@@ -155,15 +202,19 @@ class SqlBackend:
             u = case([(is_null(o), lit(1))], lit(0))
             met = m if met is None else exp.Add(this=met, expression=m)
             unknown = u if unknown is None else exp.Add(this=unknown, expression=u)
-        both = exp.Add(this=exp.Paren(this=met.copy()), expression=exp.Paren(this=unknown))
+        both = add(met.copy(), unknown)
         return case(
             [(ge(met, lit(n)), lit(True)), (lt(both, lit(n)), lit(False))],
             self.d.null("BOOLEAN"),
         )
 
     def coalesce(self, values: Sequence[Any]) -> Any:
-        """``COALESCE(...)``."""
-        return coalesce(*values)
+        """``COALESCE(...)`` of the values that are not NULL constants (of one kind).
+
+        A single value is itself; no value left, the first.
+        """
+        kept = [v for v in values if not _is_null(v)] or list(values[:1])
+        return kept[0] if len(kept) == 1 else coalesce(*kept)
 
     def as_boolean(self, value: Any) -> Any:
         """A true/false value, cast."""
@@ -195,7 +246,7 @@ class SqlBackend:
 
         return balanced(
             lambda a, b: exp.BitwiseOr(this=a, expression=b),
-            [exp.Paren(this=w if w.parent is None else w.copy()) for w in words],
+            [_operand(w) for w in words],
         )
 
     def bits_if_null(self, outcome: Any, word: Any) -> Any:
@@ -221,13 +272,19 @@ class SqlBackend:
 
 
 def compile_ruleset(
-    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect
+    ruleset: Ruleset,
+    params: Mapping[str, Native | None],
+    d: SqlDialect,
+    nulls: frozenset[str] = frozenset(),
 ) -> Program:
     """Compile ``ruleset`` with the parameters' canonical values (``None``: unset).
 
     Each node's mask reads the node's column where it can (:meth:`SqlBackend.own_mask`).
+    ``nulls``: the censored facts' columns (``bound.<fact>``, ``comparator.<fact>``)
+    that are NULL in every row of the table (its cells cannot be censored), so that no
+    comparison of a censored value is written for them.
     """
-    backend = SqlBackend(d)
+    backend = SqlBackend(d, nulls)
     program = compile_program(ruleset, params, backend)
     levels = tuple(
         tuple(
@@ -259,23 +316,29 @@ class Compiled:
 
 
 def compiled(
-    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect, *, pretty: bool
+    ruleset: Ruleset,
+    params: Mapping[str, Native | None],
+    d: SqlDialect,
+    *,
+    pretty: bool,
+    nulls: frozenset[str] = frozenset(),
 ) -> Compiled:
-    """The :class:`Compiled` ruleset: made once per ruleset, parameters, dialect, indent.
+    """The :class:`Compiled` ruleset: once per ruleset, parameters, dialect, indent, nulls.
 
-    The criteria's SQL does not depend on the table (its references are resolved in
-    each query's frame), so a second query of the same ruleset, for any table, reuses it.
+    The criteria's SQL depends on the table only through ``nulls`` (see
+    :func:`compile_ruleset`; its references are resolved in each query's frame), so a
+    second query of the same ruleset, for any table of the same kind, reuses it.
     """
     try:
-        key = (ruleset, tuple(sorted(params.items())), d.name, pretty)
+        key = (ruleset, tuple(sorted(params.items())), d.name, pretty, nulls)
         hash(key)
     except TypeError:  # pragma: no cover - parameters are canonical natives
-        return _compile(ruleset, params, d, pretty)
+        return _compile(ruleset, params, d, pretty, nulls)
     found = _COMPILED.get(key)
     if found is None:
         if len(_COMPILED) >= 32:
             _COMPILED.pop(next(iter(_COMPILED)))
-        found = _COMPILED[key] = _compile(ruleset, params, d, pretty)
+        found = _COMPILED[key] = _compile(ruleset, params, d, pretty, nulls)
     return found
 
 
@@ -283,15 +346,17 @@ _COMPILED: dict[Any, Compiled] = {}
 
 
 def _compile(
-    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect, pretty: bool
+    ruleset: Ruleset,
+    params: Mapping[str, Native | None],
+    d: SqlDialect,
+    pretty: bool,
+    nulls: frozenset[str],
 ) -> Compiled:
-    from sqlglot.dialects.dialect import Dialect
-
-    program = compile_ruleset(ruleset, params, d)
-    generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
+    program = compile_ruleset(ruleset, params, d, nulls)
+    writer = generator(d, pretty)
 
     def write(columns: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-        return tuple((n, str(generator.generate(e, copy=False))) for n, e in columns.items())
+        return tuple((n, str(writer.generate(e, copy=False))) for n, e in columns.items())
 
     stages: list[Stage] = []
     masks: dict[str, Any] = {}
@@ -299,7 +364,7 @@ def _compile(
         batch = masks
         masks = {}
         for id_, outcome, mask in level:
-            batch[node_name(id_)] = cast(outcome, "BOOLEAN")
+            batch[node_name(id_)] = outcome if _boolean(outcome) else cast(outcome, "BOOLEAN")
             for w, word in enumerate(mask):
                 masks[mask_name(id_, w)] = cast(word if word is not None else lit(0), "BIGINT")
         stages.append((f"criteria_{k}", write(batch)))
@@ -328,12 +393,21 @@ def missing_list(program: Program, d: SqlDialect) -> Any:
     from sqlglot import exp
 
     root = program.ruleset.id
+    if not program.facts:
+        return d.empty(d.text_type())
+    nothing = and_(*[eq(ref(mask_name(root, w)), lit(0)) for w in range(program.words)])
+    words = [
+        d.named_bits(program.facts[w * MASK_BITS : (w + 1) * MASK_BITS], ref(mask_name(root, w)))
+        for w in range(program.words)
+    ]
+    if all(w is not None for w in words):
+        listed = (
+            words[0] if len(words) == 1 else exp.ArrayConcat(this=words[0], expressions=words[1:])
+        )
+        return case([(nothing, d.empty(d.text_type()))], listed)
     names = []
     for i, name in enumerate(program.facts):
         word, bit = mask_position(i)
         has = exp.BitwiseAnd(this=ref(mask_name(root, word)), expression=lit(bit))
-        names.append(case([(ne(exp.Paren(this=has), lit(0)), lit(name))]))
-    if not names:
-        return d.empty(d.text_type())
-    nothing = and_(*[eq(ref(mask_name(root, w)), lit(0)) for w in range(program.words)])
-    return case([(nothing, d.empty(d.text_type()))], d.compact(names))
+        names.append(case([(ne(has, lit(0)), lit(name))]))
+    return case([(nothing.copy(), d.empty(d.text_type()))], d.compact(names))

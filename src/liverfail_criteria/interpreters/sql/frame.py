@@ -33,8 +33,18 @@ from typing import Any
 
 from ...errors import CriteriaInputError
 from .dialect import SqlDialect
+from .ops import compound
 
-__all__ = ["PREFIX", "Frame", "Query", "is_null_constant", "ref", "source_column", "stage_name"]
+__all__ = [
+    "PREFIX",
+    "Frame",
+    "Query",
+    "generator",
+    "is_null_constant",
+    "ref",
+    "source_column",
+    "stage_name",
+]
 
 #: Every internal column's name starts with this; a table's own may not.
 PREFIX = "__lc"
@@ -94,6 +104,54 @@ def stage_name(logicals: Iterable[str]) -> str:
         if kinds == known:
             return name
     return "_".join(sorted(_UNSAFE.sub("_", k).replace(".", "_") for k in kinds))[:30] or "stage"
+
+
+_GENERATORS: dict[tuple[str, bool], type] = {}
+
+
+def generator(d: SqlDialect, pretty: bool) -> Any:
+    """A sqlglot generator of ``d``'s SQL; indented if ``pretty``, and then dense.
+
+    sqlglot's indented form puts every parenthesised expression on lines of its own,
+    ``(`` and ``)`` included; here an expression in parentheses that fits on its line
+    stays on it (``(a - b) * c``), and only a longer one is laid out over lines.
+    """
+    from sqlglot.dialects.dialect import Dialect
+
+    dialect = Dialect.get_or_raise(d.name)
+    if not pretty:
+        return dialect.generator(pretty=False)
+    key = (d.name, pretty)
+    if key not in _GENERATORS:
+        base = dialect.generator_class
+
+        class Dense(base):  # type: ignore[valid-type,misc]
+            def sql(self, expression: Any, key: str | None = None, comment: bool = True) -> str:
+                node = expression.args.get(key) if key and expression is not None else expression
+                if not _constants(node):
+                    return str(super().sql(expression, key, comment))
+                self.pretty = False  # a list of numbers: on one line
+                try:
+                    return str(super().sql(expression, key, comment))
+                finally:
+                    self.pretty = True
+
+            def paren_sql(self, expression: Any) -> str:
+                inner = self.sql(expression, "this")
+                if "\n" not in inner and len(inner) <= self.max_text_width:
+                    return f"({inner})"
+                return str(super().paren_sql(expression))
+
+        _GENERATORS[key] = Dense
+    return _GENERATORS[key](dialect=dialect, pretty=True)
+
+
+def _constants(node: Any) -> bool:
+    """Whether ``node`` is a list of numbers (written on one line)."""
+    if type(node).__name__ != "Array":
+        return False
+    items = node.expressions
+    return all(type(i).__name__ == "Literal" and not i.is_string for i in items)
 
 
 def ref(logical: str) -> Any:
@@ -253,7 +311,6 @@ class Frame:
         pretty: bool = False,
     ) -> None:
         from sqlglot import exp
-        from sqlglot.dialects.dialect import Dialect
 
         from .dialect import DuckDB
 
@@ -265,7 +322,7 @@ class Frame:
                 )
         self.d = d
         self.pretty = pretty
-        self._generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
+        self._generator = generator(d, pretty)
         self._quote = exp.to_identifier("x", quoted=True).sql(d.name)[0]
         # written as a FROM clause (a subquery alone would lose its parentheses)
         self._source = self._generator.generate(exp.From(this=source.copy()), copy=False)[5:]
@@ -320,13 +377,15 @@ class Frame:
             if name in inline:
                 text, inner = inline[name]
                 reads.update(inner)
-                return f"({text})"
+                return text
             reads.add(name)
             return f"{q}{name}{q}"
 
         return _PLACEHOLDER.sub(resolve, text), frozenset(reads)
 
-    def add(self, columns: Mapping[str, Any], name: str | None = None) -> None:
+    def add(
+        self, columns: Mapping[str, Any], name: str | None = None, *, inline: bool = True
+    ) -> None:
         """Add a stage defining each ``logical: expression`` (reading earlier stages).
 
         Args:
@@ -334,6 +393,9 @@ class Frame:
             name: what the stage holds (a plain SQL name); else named by
                 :func:`stage_name`. In the query, a name already taken is numbered
                 (``rounding_2``).
+            inline: write a cheap column where it is read (see :func:`_cheap`); with
+                ``False`` each column is a column of the stage, read by name (for a
+                cheap expression read many times).
         """
         if not columns:
             return
@@ -345,8 +407,8 @@ class Frame:
             text, reads = self.sql(expression)
             if is_null_constant(expression, nulls):
                 self._nulls.add(physical)
-            if len(text) <= _INLINE and "\n" not in text and _cheap(expression):
-                self._inline[physical] = (text, reads)
+            if inline and len(text) <= _INLINE and "\n" not in text and _cheap(expression):
+                self._inline[physical] = (f"({text})" if compound(expression) else text, reads)
             stage.append(_Column(physical, text, reads))
             names[logical] = physical
         if name is None:

@@ -103,8 +103,10 @@ def _build(
         id_expr = ref("row")
     else:
         id_expr = source_column(plan.id_column)
-    criteria = compiled(ruleset, params, d, pretty=pretty)
     error_columns = read_cells(frame, plan, tables, d, assume_absent)
+    censored = [n for n in frame.physical if n.startswith(("bound.", "comparator."))]
+    nulls = frozenset(n for n in censored if frame.is_null(n))
+    criteria = compiled(ruleset, params, d, pretty=pretty, nulls=nulls)
     apply(criteria, frame, d)
     program = criteria.program
 
