@@ -44,6 +44,7 @@ from .ops import (
     needs_parens,
     not_,
     or_,
+    sqlglot_exp,
 )
 
 __all__ = [
@@ -60,7 +61,7 @@ __all__ = [
 
 def _operand(word: Any) -> Any:
     """A mask word as an operand of ``|`` (copied if in a tree; wrapped if an operator)."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     word = word if word.parent is None else word.copy()
     return exp.Paren(this=word) if needs_parens(exp.BitwiseOr, word) else word
@@ -71,9 +72,50 @@ def _is_null(e: Any) -> bool:
     return is_null_constant(e, lambda _: False)
 
 
+def _strict_reads(e: Any) -> set[str] | None:
+    """The columns ``e`` reads, if it is NULL exactly where one of them is; else ``None``.
+
+    Columns, constants other than NULL, and comparisons, sums, differences and products
+    of them (a quotient can be NULL where nothing is: DuckDB's ``x / 0``).
+    """
+    exp = sqlglot_exp()
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if isinstance(e, exp.Column):
+        return {e.name}
+    if isinstance(e, exp.Literal) or (isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal)):
+        return set()
+    if isinstance(
+        e, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Add, exp.Sub, exp.Mul)
+    ):
+        left, right = _strict_reads(e.this), _strict_reads(e.expression)
+        return None if left is None or right is None else left | right
+    return None
+
+
+def _bits_of(word: Any) -> set[str] | None:
+    """The columns of a word ``CASE WHEN c IS NULL THEN bit ELSE 0 END | ...``; else ``None``."""
+    exp = sqlglot_exp()
+    while isinstance(word, exp.Paren):
+        word = word.this
+    if isinstance(word, exp.BitwiseOr):
+        left, right = _bits_of(word.this), _bits_of(word.expression)
+        return None if left is None or right is None else left | right
+    ifs = word.args.get("ifs") if isinstance(word, exp.Case) else None
+    if not ifs or len(ifs) != 1 or word.args.get("this") is not None:
+        return None
+    test, default = ifs[0].this, word.args.get("default")
+    zero = isinstance(default, exp.Literal) and default.this == "0"
+    if not zero or not isinstance(test, exp.Is) or test.args.get("negate"):
+        return None
+    if not isinstance(test.this, exp.Column) or not isinstance(test.expression, exp.Null):
+        return None
+    return {test.this.name}
+
+
 def _boolean(e: Any) -> bool:
     """Whether ``e`` is of SQL's true/false type by its expression alone."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     if isinstance(e, exp.Boolean):
         return True
@@ -250,7 +292,17 @@ class SqlBackend:
         )
 
     def bits_if_null(self, outcome: Any, word: Any) -> Any:
-        """``word`` where ``outcome`` is NULL, else 0."""
+        """``word`` where ``outcome`` is NULL, else 0.
+
+        ``word`` itself where it is the bits of columns (``CASE WHEN c IS NULL THEN
+        bit ELSE 0 END | ...``) that ``outcome`` reads strictly (a comparison or sum of
+        columns and constants, NULL exactly where one of its columns is): then ``word``
+        is 0 wherever ``outcome`` is not NULL.
+        """
+        reads = _strict_reads(outcome)
+        bits = _bits_of(word)
+        if reads is not None and bits is not None and bits <= reads:
+            return word
         made = case([(is_null(outcome), word)], lit(0))
         self.when_null[id(made)] = (outcome, word)
         return made
@@ -390,7 +442,7 @@ def apply(compiled: Compiled, frame: Frame, d: SqlDialect) -> None:
 
 def missing_list(program: Program, d: SqlDialect) -> Any:
     """An expression: the root's missing facts as a list of names, in order."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     root = program.ruleset.id
     if not program.facts:

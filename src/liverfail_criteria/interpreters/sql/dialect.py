@@ -389,12 +389,14 @@ class Postgres(SqlDialect):
     ws = _WS_PG
 
     def double(self, x: float) -> Any:
-        """A double literal: ``CAST('17.104' AS DOUBLE PRECISION)``.
+        """A double literal: ``'17.104'::float8``, text read once, correctly rounded.
 
-        A literal with an exponent is NUMERIC in PostgreSQL; text converts once.
+        A literal with an exponent is NUMERIC in PostgreSQL. ``::`` binds more tightly
+        than any other operator, so the literal is written as one (sqlglot has no
+        node that prints this short form, and would print a cast as ``CAST(...)``).
         """
         exp = _exp()
-        return cast(exp.Literal.string(repr(float(x))), "DOUBLE")
+        return exp.Literal(this=f"'{float(x)!r}'::float8", is_string=False)
 
     def pick(self, values: Sequence[float], index: Any, offset: int = 0) -> Any:
         """``values[index + offset]``: an array read from its text (each number exactly)."""

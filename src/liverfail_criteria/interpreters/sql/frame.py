@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import CriteriaInputError
 from .dialect import SqlDialect
-from .ops import compound
+from .ops import compound, sqlglot_exp
 
 __all__ = [
     "PREFIX",
@@ -114,27 +114,50 @@ def generator(d: SqlDialect, pretty: bool) -> Any:
 
     sqlglot's indented form puts every parenthesised expression on lines of its own,
     ``(`` and ``)`` included; here an expression in parentheses that fits on its line
-    stays on it (``(a - b) * c``), and only a longer one is laid out over lines.
+    stays on it (``(a - b) * c``), and only a longer one is laid out over lines; a list
+    of numbers is written on one line, and a short ``WHEN ... THEN ...`` too. A type
+    without parameters (``DOUBLE``) is written once per generator (Spark's generator
+    parses type names to write one).
     """
+    exp = sqlglot_exp()
     from sqlglot.dialects.dialect import Dialect
 
     dialect = Dialect.get_or_raise(d.name)
-    if not pretty:
-        return dialect.generator(pretty=False)
     key = (d.name, pretty)
     if key not in _GENERATORS:
         base = dialect.generator_class
 
-        class Dense(base):  # type: ignore[valid-type,misc]
-            def sql(self, expression: Any, key: str | None = None, comment: bool = True) -> str:
-                node = expression.args.get(key) if key and expression is not None else expression
-                if not _constants(node):
-                    return str(super().sql(expression, key, comment))
-                self.pretty = False  # a list of numbers: on one line
-                try:
-                    return str(super().sql(expression, key, comment))
-                finally:
-                    self.pretty = True
+        class Writer(base):  # type: ignore[valid-type,misc]
+            def datatype_sql(self, expression: Any) -> str:
+                if any(v for k, v in expression.args.items() if k != "this"):
+                    return str(super().datatype_sql(expression))
+                known = self._types.get(expression.this)
+                if known is None:
+                    known = self._types[expression.this] = str(super().datatype_sql(expression))
+                return str(known)
+
+        class Dense(Writer):
+            TRANSFORMS: ClassVar[dict[Any, Any]] = {
+                **base.TRANSFORMS,
+                exp.Array: _numbers_flat(base),
+            }
+
+            def case_sql(self, expression: Any) -> str:
+                this = self.sql(expression, "this")
+                lines = [f"CASE {this}" if this else "CASE"]
+                for branch in expression.args["ifs"]:
+                    when = f"WHEN {self.sql(branch, 'this')}"
+                    then = f"THEN {self.sql(branch, 'true')}"
+                    both = f"{when} {then}"
+                    short = "\n" not in both and len(both) <= self.max_text_width
+                    lines += [both] if short else [when, then]
+                default = self.sql(expression, "default")
+                if default:
+                    lines.append(f"ELSE {default}")
+                lines.append("END")
+                if self.too_wide(lines):
+                    return str(self.indent("\n".join(lines), skip_first=True, skip_last=True))
+                return " ".join(lines)
 
             def paren_sql(self, expression: Any) -> str:
                 inner = self.sql(expression, "this")
@@ -142,35 +165,49 @@ def generator(d: SqlDialect, pretty: bool) -> Any:
                     return f"({inner})"
                 return str(super().paren_sql(expression))
 
-        _GENERATORS[key] = Dense
-    return _GENERATORS[key](dialect=dialect, pretty=True)
+        _GENERATORS[key] = Dense if pretty else Writer
+    made = _GENERATORS[key](dialect=dialect, pretty=pretty)
+    made._types = {}
+    return made
 
 
-def _constants(node: Any) -> bool:
-    """Whether ``node`` is a list of numbers (written on one line)."""
-    if type(node).__name__ != "Array":
-        return False
-    items = node.expressions
-    return all(type(i).__name__ == "Literal" and not i.is_string for i in items)
+def _numbers_flat(base: type) -> Any:
+    """How ``base`` writes a list, but a list of numbers on one line."""
+    exp = sqlglot_exp()
+    from sqlglot.generator import _build_dispatch
+
+    write = _build_dispatch(base)[exp.Array]
+
+    def array(self: Any, node: Any) -> str:
+        items = node.expressions
+        if not all(isinstance(i, exp.Literal) and not i.is_string for i in items):
+            return str(write(self, node))
+        self.pretty = False
+        try:
+            return str(write(self, node))
+        finally:
+            self.pretty = True
+
+    return array
 
 
 def ref(logical: str) -> Any:
     """A reference to the internal column ``logical``, resolved when its stage is added."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.Column(this=exp.Identifier(this=_REF + logical + _END, quoted=True))
 
 
 def source_column(name: str) -> Any:
     """A column of the source table, by its name (quoted: any spelling is kept)."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.Column(this=exp.Identifier(this=name, quoted=True))
 
 
 def _logical(expression: Any) -> str | None:
     """The logical name an expression is a bare :func:`ref` to, else ``None``."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     if isinstance(expression, exp.Column):
         name = expression.name
@@ -187,7 +224,7 @@ def is_null_constant(expression: Any, nulls: Any) -> bool:
     ``COALESCE`` of such values; and a ``CASE`` whose every result (and ``ELSE``, if it
     has one) is one. ``AND``, ``OR`` and ``IS NULL`` are not strict and never count.
     """
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     e = expression
     while isinstance(e, (exp.Paren, exp.Cast, exp.Neg, exp.Abs, exp.Floor)):
@@ -223,7 +260,7 @@ def _cheap(expression: Any) -> bool:
     of stages is shorter (Spark's analyzer takes about two rounds per stage, at most
     100 by default).
     """
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     for node in expression.walk():
         if isinstance(node, exp.Anonymous):
@@ -235,7 +272,7 @@ def _cheap(expression: Any) -> bool:
 
 
 def _cheap_nodes() -> tuple[type, ...]:
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return (
         exp.Column,
@@ -257,7 +294,7 @@ def _cheap_nodes() -> tuple[type, ...]:
 
 def _strict() -> tuple[type, ...]:
     """The operators that are NULL where an operand is."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
@@ -542,7 +579,7 @@ def _indent(text: str, spaces: int) -> str:
 
 
 def _aliases(source: Any) -> set[str]:
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     found = {a.name for a in source.find_all(exp.TableAlias) if a.name}
     found |= {c.alias for c in source.find_all(exp.CTE) if c.alias}

@@ -37,8 +37,17 @@ __all__ = [
     "needs_parens",
     "not_",
     "or_",
+    "sqlglot_exp",
     "sub",
 ]
+
+
+@functools.cache
+def sqlglot_exp() -> Any:
+    """The module ``sqlglot.exp``, imported on first use (then without a lookup)."""
+    from sqlglot import exp
+
+    return exp
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,7 +60,7 @@ def _levels() -> dict[type, int]:
     ``+``/``-`` < ``*``/``/``/``%``. ``||`` and arithmetic are never mixed without
     parentheses either: Spark ranks ``||`` with ``+``, PostgreSQL above the comparisons.
     """
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     levels: dict[type, int] = {exp.Or: 1, exp.And: 2, exp.Not: 3}
     predicates: tuple[type, ...] = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Is)
@@ -68,7 +77,7 @@ def compound(e: Any) -> bool:
     (sqlglot's ``And`` and ``Or`` are functions too: test for operators first.) A
     negative number literal counts, as a unary minus does.
     """
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     if isinstance(e, exp.Paren):
         return False
@@ -109,7 +118,7 @@ def _use(e: Any, parent: type | None = None, right: bool = False) -> Any:
     With no ``parent``, ``e`` goes where any expression may stand (a function's argument,
     a ``CASE`` branch): it is never wrapped.
     """
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     if e.parent is not None:
         e = e.copy()
@@ -117,7 +126,7 @@ def _use(e: Any, parent: type | None = None, right: bool = False) -> Any:
 
 
 def _binary(kind: str, a: Any, b: Any) -> Any:
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     cls = getattr(exp, kind)
     return cls(this=_use(a, cls), expression=_use(b, cls, right=True))
@@ -140,7 +149,7 @@ def mul(a: Any, b: Any) -> Any:
 
 def div(a: Any, b: Any) -> Any:
     """``a / b`` (of doubles)."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.Div(
         this=_use(a, exp.Div), expression=_use(b, exp.Div, right=True), typed=False, safe=False
@@ -201,28 +210,28 @@ def or_(*operands: Any) -> Any:
 
 def not_(a: Any) -> Any:
     """Kleene negation (SQL's ``NOT``)."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.Not(this=_use(a, exp.Not))
 
 
 def is_null(a: Any) -> Any:
     """``a IS NULL``."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.Is(this=_use(a, exp.Is), expression=exp.Null())
 
 
 def is_not_null(a: Any) -> Any:
     """``a IS NOT NULL``."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.Is(this=_use(a, exp.Is), expression=exp.Null(), negate=True)
 
 
 def case(branches: Sequence[tuple[Any, Any]], default: Any = None) -> Any:
     """``CASE WHEN c1 THEN v1 ... ELSE default END`` (no ``ELSE``: NULL)."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     ifs = [exp.If(this=_use(c), true=_use(v)) for c, v in branches]
     return exp.Case(ifs=ifs, default=_use(default) if default is not None else None)
@@ -230,7 +239,7 @@ def case(branches: Sequence[tuple[Any, Any]], default: Any = None) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _data_type(type_: str) -> Any:
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.DataType.build(type_)
 
@@ -241,7 +250,7 @@ def cast(value: Any, type_: str) -> Any:
     Unlike sqlglot's ``exp.cast``, the type is parsed once per spelling, and ``value``
     is copied only if it belongs to another tree.
     """
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     to = _data_type(type_)
     if isinstance(value, exp.Cast) and value.to == to:
@@ -253,7 +262,7 @@ def cast(value: Any, type_: str) -> Any:
 
 def coalesce(*operands: Any) -> Any:
     """The first operand that is not NULL."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     first, *rest = [_use(o) for o in operands]
     return exp.Coalesce(this=first, expressions=rest)
@@ -266,7 +275,7 @@ def concat(*operands: Any) -> Any:
 
 def lit(value: object) -> Any:
     """A text, whole-number or boolean literal."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     if isinstance(value, bool):
         return exp.Boolean(this=value)
