@@ -509,9 +509,10 @@ class _Quantity:
         if self.const_unit is not None:
             return b.concat(shown, b.lit(" " + self.const_unit))
         unit = self.unit
-        return b.case(
-            [(b.compare("==", unit, b.lit("")), shown)], b.concat(shown, b.lit(" "), unit)
+        spaced = b.case(
+            [(b.compare("==", unit, b.lit("")), b.lit(""))], b.concat(b.lit(" "), unit)
         )
+        return b.concat(shown, spaced)
 
     def outputs(self) -> dict[str, Any]:
         """The fact, its bound and comparator if censored, and the value as read."""
@@ -926,14 +927,13 @@ def _implied(
     present = {f.name for f in plan.facts}
     for i in IMPLICATIONS:
         if i.premise in present and i.fact in plan.variables:
+            # the fact where given, else the implied value where the premise holds
             current = out.get(f"fact.{i.fact}", b.col(f"fact.{i.fact}"))
-            implied = b.and_(b.is_null(current), _premise(b, i))
-            out[f"fact.{i.fact}"] = b.case([(implied, b.lit(i.value))], current)
+            implied = b.case([(_premise(b, i), b.lit(i.value))])
+            out[f"fact.{i.fact}"] = b.coalesce(current, implied)
     for name in assume_absent:
         current = out.get(f"fact.{name}", b.col(f"fact.{name}"))
         own = [b.flagged(k) for k, field in marks if field == name]
-        absent = b.is_null(current)
-        if own:
-            absent = b.and_(absent, b.not_(b.or_(*own)))
-        out[f"fact.{name}"] = b.case([(absent, b.lit(False))], current)
+        absent = b.case([(b.not_(b.or_(*own)), b.lit(False))]) if own else b.lit(False)
+        out[f"fact.{name}"] = b.coalesce(current, absent)
     return out

@@ -365,9 +365,11 @@ class SqlCells:
         return or_(*xs)
 
     def not_(self, x: Any) -> Any:
-        """``NOT`` (of a ``NOT``: what it negates)."""
+        """``NOT`` (of a ``NOT``: what it negates; of ``IS NOT NULL``: ``IS NULL``)."""
         from sqlglot import exp
 
+        if isinstance(x, exp.Is) and x.args.get("negate"):
+            return is_null(x.this)
         if isinstance(x, exp.Not):
             inner = x.this
             return _copy(inner.this if isinstance(inner, exp.Paren) else inner)
@@ -378,7 +380,7 @@ class SqlCells:
         return is_null(x)
 
     def not_null(self, x: Any) -> Any:
-        """``NOT ... IS NULL``."""
+        """``IS NOT NULL``."""
         return is_not_null(x)
 
     def fill_false(self, x: Any) -> Any:

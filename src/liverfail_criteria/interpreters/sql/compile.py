@@ -19,12 +19,13 @@ import attrs
 from ...dsl import Kind, Ruleset
 from ...dsl.nodes import Op
 from ..facts import Native
-from ..vector import Program, compile_program, mask_position
+from ..vector import MASK_BITS, Program, compile_program, mask_position
 from .cells import bound_ref, comparator_ref, completed_years, fact_ref
 from .dialect import SqlDialect
-from .frame import Frame, is_null_constant, ref
+from .frame import Frame, generator, is_null_constant, ref
 from .numeric import quantise_stages
 from .ops import (
+    add,
     and_,
     balanced,
     case,
@@ -40,8 +41,10 @@ from .ops import (
     lt,
     mul,
     ne,
+    needs_parens,
     not_,
     or_,
+    sqlglot_exp,
 )
 
 __all__ = [
@@ -54,6 +57,77 @@ __all__ = [
     "missing_list",
     "node_name",
 ]
+
+
+def _operand(word: Any) -> Any:
+    """A mask word as an operand of ``|`` (copied if in a tree; wrapped if an operator)."""
+    exp = sqlglot_exp()
+
+    word = word if word.parent is None else word.copy()
+    return exp.Paren(this=word) if needs_parens(exp.BitwiseOr, word) else word
+
+
+def _is_null(e: Any) -> bool:
+    """Whether ``e`` is NULL in every row, by its expression alone."""
+    return is_null_constant(e, lambda _: False)
+
+
+def _strict_reads(e: Any) -> set[str] | None:
+    """The columns ``e`` reads, if it is NULL exactly where one of them is; else ``None``.
+
+    Columns, constants other than NULL, and comparisons, sums, differences and products
+    of them (a quotient can be NULL where nothing is: DuckDB's ``x / 0``).
+    """
+    exp = sqlglot_exp()
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if isinstance(e, exp.Column):
+        return {e.name}
+    if isinstance(e, exp.Literal) or (isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal)):
+        return set()
+    if isinstance(
+        e, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Add, exp.Sub, exp.Mul)
+    ):
+        left, right = _strict_reads(e.this), _strict_reads(e.expression)
+        return None if left is None or right is None else left | right
+    return None
+
+
+def _bits_of(word: Any) -> set[str] | None:
+    """The columns of a word ``CASE WHEN c IS NULL THEN bit ELSE 0 END | ...``; else ``None``."""
+    exp = sqlglot_exp()
+    while isinstance(word, exp.Paren):
+        word = word.this
+    if isinstance(word, exp.BitwiseOr):
+        left, right = _bits_of(word.this), _bits_of(word.expression)
+        return None if left is None or right is None else left | right
+    ifs = word.args.get("ifs") if isinstance(word, exp.Case) else None
+    if not ifs or len(ifs) != 1 or word.args.get("this") is not None:
+        return None
+    test, default = ifs[0].this, word.args.get("default")
+    zero = isinstance(default, exp.Literal) and default.this == "0"
+    if not zero or not isinstance(test, exp.Is) or test.args.get("negate"):
+        return None
+    if not isinstance(test.this, exp.Column) or not isinstance(test.expression, exp.Null):
+        return None
+    return {test.this.name}
+
+
+def _boolean(e: Any) -> bool:
+    """Whether ``e`` is of SQL's true/false type by its expression alone."""
+    exp = sqlglot_exp()
+
+    if isinstance(e, exp.Boolean):
+        return True
+    if isinstance(e, exp.Cast):
+        return bool(e.to.is_type("boolean"))
+    if isinstance(e, (exp.Predicate, exp.Connector, exp.Not)):
+        return True
+    if isinstance(e, exp.Case) and e.args.get("this") is None:
+        default = e.args.get("default")
+        results = [i.args["true"] for i in e.args.get("ifs") or []]
+        return all(_boolean(r) for r in [*results, *([default] if default else [])])
+    return False
 
 
 def node_name(id: str) -> str:
@@ -73,8 +147,9 @@ class SqlBackend:
     a node's own mask can read the node's column instead of its expression again.
     """
 
-    def __init__(self, d: SqlDialect) -> None:
+    def __init__(self, d: SqlDialect, nulls: frozenset[str] = frozenset()) -> None:
         self.d = d
+        self.nulls = nulls
         self.when_null: dict[int, tuple[Any, Any]] = {}
 
     def derived(self, name: str) -> Any:
@@ -94,15 +169,27 @@ class SqlBackend:
         return fact_ref(name)
 
     def bound(self, name: str) -> Any:
-        """A censored fact's bound (NULL where the fact is exact or missing)."""
+        """A censored fact's bound (NULL where the fact is exact or missing).
+
+        A NULL constant where the table has no censored values of the fact.
+        """
+        if f"bound.{name}" in self.nulls:
+            return self.d.null("DOUBLE")
         return bound_ref(name)
 
     def comparator(self, name: str) -> Any:
         """A censored fact's comparator, ``<``, ``<=``, ``>`` or ``>=`` (else NULL)."""
+        if f"comparator.{name}" in self.nulls:
+            return self.d.null(self.d.text_type())
         return comparator_ref(name)
 
     def when(self, condition: Any, value: Any) -> Any:
-        """``CASE WHEN condition THEN value END``."""
+        """``CASE WHEN condition THEN value END``: a typed NULL where both say it is one.
+
+        (Where the condition is a NULL constant and the value is true or false.)
+        """
+        if _is_null(condition) and _boolean(value):
+            return self.d.null("BOOLEAN")
         return case([(condition, value)])
 
     def literal(self, value: Native | None, kind: Kind) -> Any:
@@ -129,6 +216,8 @@ class SqlBackend:
 
     def compare(self, op: Op, left: Any, right: Any) -> Any:
         """``left op right``."""
+        if _is_null(left) or _is_null(right):
+            return self.d.null("BOOLEAN")
         build = {"<": lt, "<=": le, ">": gt, ">=": ge, "==": eq, "!=": ne}[op]
         return build(left, right)
 
@@ -155,15 +244,19 @@ class SqlBackend:
             u = case([(is_null(o), lit(1))], lit(0))
             met = m if met is None else exp.Add(this=met, expression=m)
             unknown = u if unknown is None else exp.Add(this=unknown, expression=u)
-        both = exp.Add(this=exp.Paren(this=met.copy()), expression=exp.Paren(this=unknown))
+        both = add(met.copy(), unknown)
         return case(
             [(ge(met, lit(n)), lit(True)), (lt(both, lit(n)), lit(False))],
             self.d.null("BOOLEAN"),
         )
 
     def coalesce(self, values: Sequence[Any]) -> Any:
-        """``COALESCE(...)``."""
-        return coalesce(*values)
+        """``COALESCE(...)`` of the values that are not NULL constants (of one kind).
+
+        A single value is itself; no value left, the first.
+        """
+        kept = [v for v in values if not _is_null(v)] or list(values[:1])
+        return kept[0] if len(kept) == 1 else coalesce(*kept)
 
     def as_boolean(self, value: Any) -> Any:
         """A true/false value, cast."""
@@ -195,11 +288,21 @@ class SqlBackend:
 
         return balanced(
             lambda a, b: exp.BitwiseOr(this=a, expression=b),
-            [exp.Paren(this=w if w.parent is None else w.copy()) for w in words],
+            [_operand(w) for w in words],
         )
 
     def bits_if_null(self, outcome: Any, word: Any) -> Any:
-        """``word`` where ``outcome`` is NULL, else 0."""
+        """``word`` where ``outcome`` is NULL, else 0.
+
+        ``word`` itself where it is the bits of columns (``CASE WHEN c IS NULL THEN
+        bit ELSE 0 END | ...``) that ``outcome`` reads strictly (a comparison or sum of
+        columns and constants, NULL exactly where one of its columns is): then ``word``
+        is 0 wherever ``outcome`` is not NULL.
+        """
+        reads = _strict_reads(outcome)
+        bits = _bits_of(word)
+        if reads is not None and bits is not None and bits <= reads:
+            return word
         made = case([(is_null(outcome), word)], lit(0))
         self.when_null[id(made)] = (outcome, word)
         return made
@@ -221,13 +324,19 @@ class SqlBackend:
 
 
 def compile_ruleset(
-    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect
+    ruleset: Ruleset,
+    params: Mapping[str, Native | None],
+    d: SqlDialect,
+    nulls: frozenset[str] = frozenset(),
 ) -> Program:
     """Compile ``ruleset`` with the parameters' canonical values (``None``: unset).
 
     Each node's mask reads the node's column where it can (:meth:`SqlBackend.own_mask`).
+    ``nulls``: the censored facts' columns (``bound.<fact>``, ``comparator.<fact>``)
+    that are NULL in every row of the table (its cells cannot be censored), so that no
+    comparison of a censored value is written for them.
     """
-    backend = SqlBackend(d)
+    backend = SqlBackend(d, nulls)
     program = compile_program(ruleset, params, backend)
     levels = tuple(
         tuple(
@@ -259,23 +368,29 @@ class Compiled:
 
 
 def compiled(
-    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect, *, pretty: bool
+    ruleset: Ruleset,
+    params: Mapping[str, Native | None],
+    d: SqlDialect,
+    *,
+    pretty: bool,
+    nulls: frozenset[str] = frozenset(),
 ) -> Compiled:
-    """The :class:`Compiled` ruleset: made once per ruleset, parameters, dialect, indent.
+    """The :class:`Compiled` ruleset: once per ruleset, parameters, dialect, indent, nulls.
 
-    The criteria's SQL does not depend on the table (its references are resolved in
-    each query's frame), so a second query of the same ruleset, for any table, reuses it.
+    The criteria's SQL depends on the table only through ``nulls`` (see
+    :func:`compile_ruleset`; its references are resolved in each query's frame), so a
+    second query of the same ruleset, for any table of the same kind, reuses it.
     """
     try:
-        key = (ruleset, tuple(sorted(params.items())), d.name, pretty)
+        key = (ruleset, tuple(sorted(params.items())), d.name, pretty, nulls)
         hash(key)
     except TypeError:  # pragma: no cover - parameters are canonical natives
-        return _compile(ruleset, params, d, pretty)
+        return _compile(ruleset, params, d, pretty, nulls)
     found = _COMPILED.get(key)
     if found is None:
         if len(_COMPILED) >= 32:
             _COMPILED.pop(next(iter(_COMPILED)))
-        found = _COMPILED[key] = _compile(ruleset, params, d, pretty)
+        found = _COMPILED[key] = _compile(ruleset, params, d, pretty, nulls)
     return found
 
 
@@ -283,15 +398,17 @@ _COMPILED: dict[Any, Compiled] = {}
 
 
 def _compile(
-    ruleset: Ruleset, params: Mapping[str, Native | None], d: SqlDialect, pretty: bool
+    ruleset: Ruleset,
+    params: Mapping[str, Native | None],
+    d: SqlDialect,
+    pretty: bool,
+    nulls: frozenset[str],
 ) -> Compiled:
-    from sqlglot.dialects.dialect import Dialect
-
-    program = compile_ruleset(ruleset, params, d)
-    generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
+    program = compile_ruleset(ruleset, params, d, nulls)
+    writer = generator(d, pretty)
 
     def write(columns: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-        return tuple((n, str(generator.generate(e, copy=False))) for n, e in columns.items())
+        return tuple((n, str(writer.generate(e, copy=False))) for n, e in columns.items())
 
     stages: list[Stage] = []
     masks: dict[str, Any] = {}
@@ -299,7 +416,7 @@ def _compile(
         batch = masks
         masks = {}
         for id_, outcome, mask in level:
-            batch[node_name(id_)] = cast(outcome, "BOOLEAN")
+            batch[node_name(id_)] = outcome if _boolean(outcome) else cast(outcome, "BOOLEAN")
             for w, word in enumerate(mask):
                 masks[mask_name(id_, w)] = cast(word if word is not None else lit(0), "BIGINT")
         stages.append((f"criteria_{k}", write(batch)))
@@ -325,15 +442,24 @@ def apply(compiled: Compiled, frame: Frame, d: SqlDialect) -> None:
 
 def missing_list(program: Program, d: SqlDialect) -> Any:
     """An expression: the root's missing facts as a list of names, in order."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     root = program.ruleset.id
+    if not program.facts:
+        return d.empty(d.text_type())
+    nothing = and_(*[eq(ref(mask_name(root, w)), lit(0)) for w in range(program.words)])
+    words = [
+        d.named_bits(program.facts[w * MASK_BITS : (w + 1) * MASK_BITS], ref(mask_name(root, w)))
+        for w in range(program.words)
+    ]
+    if all(w is not None for w in words):
+        listed = (
+            words[0] if len(words) == 1 else exp.ArrayConcat(this=words[0], expressions=words[1:])
+        )
+        return case([(nothing, d.empty(d.text_type()))], listed)
     names = []
     for i, name in enumerate(program.facts):
         word, bit = mask_position(i)
         has = exp.BitwiseAnd(this=ref(mask_name(root, word)), expression=lit(bit))
-        names.append(case([(ne(exp.Paren(this=has), lit(0)), lit(name))]))
-    if not names:
-        return d.empty(d.text_type())
-    nothing = and_(*[eq(ref(mask_name(root, w)), lit(0)) for w in range(program.words)])
-    return case([(nothing, d.empty(d.text_type()))], d.compact(names))
+        names.append(case([(ne(has, lit(0)), lit(name))]))
+    return case([(nothing.copy(), d.empty(d.text_type()))], d.compact(names))

@@ -29,12 +29,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import CriteriaInputError
 from .dialect import SqlDialect
+from .ops import compound, sqlglot_exp
 
-__all__ = ["PREFIX", "Frame", "Query", "is_null_constant", "ref", "source_column", "stage_name"]
+__all__ = [
+    "PREFIX",
+    "Frame",
+    "Query",
+    "generator",
+    "is_null_constant",
+    "ref",
+    "source_column",
+    "stage_name",
+]
 
 #: Every internal column's name starts with this; a table's own may not.
 PREFIX = "__lc"
@@ -96,23 +106,108 @@ def stage_name(logicals: Iterable[str]) -> str:
     return "_".join(sorted(_UNSAFE.sub("_", k).replace(".", "_") for k in kinds))[:30] or "stage"
 
 
+_GENERATORS: dict[tuple[str, bool], type] = {}
+
+
+def generator(d: SqlDialect, pretty: bool) -> Any:
+    """A sqlglot generator of ``d``'s SQL; indented if ``pretty``, and then dense.
+
+    sqlglot's indented form puts every parenthesised expression on lines of its own,
+    ``(`` and ``)`` included; here an expression in parentheses that fits on its line
+    stays on it (``(a - b) * c``), and only a longer one is laid out over lines; a list
+    of numbers is written on one line, and a short ``WHEN ... THEN ...`` too. A type
+    without parameters (``DOUBLE``) is written once per generator (Spark's generator
+    parses type names to write one).
+    """
+    exp = sqlglot_exp()
+    from sqlglot.dialects.dialect import Dialect
+
+    dialect = Dialect.get_or_raise(d.name)
+    key = (d.name, pretty)
+    if key not in _GENERATORS:
+        base = dialect.generator_class
+
+        class Writer(base):  # type: ignore[valid-type,misc]
+            def datatype_sql(self, expression: Any) -> str:
+                if any(v for k, v in expression.args.items() if k != "this"):
+                    return str(super().datatype_sql(expression))
+                known = self._types.get(expression.this)
+                if known is None:
+                    known = self._types[expression.this] = str(super().datatype_sql(expression))
+                return str(known)
+
+        class Dense(Writer):
+            TRANSFORMS: ClassVar[dict[Any, Any]] = {
+                **base.TRANSFORMS,
+                exp.Array: _numbers_flat(base),
+            }
+
+            def case_sql(self, expression: Any) -> str:
+                this = self.sql(expression, "this")
+                lines = [f"CASE {this}" if this else "CASE"]
+                for branch in expression.args["ifs"]:
+                    when = f"WHEN {self.sql(branch, 'this')}"
+                    then = f"THEN {self.sql(branch, 'true')}"
+                    both = f"{when} {then}"
+                    short = "\n" not in both and len(both) <= self.max_text_width
+                    lines += [both] if short else [when, then]
+                default = self.sql(expression, "default")
+                if default:
+                    lines.append(f"ELSE {default}")
+                lines.append("END")
+                if self.too_wide(lines):
+                    return str(self.indent("\n".join(lines), skip_first=True, skip_last=True))
+                return " ".join(lines)
+
+            def paren_sql(self, expression: Any) -> str:
+                inner = self.sql(expression, "this")
+                if "\n" not in inner and len(inner) <= self.max_text_width:
+                    return f"({inner})"
+                return str(super().paren_sql(expression))
+
+        _GENERATORS[key] = Dense if pretty else Writer
+    made = _GENERATORS[key](dialect=dialect, pretty=pretty)
+    made._types = {}
+    return made
+
+
+def _numbers_flat(base: type) -> Any:
+    """How ``base`` writes a list, but a list of numbers on one line."""
+    exp = sqlglot_exp()
+    from sqlglot.generator import _build_dispatch
+
+    write = _build_dispatch(base)[exp.Array]
+
+    def array(self: Any, node: Any) -> str:
+        items = node.expressions
+        if not all(isinstance(i, exp.Literal) and not i.is_string for i in items):
+            return str(write(self, node))
+        self.pretty = False
+        try:
+            return str(write(self, node))
+        finally:
+            self.pretty = True
+
+    return array
+
+
 def ref(logical: str) -> Any:
     """A reference to the internal column ``logical``, resolved when its stage is added."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.Column(this=exp.Identifier(this=_REF + logical + _END, quoted=True))
 
 
 def source_column(name: str) -> Any:
     """A column of the source table, by its name (quoted: any spelling is kept)."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return exp.Column(this=exp.Identifier(this=name, quoted=True))
 
 
 def _logical(expression: Any) -> str | None:
     """The logical name an expression is a bare :func:`ref` to, else ``None``."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     if isinstance(expression, exp.Column):
         name = expression.name
@@ -129,7 +224,7 @@ def is_null_constant(expression: Any, nulls: Any) -> bool:
     ``COALESCE`` of such values; and a ``CASE`` whose every result (and ``ELSE``, if it
     has one) is one. ``AND``, ``OR`` and ``IS NULL`` are not strict and never count.
     """
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     e = expression
     while isinstance(e, (exp.Paren, exp.Cast, exp.Neg, exp.Abs, exp.Floor)):
@@ -165,7 +260,7 @@ def _cheap(expression: Any) -> bool:
     of stages is shorter (Spark's analyzer takes about two rounds per stage, at most
     100 by default).
     """
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     for node in expression.walk():
         if isinstance(node, exp.Anonymous):
@@ -177,7 +272,7 @@ def _cheap(expression: Any) -> bool:
 
 
 def _cheap_nodes() -> tuple[type, ...]:
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return (
         exp.Column,
@@ -199,7 +294,7 @@ def _cheap_nodes() -> tuple[type, ...]:
 
 def _strict() -> tuple[type, ...]:
     """The operators that are NULL where an operand is."""
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     return (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
@@ -253,7 +348,6 @@ class Frame:
         pretty: bool = False,
     ) -> None:
         from sqlglot import exp
-        from sqlglot.dialects.dialect import Dialect
 
         from .dialect import DuckDB
 
@@ -265,7 +359,7 @@ class Frame:
                 )
         self.d = d
         self.pretty = pretty
-        self._generator = Dialect.get_or_raise(d.name).generator(pretty=pretty)
+        self._generator = generator(d, pretty)
         self._quote = exp.to_identifier("x", quoted=True).sql(d.name)[0]
         # written as a FROM clause (a subquery alone would lose its parentheses)
         self._source = self._generator.generate(exp.From(this=source.copy()), copy=False)[5:]
@@ -320,13 +414,15 @@ class Frame:
             if name in inline:
                 text, inner = inline[name]
                 reads.update(inner)
-                return f"({text})"
+                return text
             reads.add(name)
             return f"{q}{name}{q}"
 
         return _PLACEHOLDER.sub(resolve, text), frozenset(reads)
 
-    def add(self, columns: Mapping[str, Any], name: str | None = None) -> None:
+    def add(
+        self, columns: Mapping[str, Any], name: str | None = None, *, inline: bool = True
+    ) -> None:
         """Add a stage defining each ``logical: expression`` (reading earlier stages).
 
         Args:
@@ -334,6 +430,9 @@ class Frame:
             name: what the stage holds (a plain SQL name); else named by
                 :func:`stage_name`. In the query, a name already taken is numbered
                 (``rounding_2``).
+            inline: write a cheap column where it is read (see :func:`_cheap`); with
+                ``False`` each column is a column of the stage, read by name (for a
+                cheap expression read many times).
         """
         if not columns:
             return
@@ -345,8 +444,8 @@ class Frame:
             text, reads = self.sql(expression)
             if is_null_constant(expression, nulls):
                 self._nulls.add(physical)
-            if len(text) <= _INLINE and "\n" not in text and _cheap(expression):
-                self._inline[physical] = (text, reads)
+            if inline and len(text) <= _INLINE and "\n" not in text and _cheap(expression):
+                self._inline[physical] = (f"({text})" if compound(expression) else text, reads)
             stage.append(_Column(physical, text, reads))
             names[logical] = physical
         if name is None:
@@ -480,7 +579,7 @@ def _indent(text: str, spaces: int) -> str:
 
 
 def _aliases(source: Any) -> set[str]:
-    from sqlglot import exp
+    exp = sqlglot_exp()
 
     found = {a.name for a in source.find_all(exp.TableAlias) if a.name}
     found |= {c.alias for c in source.find_all(exp.CTE) if c.alias}

@@ -19,7 +19,7 @@ from .cells import given_ref, read_cells
 from .compile import apply, compiled, missing_list, node_name
 from .dialect import SqlDialect
 from .frame import Frame, ref, source_column
-from .ops import and_, case, is_null, lit, not_
+from .ops import case, coalesce, is_null, lit, not_
 
 __all__ = ["build_query", "output_name", "short_name"]
 
@@ -103,8 +103,10 @@ def _build(
         id_expr = ref("row")
     else:
         id_expr = source_column(plan.id_column)
-    criteria = compiled(ruleset, params, d, pretty=pretty)
     error_columns = read_cells(frame, plan, tables, d, assume_absent)
+    censored = [n for n in frame.physical if n.startswith(("bound.", "comparator."))]
+    nulls = frozenset(n for n in censored if frame.is_null(n))
+    criteria = compiled(ruleset, params, d, pretty=pretty, nulls=nulls)
     apply(criteria, frame, d)
     program = criteria.program
 
@@ -117,7 +119,8 @@ def _build(
     else:
         groups = d.empty(d.text_type())
     if error_columns:
-        none = and_(*[is_null(ref(c)) for c, _ in error_columns])
+        # no error record: their COALESCE is NULL
+        none = is_null(coalesce(*[ref(c) for c, _ in error_columns]))
         errors = case(
             [(none, d.empty(d.error_type()))], d.compact([ref(c) for c, _ in error_columns])
         )
