@@ -289,6 +289,16 @@ class SqlCells:
 
         return self.d.strip(exp.cast(_copy(x), self.d.text_type()))
 
+    def length(self, text: Any) -> Any:
+        """``LENGTH``: characters."""
+        from sqlglot import exp
+
+        return exp.Length(this=_copy(text))
+
+    def matches(self, text: Any, pattern: str) -> Any:
+        """The dialect's regular-expression match."""
+        return self.d.matches(_copy(text), pattern)
+
     def lower(self, x: Any) -> Any:
         """``LOWER``."""
         from sqlglot import exp
@@ -404,10 +414,6 @@ class SqlCells:
     def floor(self, x: Any) -> Any:
         """A double's floor, as a double."""
         return self.d.floor(_copy(x))
-
-    def finite(self, x: Any) -> Any:
-        """NaN is the greatest double in DuckDB, Spark and PostgreSQL: not below the max."""
-        return le(self.abs(x), self.d.double(1.7976931348623157e308))
 
     def round_half_even(self, x: Any) -> Any:
         """See :func:`.numeric.round_half_even`."""
