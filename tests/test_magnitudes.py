@@ -63,7 +63,9 @@ def screened(
     ]
 
 
-def agree(engine: Engine, frame: Any, units: dict[str, str], records: list[dict[str, Any]]) -> None:
+def agree(
+    engine: Engine, frame: Any, units: dict[str, str], records: list[dict[str, Any]]
+) -> None:
     """``engine`` gives each row the reference's status, or lists its error."""
     expected = [reference(r) for r in records]
     if engine.name == "reference":
@@ -113,9 +115,11 @@ def test_texts_at_and_beyond_the_magnitudes(engine: Engine) -> None:
 
 def test_the_rule_s_texts_in_the_reference() -> None:
     def refused(text: str) -> str | None:
-        return reference({"total_bilirubin": text})[1][0][1] if reference(
-            {"total_bilirubin": text}
-        )[1] else None
+        return (
+            reference({"total_bilirubin": text})[1][0][1]
+            if reference({"total_bilirubin": text})[1]
+            else None
+        )
 
     assert refused("1e50 umol/L") is not None  # plausible range: not the magnitude
     assert refused("1e50 umol/L") != NOT_A_MAGNITUDE

@@ -372,7 +372,9 @@ class Postgres(SqlDialect):
         exp = _exp()
         safe = self.matches(text, SAFE_NUMBER)
         infinite = cast(exp.Literal.string("Infinity"), "DOUBLE")
-        return exp.Case(ifs=[exp.If(this=safe, true=cast(text.copy(), "DOUBLE"))], default=infinite)
+        return exp.Case(
+            ifs=[exp.If(this=safe, true=cast(text.copy(), "DOUBLE"))], default=infinite
+        )
 
     def to_text(self, value: Any, kind: str) -> Any:
         """A value as text, as PostgreSQL writes it (``700`` for 700.0)."""
