@@ -391,11 +391,7 @@ class _Quantity:
         """The number (NaN: missing) and, for a text, whether it could not be read."""
         b, name, fact = self.b, self.name, self.fact
         if not self.text:
-            number = b.to_double(b.source(fact.column), fact.kind)
-            out = {f"num.{name}": number}
-            if fact.kind != "integer":  # a 64-bit integer is 0 or at least 1, below 1e19
-                out[f"sized.{name}"] = self.sized(number)
-            return out
+            return {f"num.{name}": b.to_double(b.source(fact.column), fact.kind)}
         number = b.col(f"n.{name}")
         rest = b.col(f"txt.{name}")
         out = {
@@ -433,22 +429,31 @@ class _Quantity:
         """
         b, name, table = self.b, self.name, self.table
         number = b.col(f"num.{name}")
-        if self.text or self.fact.kind != "integer":
-            number = b.case([(b.col(f"sized.{name}"), number)])
+        out: dict[str, Any] = {}
+        if self.text:
+            sized = b.col(f"sized.{name}")
+        elif self.fact.kind != "integer":  # a 64-bit integer is 0 or at least 1, below 1e19
+            sized = self.sized(number)
+            out[f"sized.{name}"] = sized
+        else:
+            sized = None
+        # an unsized number is multiplied by nothing (a product of 1 is no arithmetic)
+        safe = number if sized is None else b.case([(sized, number)])
         known = [*table.factors, *table.errors]
         unknown = unknown_spelling(self.fact, known)
         if self.const_unit is not None:  # converted as the query is built
             factor = table.factors.get(self.const_unit)
             if factor is None:
                 self.unit_error = table.errors.get(self.const_unit, unknown)
-                return {f"product.{name}": b.null("double")}
-            product = number if factor == 1.0 else b.arith("*", number, b.double(factor))
-            return {f"product.{name}": product}
+                return {**out, f"product.{name}": b.null("double")}
+            product = number if factor == 1.0 else b.arith("*", safe, b.double(factor))
+            return {**out, f"product.{name}": product}
         # a spelling with neither a factor nor an error is unknown: its product is null
         self.unit_error = b.col(f"unit_error.{name}")
         self.unknown = unknown
         return {
-            f"product.{name}": b.arith("*", number, b.lookup(self.unit, table.factors, "double")),
+            **out,
+            f"product.{name}": b.arith("*", safe, b.lookup(self.unit, table.factors, "double")),
             f"unit_error.{name}": b.lookup(self.unit, table.errors, "text"),
         }
 

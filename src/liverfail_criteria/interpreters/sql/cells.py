@@ -420,14 +420,16 @@ class SqlCells:
         return round_half_even(self.d, _copy(x))
 
     def to_double(self, x: Any, kind: str) -> Any:
-        """``CAST(x AS DOUBLE)``, with NaN as NULL unless the column is of integers."""
+        """``CAST(x AS DOUBLE)``, with NaN as NULL unless the column is of integers.
+
+        (NaN = NaN in all three engines.) A decimal out of the double's range is out
+        of range as a double too, never an error (:meth:`.SqlDialect.number_to_double`).
+        """
         from sqlglot import exp
 
-        number = exp.cast(_copy(x), "DOUBLE")
         if kind == "integer":
-            return number
-        # NaN = NaN in all three engines
-        return exp.Nullif(this=number, expression=self.d.double(float("nan")))
+            return exp.cast(_copy(x), "DOUBLE")
+        return self.d.number_to_double(_copy(x))
 
     def to_bigint(self, x: Any) -> Any:
         """``CAST(x AS BIGINT)``."""

@@ -146,6 +146,11 @@ class SqlDialect:
         exp = _exp()
         return exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
 
+    def number_to_double(self, x: Any) -> Any:
+        """A column of numbers (doubles, decimals) as a double, NaN as NULL."""
+        exp = _exp()
+        return exp.Nullif(this=cast(x, "DOUBLE"), expression=self.double(float("nan")))
+
     def to_text(self, value: Any, kind: str) -> Any:
         """A value as the polars engine writes it in a message.
 
@@ -374,6 +379,28 @@ class Postgres(SqlDialect):
         infinite = cast(exp.Literal.string("Infinity"), "DOUBLE")
         return exp.Case(
             ifs=[exp.If(this=safe, true=cast(text.copy(), "DOUBLE"))], default=infinite
+        )
+
+    def number_to_double(self, x: Any) -> Any:
+        """A column of numbers as a double, NaN as NULL, never an error.
+
+        A ``NUMERIC`` out of the double's range (``1e400``, ``1e-400``) fails a cast:
+        it is clamped to 1e301 first, or read as ``Infinity`` if it is below 1e-300 but
+        not 0, both out of the range every engine reads (the rule ``number-magnitude``).
+        """
+        exp = _exp()
+        value = exp.Nullif(this=x, expression=exp.Literal.string("NaN"))
+        big, tiny = exp.Literal.number("1e301"), exp.Literal.number("1e-300")
+        clamped = exp.Greatest(
+            this=exp.Least(this=value, expressions=[big]), expressions=[exp.Neg(this=big.copy())]
+        )
+        vanishing = exp.And(
+            this=exp.LT(this=exp.Abs(this=value.copy()), expression=tiny),
+            expression=exp.NEQ(this=value.copy(), expression=exp.Literal.number(0)),
+        )
+        infinite = cast(exp.Literal.string("Infinity"), "DOUBLE")
+        return exp.Case(
+            ifs=[exp.If(this=vanishing, true=infinite)], default=cast(clamped, "DOUBLE")
         )
 
     def to_text(self, value: Any, kind: str) -> Any:
