@@ -229,3 +229,22 @@ def test_arithmetic_far_from_a_double_s_limits_is_refused_when_defined() -> None
     ratio = (10 * bilirubin) / fio2  # up to 1e201: allowed
     with pytest.raises(DefinitionError, match="as large as 1e301"):
         _ = ratio / fio2
+
+
+def test_a_numeric_column_beyond_the_double_s_range_on_postgres(pg: Any) -> None:
+    # A NUMERIC holds 1e400 and 1e-400, which a cast to a double refuses with an error.
+    from liverfail_criteria.sql import screen_postgres
+
+    pg.execute('CREATE TABLE wide (id TEXT, "total_bilirubin" NUMERIC)')
+    values = ["1e400", "-1e400", "1e-400", "20", "NaN", "0", "1e50", "1.0000000001e50"]
+    for i, v in enumerate(values):
+        pg.execute("INSERT INTO wide VALUES (%s, %s::NUMERIC)", (str(i), v))
+    got = screen_postgres(pg, "wide", units={"total_bilirubin": "umol/L"}, keep_record=False)
+    errors = {r["id"]: [e["expected"] for e in r["errors"]] for r in got.iter_rows(named=True)}
+    out_of_range = [NOT_A_MAGNITUDE]
+    assert [errors[str(i)] for i in range(len(values))][:3] == [out_of_range] * 3
+    assert errors["3"] == errors["4"] == errors["5"] == []  # 20, missing, 0
+    assert errors["6"] != out_of_range and errors["6"]  # 1e50: implausible, not unreadable
+    assert errors["7"] == out_of_range
+    missing = got.filter(pl.col("id") == "4")["missing"].to_list()[0]
+    assert "total_bilirubin" in missing

@@ -385,22 +385,23 @@ class Postgres(SqlDialect):
         """A column of numbers as a double, NaN as NULL, never an error.
 
         A ``NUMERIC`` out of the double's range (``1e400``, ``1e-400``) fails a cast:
-        it is clamped to 1e301 first, or read as ``Infinity`` if it is below 1e-300 but
-        not 0, both out of the range every engine reads (the rule ``number-magnitude``).
+        a number not 0 and not from 1e-300 to 1e301 is read as ``Infinity``, out of the
+        range every engine reads (the rule ``number-magnitude``).
         """
         exp = _exp()
         value = exp.Nullif(this=x, expression=exp.Literal.string("NaN"))
-        big, tiny = exp.Literal.number("1e301"), exp.Literal.number("1e-300")
-        clamped = exp.Greatest(
-            this=exp.Least(this=value, expressions=[big]), expressions=[exp.Neg(this=big.copy())]
+        outside = exp.Not(
+            this=exp.Between(
+                this=exp.Abs(this=value),
+                low=exp.Literal.number("1e-300"),
+                high=exp.Literal.number("1e301"),
+            )
         )
-        vanishing = exp.And(
-            this=exp.LT(this=exp.Abs(this=value.copy()), expression=tiny),
-            expression=exp.NEQ(this=value.copy(), expression=exp.Literal.number(0)),
-        )
+        zero = exp.Literal.number(0)
+        beyond = exp.And(this=outside, expression=exp.NEQ(this=value.copy(), expression=zero))
         infinite = cast(exp.Literal.string("Infinity"), "DOUBLE")
         return exp.Case(
-            ifs=[exp.If(this=vanishing, true=infinite)], default=cast(clamped, "DOUBLE")
+            ifs=[exp.If(this=beyond, true=infinite)], default=cast(value.copy(), "DOUBLE")
         )
 
     def to_text(self, value: Any, kind: str) -> Any:
