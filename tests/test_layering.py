@@ -131,6 +131,6 @@ def test_a_cell_is_read_in_one_place() -> None:
     shared = (PACKAGE / "interpreters" / "cells.py").read_text(encoding="utf-8")
     for engine in ("frame", "sql"):
         text = (PACKAGE / "interpreters" / engine / "cells.py").read_text(encoding="utf-8")
-        for phrase in ("true or false", "a finite number", "completed years, as", "mmHg"):
+        for phrase in ("true or false", "a whole-number grade", "completed years, as", "mmHg"):
             assert phrase in shared
             assert phrase not in text, f"{engine}/cells.py spells {phrase!r} again"

@@ -435,6 +435,59 @@ def test_sql_derivations_in_postgres_equal_the_polars_derivations(
 VARIABLES_QUANTITY = {name: v.value_type.unit is not None for name, v in lc.VARIABLES.items()}
 
 
+def _absurd_serial_values(folder: Path) -> None:
+    """Person 7's latest bilirubin becomes 1e308 mg/dL, person 6's 5e-324 mg/dL."""
+    path = folder / "MEASUREMENT.parquet"
+    table = pl.read_parquet(path)
+    value = pl.col("value_as_number")
+    serial = pl.col("measurement_concept_id") == 3024128
+    table = table.with_columns(
+        pl.when(serial & (pl.col("person_id") == 7) & (value == 5.9))
+        .then(1e308)
+        .when(serial & (pl.col("person_id") == 6) & (value == 6.0))
+        .then(5e-324)
+        .otherwise(value)
+        .alias("value_as_number")
+    )
+    table.write_parquet(path)
+
+
+# Person 7: 4.0 then 9.0 mg/dL a day later (1e308 is not read): rising. Person 6: one
+# value left (5e-324 is not read): unknown. (Before the rule number-magnitude, the
+# polars derivation read them as inf and 8e-323, and PostgreSQL failed the query.)
+ABSURD_TRENDS = {"6": None, "7": True}
+
+
+def test_a_trend_reads_no_value_out_of_the_magnitudes(tmp_path: Path) -> None:
+    from liverfail_criteria.records.omop import open_omop
+
+    folder = generate.write(tmp_path, 8, seed=2, upper=True)
+    _absurd_serial_values(folder)
+    derived = lc.from_omop(folder, "2025-06-01")
+    con, schema, _ = open_omop(folder)
+    in_sql = con.sql(_derived_sql("duckdb", schema)).pl()
+    for table in (derived, in_sql):
+        rows = table.filter(pl.col("id").is_in(list(ABSURD_TRENDS))).sort("id")
+        assert dict(zip(rows["id"], rows["progressive_jaundice"], strict=True)) == ABSURD_TRENDS
+
+
+def test_a_trend_on_postgres_reads_no_value_out_of_the_magnitudes(pg: Any, tmp_path: Path) -> None:
+    from pg_tables import load
+
+    folder = generate.write(tmp_path, 8, seed=2, upper=True)
+    _absurd_serial_values(folder)
+    cdm = pg.execute("SELECT current_schema()").fetchone()[0]
+    for name in TABLES:
+        pg.execute(f'DROP TABLE IF EXISTS "{name}"')
+        load(pg, pl.read_parquet(folder / f"{name.upper()}.parquet"), name)
+    rows = dict(
+        pg.execute(
+            f"SELECT id, progressive_jaundice FROM ({_derived_sql('postgres', cdm)}) AS q"
+        ).fetchall()
+    )
+    assert {k: rows[k] for k in ABSURD_TRENDS} == ABSURD_TRENDS
+
+
 # -- derivation and screening in one query ---------------------------------------------
 
 NODES = [n.id for n in (*lc.ELIGIBILITY.rulesets(), *lc.ELIGIBILITY.criteria())]

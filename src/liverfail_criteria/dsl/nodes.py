@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ..errors import CriteriaInputError, DefinitionError
+from ..units import MAGNITUDE_RANGE
 from ..units.specs import DAYS, YEARS
 from .types import BOOLEAN, Kind, ValueType
 
@@ -351,6 +352,9 @@ class Scaled(Expr):
             raise DefinitionError(f"a quantity is scaled by a number, not {self.factor!r}")
         if not math.isfinite(self.factor) or self.factor <= 0:
             raise DefinitionError(f"a scale factor must be positive and finite: {self.factor}")
+        if not MAGNITUDE_RANGE[0] <= self.factor <= MAGNITUDE_RANGE[1]:
+            raise DefinitionError(f"a scale factor is from 1e-50 to 1e50, not {self.factor}")
+        _check_exponents(self)
 
     @property
     def type(self) -> ValueType:
@@ -376,6 +380,7 @@ class Ratio(Expr):
             raise DefinitionError(
                 f"a ratio's denominator must be a dimensionless fraction, not a {d}"
             )
+        _check_exponents(self)
 
     @property
     def type(self) -> ValueType:
@@ -439,3 +444,46 @@ class Choice(Expr):
     def type(self) -> ValueType:
         """The type of this expression's value."""
         return self.if_true.type
+
+
+# -- arithmetic stays far from a double's limits ------------------------------------
+
+#: The decimal exponents of every nonzero value a fact, parameter or constant holds: a
+#: number from 1e-50 to 1e50 (the rule ``number-magnitude``) times a unit's factor,
+#: also from 1e-50 to 1e50.
+_LEAF_EXPONENTS = (2 * math.log10(MAGNITUDE_RANGE[0]), 2 * math.log10(MAGNITUDE_RANGE[1]))
+#: The largest decimal exponent an arithmetic node's value may reach, either way: far
+#: from a double's overflow (1.8e308) and underflow (5e-324), which PostgreSQL raises
+#: as errors, so no engine meets either.
+ARITHMETIC_EXPONENT = 300.0
+
+
+def _exponents(e: Expr) -> tuple[float, float]:
+    """The decimal exponents between which ``e``'s value lies, when it is not 0."""
+    if isinstance(e, Scaled):
+        lo, hi = _exponents(e.operand)
+        k = math.log10(e.factor)
+        return lo + k, hi + k
+    if isinstance(e, Ratio):  # NULL where the denominator is 0
+        n, d = _exponents(e.numerator), _exponents(e.denominator)
+        return n[0] - d[1], n[1] - d[0]
+    parts: tuple[Expr, ...] = ()
+    if isinstance(e, Coalesce):
+        parts = e.operands
+    elif isinstance(e, Choice):
+        parts = (e.if_true, e.if_false)
+    if parts:
+        bounds = [_exponents(p) for p in parts]
+        return min(b[0] for b in bounds), max(b[1] for b in bounds)
+    return _LEAF_EXPONENTS
+
+
+def _check_exponents(e: Scaled | Ratio) -> None:
+    """Refuse arithmetic whose value could come near a double's overflow or underflow."""
+    lo, hi = _exponents(e)
+    if max(hi, -lo) > ARITHMETIC_EXPONENT:
+        raise DefinitionError(
+            f"a {type(e).__name__.lower()} whose value could be as large as 1e{hi:.0f} or "
+            f"as small as 1e{lo:.0f} (values are 1e-100 to 1e100, and arithmetic on them "
+            f"must stay within 1e-{ARITHMETIC_EXPONENT:.0f} to 1e{ARITHMETIC_EXPONENT:.0f})"
+        )

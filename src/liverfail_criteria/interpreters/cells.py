@@ -45,6 +45,7 @@ from ..dictionary import (
 from ..dsl import Kind
 from ..dsl.variable import DATE_RANGE
 from ..errors import CriteriaInputError
+from ..units import LONGEST_TEXT, MAGNITUDE_RANGE, NOT_A_MAGNITUDE, TOO_LONG, ZERO_TEXT
 from .facts import CHECKED_FACTS
 from .plan import FactColumn, Plan, UnitTable
 from .thresholds import outside_bounds
@@ -72,8 +73,6 @@ def _fmt(x: float) -> str:
 NOT_A_QUANTITY = "a number with a unit, such as '85 {unit}'"
 #: A cell with its own unit where the unit comes from ``units=`` or a unit column.
 NOT_A_PLAIN_NUMBER = "a plain number: the unit comes from {source}"
-NOT_FINITE = "a finite number"
-NOT_FINITE_CONVERTED = "a finite value"
 NOT_BOOLEAN = "true or false"
 NOT_A_GRADE = "a whole-number grade from {lo} to {hi}"
 NOT_A_DATE = "a date as 'YYYY-MM-DD'"
@@ -220,9 +219,10 @@ class CellBackend(Protocol):
     def split_quantity(self, name: str, text: Any) -> list[dict[str, Any]]:
         """Stages that read a quantity's stripped text ``text`` into its parts.
 
-        They define ``cmp.<name>`` (the comparator, normalised, or null), ``n.<name>``
-        (the number as a double, null if the text after the comparator is not a number
-        and a unit) and ``u.<name>`` (the unit's spelling).
+        They define ``cmp.<name>`` (the comparator, normalised, or null), ``rest.<name>``
+        (the text after it), ``n.<name>`` (the number as a double, null if the rest is
+        not a number and a unit; infinite if out of the double's range) and
+        ``u.<name>`` (the unit's spelling).
         """
 
     def whole_number(self, text: Any) -> Any:
@@ -290,9 +290,6 @@ class CellBackend(Protocol):
     def floor(self, x: Any) -> Any:
         """The largest whole number not above ``x``, a double."""
 
-    def finite(self, x: Any) -> Any:
-        """Whether the double ``x`` is finite (null where it is null)."""
-
     def round_half_even(self, x: Any) -> Any:
         """``x`` rounded to a whole number, ties to even."""
 
@@ -307,6 +304,12 @@ class CellBackend(Protocol):
 
     def strip(self, x: Any) -> Any:
         """A column as text, without leading and trailing whitespace."""
+
+    def length(self, text: Any) -> Any:
+        """The number of characters of a text."""
+
+    def matches(self, text: Any, pattern: str) -> Any:
+        """Whether ``pattern`` (anchored, ASCII classes only) matches ``text``."""
 
     def lower(self, x: Any) -> Any:
         """Text in lower case."""
@@ -391,31 +394,66 @@ class _Quantity:
             return {f"num.{name}": b.to_double(b.source(fact.column), fact.kind)}
         number = b.col(f"n.{name}")
         rest = b.col(f"txt.{name}")
-        out = {f"unread.{name}": b.and_(_present_text(b, rest), b.is_null(number))}
+        out = {
+            f"unread.{name}": b.and_(_present_text(b, rest), b.is_null(number)),
+            # 0.0, but not 0 as written: the text underflowed ("1e-400")
+            f"sized.{name}": b.and_(
+                self.sized(number),
+                b.or_(
+                    b.compare("!=", number, b.double(0.0)),
+                    b.matches(b.col(f"rest.{name}"), ZERO_TEXT),
+                ),
+            ),
+        }
         if fact.unit is not None or fact.unit_column is not None:
             own = b.compare("!=", b.col(f"u.{name}"), b.lit(""))
             out[f"own_unit.{name}"] = b.and_(b.not_null(number), own)
         b.alias(f"num.{name}", f"n.{name}")
         return out
 
+    def sized(self, number: Any) -> Any:
+        """Whether a number is 0 or in :data:`~..units.MAGNITUDE_RANGE` (null if null)."""
+        b = self.b
+        lo, hi = MAGNITUDE_RANGE
+        size = b.abs(number)
+        return b.or_(
+            b.compare("==", number, b.double(0.0)),
+            b.and_(b.compare(">=", size, b.double(lo)), b.compare("<=", size, b.double(hi))),
+        )
+
     def factor(self) -> dict[str, Any]:
-        """The number times its unit's factor; the unit's error, if any."""
+        """The number times its unit's factor; the unit's error, if any.
+
+        The product is made only of a number in range (a factor is in range too), so
+        it is at most 1e100: no engine's arithmetic can overflow or underflow on it.
+        """
         b, name, table = self.b, self.name, self.table
         number = b.col(f"num.{name}")
+        out: dict[str, Any] = {}
+        if self.text:
+            sized = b.col(f"sized.{name}")
+        elif self.fact.kind != "integer":  # a 64-bit integer is 0 or at least 1, below 1e19
+            sized = self.sized(number)
+            out[f"sized.{name}"] = sized
+        else:
+            sized = None
+        # an unsized number is multiplied by nothing (a product of 1 is no arithmetic)
+        safe = number if sized is None else b.case([(sized, number)])
         known = [*table.factors, *table.errors]
         unknown = unknown_spelling(self.fact, known)
         if self.const_unit is not None:  # converted as the query is built
             factor = table.factors.get(self.const_unit)
             if factor is None:
                 self.unit_error = table.errors.get(self.const_unit, unknown)
-                return {f"product.{name}": b.null("double")}
-            product = number if factor == 1.0 else b.arith("*", number, b.double(factor))
-            return {f"product.{name}": product}
+                return {**out, f"product.{name}": b.null("double")}
+            product = number if factor == 1.0 else b.arith("*", safe, b.double(factor))
+            return {**out, f"product.{name}": product}
         # a spelling with neither a factor nor an error is unknown: its product is null
         self.unit_error = b.col(f"unit_error.{name}")
         self.unknown = unknown
         return {
-            f"product.{name}": b.arith("*", number, b.lookup(self.unit, table.factors, "double")),
+            **out,
+            f"product.{name}": b.arith("*", safe, b.lookup(self.unit, table.factors, "double")),
             f"unit_error.{name}": b.lookup(self.unit, table.errors, "text"),
         }
 
@@ -430,6 +468,8 @@ class _Quantity:
         branches: list[tuple[Any, Any]] = []
         if self.text:
             example = NOT_A_QUANTITY.format(unit=spec.accepted[0])
+            too_long = b.compare(">", b.length(b.col(f"rest.{name}")), b.lit(LONGEST_TEXT))
+            branches.append((too_long, TOO_LONG))
             branches.append((b.col(f"unread.{name}"), example))
             if fact.unit is not None or fact.unit_column is not None:
                 source = (
@@ -437,8 +477,8 @@ class _Quantity:
                 )
                 plain = NOT_A_PLAIN_NUMBER.format(source=source)
                 branches.append((b.col(f"own_unit.{name}"), plain))
-        if fact.kind != "integer":
-            branches.append((b.not_(b.finite(number)), NOT_FINITE))
+        if self.text or fact.kind != "integer":
+            branches.append((b.not_(b.col(f"sized.{name}")), NOT_A_MAGNITUDE))
         if isinstance(self.unit_error, str):
             branches.append((b.not_null(number), self.unit_error))
         elif self.unit_error is not None:
@@ -446,7 +486,6 @@ class _Quantity:
             branches.append((present, self.unit_error))
             unknown = b.and_(b.not_null(number), b.is_null(b.col(f"product.{name}")))
             branches.append((unknown, self.unknown))
-        branches.append((b.not_(b.finite(converted)), NOT_FINITE_CONVERTED))
         if variable.plausible is not None:
             lo, hi = variable.plausible
             below, above = outside_bounds(lo, hi)  # as the rounded value is outside

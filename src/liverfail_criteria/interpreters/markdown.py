@@ -200,7 +200,13 @@ def _loinc_links(codes: Iterable[str]) -> str:
 # The data dictionary's sections: each kind of fact, and what values of it are read
 # (what ``parse_value`` accepts; the tests check these sentences against it).
 _KIND_SECTIONS = (
-    (Kind.QUANTITY, "Measurements", "quantities, each converted once to its canonical unit"),
+    (
+        Kind.QUANTITY,
+        "Measurements",
+        "quantities, each converted once to its canonical unit; a number is 0 or from "
+        "1e-50 to 1e50 in magnitude, and a unit converts by a factor in the same range "
+        "(see `number-magnitude`)",
+    ),
     (
         Kind.ORDINAL,
         "Grades",

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..dictionary import VARIABLES
 from ..extras import require
+from ..units import MAGNITUDE_RANGE
 from .catalog import DERIVATIONS, ONE_GAS
 from .codes import CodeSet
 from .nodes import AnyOf, Derivation, Derive, Paired, Read, Select, Take, Trend
@@ -82,8 +83,14 @@ def _trend(pl: Any, rows: Any, d: Trend) -> Any:
     factor = pl.col("unit").replace_strict(
         list(factors), list(factors.values()), default=None, return_dtype=pl.Float64
     )
-    ok = rows.with_columns(_v=pl.col("value") * factor).filter(
-        pl.col("time").is_not_null() & pl.col("_v").is_not_null() & pl.col("comparator").is_null()
+    # a value out of MAGNITUDE_RANGE is not read, as the reference's conversion refuses it
+    value = pl.col("value")
+    sized = (value == 0) | value.abs().is_between(*MAGNITUDE_RANGE)
+    ok = rows.with_columns(_v=value * factor).filter(
+        pl.col("time").is_not_null()
+        & pl.col("_v").is_not_null()
+        & pl.col("comparator").is_null()
+        & sized
     )
     ends = ok.group_by("patient_id", maintain_order=True).agg(
         pl.col("_v").first().alias("_v0"),

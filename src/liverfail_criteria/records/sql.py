@@ -39,6 +39,7 @@ import attrs
 from ..dictionary import VARIABLES
 from ..errors import CriteriaInputError
 from ..extras import require
+from ..units import MAGNITUDE_RANGE
 from .catalog import DERIVATIONS, ONE_GAS
 from .nodes import AnyOf, Derive, Paired, Read, Select, Take, Trend
 from .schema import ICD10, ICD10_CM
@@ -155,12 +156,18 @@ def _condition(key: _Key, assessed: str) -> str:
 
 
 def _exact(key: _Key) -> str:
-    """A trend's values: exact, dated, in a unit it converts (as :func:`.frame._trend`)."""
+    """A trend's values: exact, dated, in a unit it converts (as :func:`.frame._trend`).
+
+    And 0 or from 1e-50 to 1e50 (the rule ``number-magnitude``), as the reference reads
+    them: the value times its factor is then at most 1e100 (PostgreSQL would stop the
+    query on an overflow).
+    """
     assert key.trend is not None
     units = ", ".join(_q(u) for u in _unit_factors(key.trend))
+    lo, hi = MAGNITUDE_RANGE
     return (
         "c.time IS NOT NULL AND c.comparator IS NULL AND c.value IS NOT NULL "
-        f"AND c.unit IN ({units})"
+        f"AND c.unit IN ({units}) AND (c.value = 0 OR ABS(c.value) BETWEEN {lo!r} AND {hi!r})"
     )
 
 

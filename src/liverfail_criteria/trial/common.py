@@ -19,7 +19,7 @@ def body_weight(group: str) -> Criterion:
         "Body weight above 40 kg",
         "Body weight>40kg",
         V["body_weight"] > "40 kg",
-        decisions=(d.BODY_WEIGHT, d.PLAUSIBLE_VALUES),
+        decisions=(d.BODY_WEIGHT, d.PLAUSIBLE_VALUES, d.NUMBER_MAGNITUDE),
     )
 
 
@@ -30,7 +30,7 @@ def age(group: str) -> Criterion:
         "Aged 18 to 65 years",
         "Aged between 18 to 65 years old",
         all_of(AGE_YEARS >= "18 a", AGE_YEARS < "66 a"),
-        decisions=(d.AGE, d.AGE_DURATION_UNITS, d.PLAUSIBLE_VALUES),
+        decisions=(d.AGE, d.AGE_DURATION_UNITS, d.PLAUSIBLE_VALUES, d.NUMBER_MAGNITUDE),
     )
 
 

@@ -126,6 +126,29 @@ PLAUSIBLE_VALUES = Decision(
     "Convert the value in the likely unit silently (a guess that is sometimes wrong), "
     "or accept every value of the right dimension (today's silent misreadings).",
 )
+NUMBER_MAGNITUDE = Decision(
+    "number-magnitude",
+    "A number is 0 or from 1e-50 to 1e50 in magnitude; a unit converts within that range",
+    "Body weight>40kg; Aged between 18 to 65 years old",
+    "A number as written (a text such as '85 umol/L' or '<5 mg/dL', a table's number, a "
+    "pint magnitude, a FHIR or mapping value) must be 0 or have a magnitude from 1e-50 to "
+    "1e50 inclusive; an infinity, 1e51, 5e-324, or a text that is not 0 as written but "
+    "reads as 0 ('1e-400') is refused: the cell is invalid, UNKNOWN, and listed with "
+    "'0 or a number from 1e-50 to 1e50 in magnitude'. A quantity written as text has at "
+    "most 100 characters after its comparator. A unit's factor to the canonical unit "
+    "must lie from 1e-50 to 1e50 ('10*60/L' is refused), and so must a DSL scale factor.",
+    "No measurement is 1e308 or 5e-324 of anything: reading such a cell as a giant or "
+    "vanishing value that excludes a patient is worse than listing it as invalid. The "
+    "range keeps every converted value within 1e100 and every product or ratio of two "
+    "within 1e-200 to 1e200, so no engine's double arithmetic overflows or underflows "
+    "(PostgreSQL raises an error on either, which would stop a whole screening), and "
+    "every engine gives the same answer. The length keeps a text's number readable by "
+    "every engine's parser in the same way (PostgreSQL casts a text to a double only "
+    "where it can tell that it is in range).",
+    "Read every finite double as it is (a value of 1e308 mg/dL would be an implausible "
+    "value, but one whose conversion overflows in some engines), or refuse only "
+    "infinities.",
+)
 BODY_WEIGHT = Decision(
     "body-weight-strict",
     "Body weight strictly above 40 kg",
@@ -381,6 +404,7 @@ DECISIONS: tuple[Decision, ...] = (
     AGE,
     AGE_DURATION_UNITS,
     PLAUSIBLE_VALUES,
+    NUMBER_MAGNITUDE,
     BODY_WEIGHT,
     CLF_BACKGROUND,
     BILIRUBIN_ULN,

@@ -42,12 +42,18 @@ from .factors import FACTORS
 from .spelling import to_pint
 
 __all__ = [
+    "LONGEST_TEXT",
+    "MAGNITUDE_RANGE",
+    "NOT_A_MAGNITUDE",
     "NUMBER_TEXT",
     "QUANTISE_RANGE",
     "SIGNIFICANT_DIGITS",
+    "TOO_LONG",
     "UCUM_SYSTEM",
+    "ZERO_TEXT",
     "Mistake",
     "UnitSpec",
+    "in_magnitude_range",
     "quantise",
     "split_quantity_text",
     "ureg",
@@ -96,6 +102,29 @@ _LOCK = threading.RLock()
 #: A number as values are written: ASCII digits only, as every engine reads them.
 NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER = re.compile(rf"^{WS}*({NUMBER_TEXT}){WS}*(.*?){WS}*$")
+
+
+#: A number as written (a text's, a column's, a pint magnitude, a mapping's value) is 0
+#: or has a magnitude ``lo <= |x| <= hi``; any other is refused (the decision
+#: ``number-magnitude``). A unit's factor to its canonical unit lies in the same range.
+#: So a value converted is at most 1e100, and no product or ratio of two values can
+#: overflow or underflow a double in any engine.
+MAGNITUDE_RANGE = (1e-50, 1e50)
+#: What a number outside :data:`MAGNITUDE_RANGE` (or infinite) should have been.
+NOT_A_MAGNITUDE = "0 or a number from 1e-50 to 1e50 in magnitude"
+#: The longest text a quantity is written in, after any comparator (characters).
+LONGEST_TEXT = 100
+#: What a longer text should have been.
+TOO_LONG = f"a text of at most {LONGEST_TEXT} characters"
+#: A text whose number is 0 as written (its digits before any exponent are zeros and a
+#: point), then anything: a number that reads as 0.0 without this underflowed ("1e-400").
+ZERO_TEXT = r"^[+-]?(?:0*[.]0*(?:[^0-9]|$)|0+(?:[^0-9.]|$))"
+_ZERO = re.compile(ZERO_TEXT)
+
+
+def in_magnitude_range(x: float) -> bool:
+    """Whether ``x`` is 0 or within :data:`MAGNITUDE_RANGE` (an infinity or NaN is not)."""
+    return x == 0 or MAGNITUDE_RANGE[0] <= abs(x) <= MAGNITUDE_RANGE[1]
 
 
 #: Magnitudes ``lo <= |x| < hi`` that :func:`quantise` rounds; others are kept as is.
@@ -179,6 +208,8 @@ class Mistake:
     def __attrs_post_init__(self) -> None:
         if (self.unit is None) == (self.factor is None) or self.text.count("{}") != 1:
             raise ValueError(f"a mistake needs a unit or a factor, and one {{}}: {self!r}")
+        if self.factor is not None and not (self.factor > 0 and in_magnitude_range(self.factor)):
+            raise ValueError(f"a mistake's factor is from 1e-50 to 1e50: {self!r}")
 
 
 @attrs.frozen
@@ -239,6 +270,13 @@ class UnitSpec:
         known = self._known_factor(unit_text)
         if known is None:
             known = self._pint_factor(unit_text, field)
+        if not (known > 0 and in_magnitude_range(known)):
+            raise CriteriaInputError(
+                field,
+                unit_text,
+                f"a unit from 1e-50 to 1e50 times {self.canonical!r} "
+                f"({unit_text!r} is {known:g} times {self.canonical!r})",
+            )
         self._factors[unit_text] = known
         return known
 
@@ -373,20 +411,23 @@ class UnitSpec:
         Returns the canonical magnitude, the number as written, and the value as given.
         """
         if isinstance(value, str):
+            original = strip(value)
+            if len(original) > LONGEST_TEXT:
+                raise CriteriaInputError(field, value, TOO_LONG)
             m = _NUMBER.match(value)
             if m is None:
                 raise CriteriaInputError(
                     field, value, f"a number with a unit, such as '85 {self.accepted[0]}'"
                 )
             magnitude, unit_text = float(m.group(1)), m.group(2)
-            if not math.isfinite(magnitude):  # "1e999 umol/L"
-                raise CriteriaInputError(field, value, "a finite number")
-            original = strip(value)
+            # "1e999 umol/L" is infinite, "1e-400 umol/L" 0.0 but not 0 as written
+            if not in_magnitude_range(magnitude) or (
+                magnitude == 0 and not _ZERO.match(m.group(1))
+            ):
+                raise CriteriaInputError(field, value, NOT_A_MAGNITUDE)
             factor = self._factors.get(unit_text)  # the common case: a spelling seen before
             if factor is not None:
-                converted = quantise(magnitude * factor)
-                if math.isfinite(converted):
-                    return converted, magnitude, original
+                return quantise(magnitude * factor), magnitude, original
         elif _is_quantity(value):
             q: Any = value
             magnitude = _finite_number(q.magnitude, field, value)
@@ -424,10 +465,8 @@ class UnitSpec:
             factor = self.factor(unit_text, field)
         except CriteriaInputError as exc:
             raise CriteriaInputError(field, value, exc.expected) from None
-        converted = quantise(magnitude * factor)
-        if not math.isfinite(converted):
-            raise CriteriaInputError(field, value, "a finite value")
-        return converted, magnitude, original
+        # both in MAGNITUDE_RANGE: the product is at most 1e100, never infinite
+        return quantise(magnitude * factor), magnitude, original
 
     def _mapping_unit(self, value: Mapping[str, Any], field: str | None) -> object:
         """The unit of a FHIR-style mapping: its UCUM ``code``, checked against ``unit``.
@@ -474,6 +513,6 @@ def _finite_number(x: object, field: str | None, given: object) -> float:
         f = float(x)
     except OverflowError:
         f = math.inf
-    if not math.isfinite(f):
-        raise CriteriaInputError(field, given, "a finite number")
+    if not in_magnitude_range(f):  # NaN, an infinity, 1e300, 5e-324
+        raise CriteriaInputError(field, given, NOT_A_MAGNITUDE)
     return f

@@ -262,6 +262,14 @@ class PolarsCells:
 
         return x.cast(pl.String).str.strip_chars()
 
+    def length(self, text: Any) -> Any:
+        """``str.len_chars``."""
+        return text.str.len_chars()
+
+    def matches(self, text: Any, pattern: str) -> Any:
+        """``str.contains``."""
+        return text.str.contains(pattern)
+
     def lower(self, x: Any) -> Any:
         """Lower case."""
         return x.str.to_lowercase()
@@ -381,10 +389,6 @@ class PolarsCells:
     def floor(self, x: Any) -> Any:
         """``floor``."""
         return x.floor()
-
-    def finite(self, x: Any) -> Any:
-        """``is_finite``."""
-        return x.is_finite()
 
     def round_half_even(self, x: Any) -> Any:
         """``round(0)``, ties to even."""

@@ -289,6 +289,16 @@ class SqlCells:
 
         return self.d.strip(exp.cast(_copy(x), self.d.text_type()))
 
+    def length(self, text: Any) -> Any:
+        """``LENGTH``: characters."""
+        from sqlglot import exp
+
+        return exp.Length(this=_copy(text))
+
+    def matches(self, text: Any, pattern: str) -> Any:
+        """The dialect's regular-expression match."""
+        return self.d.matches(_copy(text), pattern)
+
     def lower(self, x: Any) -> Any:
         """``LOWER``."""
         from sqlglot import exp
@@ -407,23 +417,21 @@ class SqlCells:
         """A double's floor, as a double."""
         return self.d.floor(_copy(x))
 
-    def finite(self, x: Any) -> Any:
-        """NaN is the greatest double in DuckDB, Spark and PostgreSQL: not below the max."""
-        return le(self.abs(x), self.d.double(1.7976931348623157e308))
-
     def round_half_even(self, x: Any) -> Any:
         """See :func:`.numeric.round_half_even`."""
         return round_half_even(self.d, _copy(x))
 
     def to_double(self, x: Any, kind: str) -> Any:
-        """``CAST(x AS DOUBLE)``, with NaN as NULL unless the column is of integers."""
+        """``CAST(x AS DOUBLE)``, with NaN as NULL unless the column is of integers.
+
+        (NaN = NaN in all three engines.) A decimal out of the double's range is out
+        of range as a double too, never an error (:meth:`.SqlDialect.number_to_double`).
+        """
         from sqlglot import exp
 
-        number = exp.cast(_copy(x), "DOUBLE")
         if kind == "integer":
-            return number
-        # NaN = NaN in all three engines
-        return exp.Nullif(this=number, expression=self.d.double(float("nan")))
+            return exp.cast(_copy(x), "DOUBLE")
+        return self.d.number_to_double(_copy(x))
 
     def to_bigint(self, x: Any) -> Any:
         """``CAST(x AS BIGINT)``."""

@@ -33,7 +33,7 @@ from ...errors import CriteriaInputError
 from ...whitespace import WHITESPACE
 from .ops import add, cast, sub
 
-__all__ = ["ANY", "DIALECTS", "WHITESPACE", "SqlDialect", "dialect_for"]
+__all__ = ["ANY", "DIALECTS", "SAFE_NUMBER", "WHITESPACE", "SqlDialect", "dialect_for"]
 
 _HEX = WHITESPACE.encode("utf-8").hex().upper()
 # The class of WHITESPACE in RE2 and Java syntax, and in PostgreSQL's. White_Space is
@@ -44,6 +44,17 @@ _WS_RE2 = r"[\t-\r\x{85}\p{Z}]"
 _WS_PG = r"[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 #: Any character but a line feed: what ``.`` matches in polars (and RE2).
 ANY = r"[^\n]"
+#: A number's text (sign, digits, point, exponent) whose value PostgreSQL casts to a
+#: double without an error: 0 with any exponent, or at most 100 digits (leading zeros
+#: aside) before the point, a nonzero digit among the first 100 after it, and an
+#: exponent below 200, so from 1e-300 to 1e300. A text of a quantity that is not so is
+#: out of :data:`~liverfail_criteria.units.MAGNITUDE_RANGE` or longer than
+#: :data:`~liverfail_criteria.units.LONGEST_TEXT`; a whole number that is not so is
+#: at least 1e100.
+SAFE_NUMBER = (
+    r"^(?:[+-]?[0.]+(?:[eE].*)?"
+    r"|[+-]?0*[0-9]{0,100}(?:[.][0-9]{0,100}0*)?(?:[eE][+-]?0*1?[0-9]{1,2})?)$"
+)
 
 
 def _exp() -> Any:
@@ -164,6 +175,11 @@ class SqlDialect:
         """Text already matched as a number, as a double (an overflow is infinite)."""
         exp = _exp()
         return exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
+
+    def number_to_double(self, x: Any) -> Any:
+        """A column of numbers (doubles, decimals) as a double, NaN as NULL."""
+        exp = _exp()
+        return exp.Nullif(this=cast(x, "DOUBLE"), expression=self.double(float("nan")))
 
     def to_text(self, value: Any, kind: str) -> Any:
         """A value as the polars engine writes it in a message.
@@ -427,8 +443,43 @@ class Postgres(SqlDialect):
         )
 
     def to_double(self, text: Any) -> Any:
-        """Text already matched as a number, as a double (out of range is an SQL error)."""
-        return cast(text, "DOUBLE")
+        """Text already matched as a number, as a double; ``Infinity`` if out of range.
+
+        PostgreSQL refuses to cast a text out of the double's range (``1e400``, and
+        ``1e-400``, which is not 0) with an error that would stop the whole query. So a
+        text is cast only where :data:`SAFE_NUMBER` shows it is within 1e-300 to 1e300
+        (or 0); any other is out of the range every engine reads (the rule
+        ``number-magnitude``: 1e-50 to 1e50, and a text of at most 100 characters).
+        """
+        exp = _exp()
+        safe = self.matches(text, SAFE_NUMBER)
+        infinite = cast(exp.Literal.string("Infinity"), "DOUBLE")
+        return exp.Case(
+            ifs=[exp.If(this=safe, true=cast(text.copy(), "DOUBLE"))], default=infinite
+        )
+
+    def number_to_double(self, x: Any) -> Any:
+        """A column of numbers as a double, NaN as NULL, never an error.
+
+        A ``NUMERIC`` out of the double's range (``1e400``, ``1e-400``) fails a cast:
+        a number not 0 and not from 1e-300 to 1e301 is read as ``Infinity``, out of the
+        range every engine reads (the rule ``number-magnitude``).
+        """
+        exp = _exp()
+        value = exp.Nullif(this=x, expression=exp.Literal.string("NaN"))
+        outside = exp.Not(
+            this=exp.Between(
+                this=exp.Abs(this=value),
+                low=exp.Literal.number("1e-300"),
+                high=exp.Literal.number("1e301"),
+            )
+        )
+        zero = exp.Literal.number(0)
+        beyond = exp.And(this=outside, expression=exp.NEQ(this=value.copy(), expression=zero))
+        infinite = cast(exp.Literal.string("Infinity"), "DOUBLE")
+        return exp.Case(
+            ifs=[exp.If(this=beyond, true=infinite)], default=cast(value.copy(), "DOUBLE")
+        )
 
     def to_text(self, value: Any, kind: str) -> Any:
         """A value as text, as PostgreSQL writes it (``700`` for 700.0)."""
