@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import liverfail_criteria as lc
 from liverfail_criteria import logic
+from liverfail_criteria.dictionary import IMPLICATIONS
 from liverfail_criteria.dsl import AllOf, AnyOf, AtLeast, Not
 from liverfail_criteria.logic import Outcome
 
@@ -264,8 +265,13 @@ def test_equality_of_definitions_is_not_a_criterion() -> None:
 
 # -- the evaluator agrees with the kernel -------------------------------------------------
 
-#: The true/false facts of the data dictionary, a pool to build rulesets from.
-POOL = tuple(v for v in V.values() if v.type.kind is lc.Kind.BOOLEAN)
+#: The true/false facts of the data dictionary, a pool to build rulesets from: those a
+#: true/false fact implies (refractory ascites says ascites developed) are left out, since
+#: the kernel walked here takes every fact as independent; the evaluator applies the
+#: implication, and refuses a record that contradicts it.
+_BOOLEAN = {n for n, v in V.items() if v.type.kind is lc.Kind.BOOLEAN}
+_IMPLIED = {i.fact for i in IMPLICATIONS if i.premise in _BOOLEAN}
+POOL = tuple(V[n] for n in V if n in _BOOLEAN - _IMPLIED)
 MAX_LEAVES = 3  # per member; at most 3 members, so at most 9 distinct facts
 
 Shape = tuple[Any, ...]
