@@ -7,8 +7,10 @@ by prefix); each selection keeps the events of its kind whose statuses (and
 verification, and coded answer) count in its window (``assessment - days <= date(time)
 <= assessment``; no lower bound and undated events allowed when the window has none);
 one ranking over (person, selection) gives the sources from the latest by ``(time,
-source)`` (and from the earliest, for the selections read earliest first), and one
-aggregate per person puts every fact in one row.
+source)`` (and from the earliest, for the selections read earliest first); each
+selection's first-ranked rows are aggregated per person, and the selections are
+joined on the person into one row of facts. With one assessment date, the events no
+selection could count by their date are left out as the events are read.
 
 A source counts once, as the polars derivation's first coding of it (by system, code
 and answer). The rows of one source are the codings of one record (a FHIR resource,
