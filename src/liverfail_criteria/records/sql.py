@@ -541,13 +541,13 @@ def derivations_sql(
     for group, expr, alias in aggregates:
         groups.setdefault(group, []).append(f"{expr} AS {alias}")
     table: dict[str, str] = {}  # aggregate column -> its CTE
-    for i, ((key, rank, exact), exprs) in enumerate(groups.items()):
+    for i, ((key, rank, exact_only), exprs) in enumerate(groups.items()):
         cte = f"_f{i}"
         if rank == "count":
             where = f"r._key = {key}"
             read = "_counted"
         else:
-            where = f"r._key = {key} AND r.{rank} = 1" + (" AND r._ok" if exact else "")
+            where = f"r._key = {key} AND r.{rank} = 1" + (" AND r._ok" if exact_only else "")
             read = "_ranked"
         ctes.append(
             f"{cte} AS (SELECT r.patient_id, {', '.join(exprs)} FROM {read} AS r "
