@@ -92,7 +92,6 @@ class _Plan:
         self.fact_keys: dict[str, tuple[_Key, ...]] = {}
         self.pairs: dict[tuple[str, str, int], str] = {}  # (anchor, partner, minutes) -> CTE
         self.first: list[str] = []  # the selections read earliest first
-        self.counted: list[str] = []  # the selections whose sources are counted
         for fact, d in DERIVATIONS.items():
             days = d.window.resolve(windows or None) if not isinstance(d, AnyOf) else None
             if isinstance(d, AnyOf):
@@ -111,8 +110,6 @@ class _Plan:
             name = self.fact_keys[fact][0].name
             if isinstance(d, Trend) or (isinstance(d, Derive) and d.take is Take.EARLIEST):
                 self.first.append(name)
-            if isinstance(d, Derive) and d.read is Read.NUMBER:
-                self.counted.append(name)
 
     def _key(self, select: Select, days: int | None, trend: Trend | None = None) -> _Key:
         # A trend ranks only its exact values, so it keeps its own selection.
