@@ -208,13 +208,14 @@ def _exact(key: _Key) -> str:
 #: Which rows an aggregate reads: (selection, ranking, exact values only), or
 #: (selection, "count", False) for every counted source of the selection.
 _Group = tuple[str, str, bool]
-#: One aggregate: its rows, its expression over them (on ``r``) and its column name.
+#: One aggregate: its rows, its expression over them (on ``r``) and its column name;
+#: the least of the expression, or the number of distinct values for a count.
 _Part = tuple[_Group, str, str]
 
 
 def _pick(key: str, rank: str, expr: str, name: str, exact: bool = False) -> _Part:
     """``expr`` of the selection's event ranked first by ``rank`` (one row per person)."""
-    return ((key, rank, exact), f"MIN({expr})", name)
+    return ((key, rank, exact), expr, name)
 
 
 def _written(t: str, fact: str) -> str:
@@ -278,7 +279,7 @@ def _aggregates(fact: str, d: Derive | Trend | AnyOf, keys: tuple[_Key, ...]) ->
     elif d.read is Read.PRESENT:
         value = f"CASE WHEN f.{fact}__source IS NOT NULL THEN TRUE END"
     else:
-        parts.append(((key, "count", False), "COUNT(DISTINCT r.source)", f"{fact}__value"))
+        parts.append(((key, "count", False), "r.source", f"{fact}__value"))
         value = f"CASE WHEN f.{fact}__source IS NOT NULL THEN CAST(f.{fact}__value AS DOUBLE) END"
     return parts, value, source
 
@@ -531,31 +532,54 @@ def derivations_sql(
             value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
             source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
         columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
-    # Each selection's rows read once, by an aggregate of its own columns per person
-    # (one wide aggregate of every column over every row updated each column's state
-    # for each row: most of the derivation's time), then joined on the person.
-    groups: dict[_Group, list[str]] = {}
-    for group, expr, alias in aggregates:
-        groups.setdefault(group, []).append(f"{expr} AS {alias}")
-    table: dict[str, str] = {}  # aggregate column -> its CTE
-    for i, ((key, rank, exact_only), exprs) in enumerate(groups.items()):
-        cte = f"_f{i}"
-        if rank == "count":
-            where = f"r._key = {key}"
-            read = "_counted"
-        else:
-            where = f"r._key = {key} AND r.{rank} = 1" + (" AND r._ok" if exact_only else "")
-            read = "_ranked"
+    if name == "spark":
+        # Spark: one aggregate per person of every selection's columns (a join per
+        # selection is a shuffle and a sort each: twice the time at 20,000 persons).
+        wide = []
+        for (key, rank, exact_only), expr, alias in aggregates:
+            if rank == "count":
+                wide.append(f"COUNT(DISTINCT {expr}) FILTER (WHERE r._key = {key}) AS {alias}")
+                continue
+            ok = " AND r._ok" if exact_only else ""
+            wide.append(
+                f"MIN(CASE WHEN r._key = {key}{ok} AND r.{rank} = 1 THEN {expr} END) AS {alias}"
+            )
+        counted = sorted({g[0] for g, _, _ in aggregates if g[1] == "count"}, key=int)
         ctes.append(
-            f"{cte} AS (SELECT r.patient_id, {', '.join(exprs)} FROM {read} AS r "
-            f"WHERE {where} GROUP BY r.patient_id)"
+            "_facts AS (SELECT r.patient_id, "
+            + ", ".join(wide)
+            + " FROM _ranked AS r WHERE r._last = 1 OR r._first = 1"
+            + "".join(f" OR r._key = {k}" for k in counted)
+            + " GROUP BY r.patient_id)"
         )
-        joins.append(f"LEFT JOIN {cte} ON {cte}.patient_id = a.patient_id")
-        for e in exprs:
-            table[e.rsplit(" AS ", 1)[1]] = cte
-    listed = ",\n  ".join(
-        re.sub(r"\bf\.(\w+)", lambda m: f"{table[m[1]]}.{m[1]}", c) for c in columns
-    )
+        joins.insert(0, "LEFT JOIN _facts AS f ON f.patient_id = a.patient_id")
+        listed = ",\n  ".join(columns)
+    else:
+        # Each selection's rows read once, by an aggregate of its own columns per
+        # person, then joined on the person: one aggregate of every selection's
+        # columns updated each column's state for every row (most of the time).
+        groups: dict[_Group, list[str]] = {}
+        for (key, rank, exact_only), expr, alias in aggregates:
+            agg = f"COUNT(DISTINCT {expr})" if rank == "count" else f"MIN({expr})"
+            groups.setdefault((key, rank, exact_only), []).append(f"{agg} AS {alias}")
+        table: dict[str, str] = {}  # aggregate column -> its CTE
+        for i, ((key, rank, exact_only), exprs) in enumerate(groups.items()):
+            cte = f"_f{i}"
+            if rank == "count":
+                where, read = f"r._key = {key}", "_counted"
+            else:
+                where = f"r._key = {key} AND r.{rank} = 1" + (" AND r._ok" if exact_only else "")
+                read = "_ranked"
+            ctes.append(
+                f"{cte} AS (SELECT r.patient_id, {', '.join(exprs)} FROM {read} AS r "
+                f"WHERE {where} GROUP BY r.patient_id)"
+            )
+            joins.append(f"LEFT JOIN {cte} ON {cte}.patient_id = a.patient_id")
+            for e in exprs:
+                table[e.rsplit(" AS ", 1)[1]] = cte
+        listed = ",\n  ".join(
+            re.sub(r"\bf\.(\w+)", lambda m: f"{table[m[1]]}.{m[1]}", c) for c in columns
+        )
     text = (
         "WITH "
         + ",\n".join(ctes)
