@@ -9,7 +9,8 @@ verification, and coded answer) count in its window (``assessment - days <= date
 one ranking over (person, selection) gives the sources from the latest by ``(time,
 source)`` (and from the earliest, for the selections read earliest first); each
 selection's first-ranked rows are aggregated per person, and the selections are
-joined on the person into one row of facts. With one assessment date, the events no
+joined on the person into one row of facts (Spark: one aggregate per person of every
+selection, a join there being a shuffle each). With one assessment date, the events no
 selection could count by their date are left out as the events are read.
 
 A source counts once, as the polars derivation's first coding of it (by system, code
