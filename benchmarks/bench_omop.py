@@ -89,7 +89,8 @@ def make_omop(persons: int, workdir: Path) -> Path:
           CASE WHEN k = 0 AND hash(p) % 2 = 0 THEN 8840 ELSE CASE k {unit} END END
             AS unit_concept_id,
           CAST(NULL AS VARCHAR) AS unit_source_value,
-          CAST(NULL AS VARCHAR) AS value_source_value
+          CAST(NULL AS VARCHAR) AS value_source_value,
+          CAST(NULL AS INTEGER) AS value_as_concept_id
         FROM range({persons}) AS a(p), range(20) AS b(j), (SELECT j % 5 AS k) AS kk
         ) TO '{folder}/measurement.parquet'"""
     )

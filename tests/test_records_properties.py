@@ -524,3 +524,85 @@ def test_sql_derivations_in_postgres_agree_on_the_edges(pg: Any) -> None:
             assert _text_quantity(got) == _text_quantity(value), (row["id"], column)
             checked += value is not None
     assert checked >= 10  # pairs, ratios and a positive test were derived
+
+
+def test_sql_leaves_out_only_events_no_selection_counts_by_date() -> None:
+    # With one assessment date the SQL leaves out, as it reads the events, those after
+    # it and those older than every window their code is read in: an exact F11 counts
+    # for the last drug abuse date (no window) though not for the past year's abuse,
+    # a bilirubin 8 days old or 1 day after counts for nothing, a weight 20 days old
+    # counts (30 days).
+    duckdb = pytest.importorskip("duckdb")
+    pytest.importorskip("sqlglot")
+    from liverfail_criteria.records.api import facts_table, window_days
+    from liverfail_criteria.records.schema import DEMOGRAPHIC_COLUMNS
+    from liverfail_criteria.records.sql import _Plan, derivations_sql
+
+    bounds = {
+        (s, c): d for (s, d), codes in _Plan(window_days(None)).bounds().items() for c in codes
+    }
+    assert bounds[(LOINC, "1975-2")] == 7 and bounds[(LOINC, "29463-7")] == 30
+    assert (ICD10, "F11") not in bounds  # read by last_drug_abuse_date at any time
+
+    def at(days: int) -> dt.datetime:
+        return dt.datetime.combine(ASSESSED - dt.timedelta(days=days), dt.time(9), dt.UTC)
+
+    def lab(person: str, code: str, days: int, value: float, unit: str) -> Event:
+        source = f"Observation/{person}-{code}-{days}"
+        return Event(
+            person,
+            OBSERVATION,
+            LOINC,
+            code,
+            "final",
+            None,
+            at(days),
+            value,
+            None,
+            None,
+            unit,
+            source,
+        )
+
+    events = [
+        Event(
+            "p0",
+            CONDITION,
+            ICD10,
+            "F11",
+            None,
+            None,
+            at(730),
+            None,
+            None,
+            None,
+            None,
+            "Condition/f11",
+        ),
+        lab("p1", "1975-2", 8, 2.0, "mg/dL"),
+        lab("p1", "1975-2", -1, 3.0, "mg/dL"),
+        lab("p2", "29463-7", 20, 70.0, "kg"),
+    ]
+    frame = pl.DataFrame(events, schema=polars_schema(), orient="row")
+    people = pl.DataFrame(
+        {
+            "patient_id": ["p0", "p1", "p2"],
+            "birth_date": [None] * 3,
+            "sex": [None] * 3,
+            "source": ["Patient/p0", "Patient/p1", "Patient/p2"],
+        },
+        schema=polars_schema(DEMOGRAPHIC_COLUMNS),
+    )
+    expected = facts_table(frame, people, ASSESSED).sort("id")
+    con = duckdb.connect()
+    con.register("ev", frame.to_arrow())
+    con.register("ppl", people.to_arrow())
+    got = con.sql(derivations_sql("SELECT * FROM ev", "SELECT * FROM ppl", ASSESSED)).pl()
+    got = got.sort("id")
+    assert got.drop(pl.selectors.starts_with("progressive_jaundice")).equals(
+        expected.drop(pl.selectors.starts_with("progressive_jaundice"))
+    )
+    assert got["last_drug_abuse_date"].to_list() == [at(730).date(), None, None]
+    assert got["drug_abuse_past_year"].to_list() == [None, None, None]
+    assert got["total_bilirubin"].to_list() == [None, None, None]
+    assert got["body_weight"].to_list() == [None, None, "70.0 kg"]

@@ -7,8 +7,11 @@ by prefix); each selection keeps the events of its kind whose statuses (and
 verification, and coded answer) count in its window (``assessment - days <= date(time)
 <= assessment``; no lower bound and undated events allowed when the window has none);
 one ranking over (person, selection) gives the sources from the latest by ``(time,
-source)`` (and from the earliest, for the selections read earliest first), and one
-aggregate per person puts every fact in one row.
+source)`` (and from the earliest, for the selections read earliest first); each
+selection's first-ranked rows are aggregated per person, and the selections are
+joined on the person into one row of facts (Spark: one aggregate per person of every
+selection, a join there being a shuffle each). With one assessment date, the events no
+selection could count by their date are left out as the events are read.
 
 A source counts once, as the polars derivation's first coding of it (by system, code
 and answer). The rows of one source are the codings of one record (a FHIR resource,
@@ -31,6 +34,7 @@ the partners timed at most N minutes before them, from the same counted events.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,7 +94,6 @@ class _Plan:
         self.fact_keys: dict[str, tuple[_Key, ...]] = {}
         self.pairs: dict[tuple[str, str, int], str] = {}  # (anchor, partner, minutes) -> CTE
         self.first: list[str] = []  # the selections read earliest first
-        self.counted: list[str] = []  # the selections whose sources are counted
         for fact, d in DERIVATIONS.items():
             days = d.window.resolve(windows or None) if not isinstance(d, AnyOf) else None
             if isinstance(d, AnyOf):
@@ -109,8 +112,6 @@ class _Plan:
             name = self.fact_keys[fact][0].name
             if isinstance(d, Trend) or (isinstance(d, Derive) and d.take is Take.EARLIEST):
                 self.first.append(name)
-            if isinstance(d, Derive) and d.read is Read.NUMBER:
-                self.counted.append(name)
 
     def _key(self, select: Select, days: int | None, trend: Trend | None = None) -> _Key:
         # A trend ranks only its exact values, so it keeps its own selection.
@@ -131,6 +132,47 @@ class _Plan:
                 for prefix in s.prefixes():
                     prefixes[f"({key.name}, {_q(s.system)}, {_q(prefix)})"] = None
         return list(exact), list(prefixes)
+
+    def bounds(self) -> dict[tuple[str, int], list[str]]:
+        """The exact codes every selection that could count them reads in a window.
+
+        (system, days) -> normalised codes: an event of such a code older than the
+        longest of those windows counts for none, and is left out as it is read.
+        """
+        found: dict[tuple[str, int], list[str]] = {}
+        for code in sorted(
+            {(s.system, c) for k in self.keys.values() for s in k.select.codes for c in s.exact()}
+        ):
+            days = [
+                k.days
+                for k in self.keys.values()
+                if any(s.contains(*code) for s in k.select.codes)
+            ]
+            if days and None not in days:
+                found.setdefault((code[0], max(d for d in days if d is not None)), []).append(
+                    code[1]
+                )
+        return found
+
+
+def _read_window(plan: _Plan, one_day: dt.date | None) -> str:
+    """A WHERE clause leaving out the events no selection counts by their date, or ``""``.
+
+    With one assessment date: no event after it counts, nor one older than the
+    longest window of the selections its code could count for (:meth:`_Plan.bounds`).
+    The database filters these as it reads the table, before the rest of each row
+    (its text columns) is built.
+    """
+    if one_day is None:
+        return ""
+    day = f"CAST({_q(one_day.isoformat())} AS DATE)"
+    cases = " ".join(
+        f"WHEN e.system = {_q(system)} AND e._ncode IN ({', '.join(_q(c) for c in codes)}) "
+        f"THEN e._day >= {day} - INTERVAL {days} DAY"
+        for (system, days), codes in plan.bounds().items()
+    )
+    older = f" AND CASE {cases} ELSE TRUE END" if cases else ""
+    return f" WHERE (e._day IS NULL OR e._day <= {day}){older}"
 
 
 def _condition(key: _Key, assessed: str) -> str:
@@ -171,10 +213,17 @@ def _exact(key: _Key) -> str:
     )
 
 
-def _pick(key: str, rank: str, expr: str, exact: bool = False) -> str:
+#: Which rows an aggregate reads: (selection, ranking, exact values only), or
+#: (selection, "count", False) for every counted source of the selection.
+_Group = tuple[str, str, bool]
+#: One aggregate: its rows, its expression over them (on ``r``) and its column name;
+#: the least of the expression, or the number of distinct values for a count.
+_Part = tuple[_Group, str, str]
+
+
+def _pick(key: str, rank: str, expr: str, name: str, exact: bool = False) -> _Part:
     """``expr`` of the selection's event ranked first by ``rank`` (one row per person)."""
-    ok = " AND r._ok" if exact else ""
-    return f"MIN(CASE WHEN r._key = {key}{ok} AND r.{rank} = 1 THEN {expr} END)"
+    return ((key, rank, exact), expr, name)
 
 
 def _written(t: str, fact: str) -> str:
@@ -192,17 +241,14 @@ def _written(t: str, fact: str) -> str:
     )
 
 
-_Columns = tuple[list[str], str, str]
+_Columns = tuple[list[_Part], str, str]
 
 
 def _aggregates(fact: str, d: Derive | Trend | AnyOf, keys: tuple[_Key, ...]) -> _Columns:
     """The fact's aggregates over ``_ranked`` (``r``), its value and its source (on ``f``)."""
     if isinstance(d, AnyOf):  # true when any part finds one; the first part's source
         names = [f"{fact}__s{i}" for i in range(len(keys))]
-        parts = [
-            f"{_pick(k.name, '_last', 'r.source')} AS {n}"
-            for k, n in zip(keys, names, strict=True)
-        ]
+        parts = [_pick(k.name, "_last", "r.source", n) for k, n in zip(keys, names, strict=True)]
         found = " OR ".join(f"f.{n} IS NOT NULL" for n in names)
         sources = ", ".join(f"f.{n}" for n in names)
         return parts, f"CASE WHEN {found} THEN TRUE END", f"COALESCE({sources})"
@@ -212,11 +258,11 @@ def _aggregates(fact: str, d: Derive | Trend | AnyOf, keys: tuple[_Key, ...]) ->
             f"WHEN {_q(u)} THEN {f!r}" for u, f in _unit_factors(d).items()
         )
         parts = [
-            f"{_pick(key, '_first', f'r.value * ({factor} END)', True)} AS {fact}__v0",
-            f"{_pick(key, '_last', f'r.value * ({factor} END)', True)} AS {fact}__v1",
-            f"{_pick(key, '_first', 'r._day', True)} AS {fact}__d0",
-            f"{_pick(key, '_last', 'r._day', True)} AS {fact}__d1",
-            f"{_pick(key, '_last', 'r.source', True)} AS {fact}__source",
+            _pick(key, "_first", f"r.value * ({factor} END)", f"{fact}__v0", True),
+            _pick(key, "_last", f"r.value * ({factor} END)", f"{fact}__v1", True),
+            _pick(key, "_first", "r._day", f"{fact}__d0", True),
+            _pick(key, "_last", "r._day", f"{fact}__d1", True),
+            _pick(key, "_last", "r.source", f"{fact}__source", True),
         ]
         known = f"f.{fact}__d1 > f.{fact}__d0"  # two values on different dates
         days = f"CAST(DATE_DIFF('day', f.{fact}__d0, f.{fact}__d1) AS DOUBLE)"
@@ -227,21 +273,21 @@ def _aggregates(fact: str, d: Derive | Trend | AnyOf, keys: tuple[_Key, ...]) ->
             f"CASE WHEN {known} THEN f.{fact}__source END",
         )
     rank = "_first" if d.take is Take.EARLIEST else "_last"
-    parts = [f"{_pick(key, rank, 'r.source')} AS {fact}__source"]
+    parts = [_pick(key, rank, "r.source", f"{fact}__source")]
     source = f"f.{fact}__source"
     if fact in ONE_GAS:  # the time of the gas, to read the later of two (see below)
-        parts.append(f"{_pick(key, rank, 'r.time')} AS {fact}__time")
+        parts.append(_pick(key, rank, "r.time", f"{fact}__time"))
     if d.read is Read.VALUE:
-        parts.append(f"{_pick(key, rank, _written('r.', fact))} AS {fact}__value")
+        parts.append(_pick(key, rank, _written("r.", fact), f"{fact}__value"))
         value = f"f.{fact}__value"
     elif d.read is Read.DATE:
-        parts.append(f"{_pick(key, rank, 'r._day')} AS {fact}__value")
+        parts.append(_pick(key, rank, "r._day", f"{fact}__value"))
         value = f"f.{fact}__value"
         source = f"CASE WHEN f.{fact}__value IS NOT NULL THEN f.{fact}__source END"
     elif d.read is Read.PRESENT:
         value = f"CASE WHEN f.{fact}__source IS NOT NULL THEN TRUE END"
     else:
-        parts.append(f"COUNT(DISTINCT r.source) FILTER (WHERE r._key = {key}) AS {fact}__value")
+        parts.append(((key, "count", False), "r.source", f"{fact}__value"))
         value = f"CASE WHEN f.{fact}__source IS NOT NULL THEN CAST(f.{fact}__value AS DOUBLE) END"
     return parts, value, source
 
@@ -414,9 +460,10 @@ def derivations_sql(
         f"_events0 AS {inline}({events})",
         f"_people AS ({people})",
         f"_assessed AS ({assessed})",
-        f"_events AS {inline}(SELECT e.*, CAST(e.time AS DATE) AS _day, CASE WHEN e.system IN "
-        f"({_q(ICD10)}, {_q(ICD10_CM)}) THEN UPPER(REPLACE(TRIM(e.code), '.', '')) "
-        "ELSE TRIM(e.code) END AS _ncode FROM _events0 AS e)",
+        f"_events AS {inline}(SELECT * FROM (SELECT e.*, CAST(e.time AS DATE) AS _day, "
+        f"CASE WHEN e.system IN ({_q(ICD10)}, {_q(ICD10_CM)}) "
+        "THEN UPPER(REPLACE(TRIM(e.code), '.', '')) ELSE TRIM(e.code) END AS _ncode "
+        f"FROM _events0 AS e) AS e{_read_window(plan, one_day)})",
         # The events read once, matched to the selections whose codes they carry: the
         # exact codes by an equi-join, the ICD-10 categories by prefix.
         "_matched AS ("
@@ -493,22 +540,61 @@ def derivations_sql(
             value = f"CASE WHEN {out} THEN NULL ELSE {value} END"
             source = f"CASE WHEN {out} THEN NULL ELSE {source} END"
         columns += [f"{value} AS {fact}", f"{source} AS {fact}_source"]
-    # Every selection's events of a person in one row: one pass over the ranked events.
-    ctes.append(
-        "_facts AS (SELECT r.patient_id, "
-        + ", ".join(aggregates)
-        + " FROM _ranked AS r WHERE r._last = 1 OR r._first = 1"
-        + "".join(f" OR r._key = {k}" for k in plan.counted)
-        + " GROUP BY r.patient_id)"
-    )
+    if name == "spark":
+        # Spark: one aggregate per person of every selection's columns (a join per
+        # selection is a shuffle and a sort each: twice the time at 20,000 persons).
+        wide = []
+        for (key, rank, exact_only), expr, alias in aggregates:
+            if rank == "count":
+                wide.append(f"COUNT(DISTINCT {expr}) FILTER (WHERE r._key = {key}) AS {alias}")
+                continue
+            ok = " AND r._ok" if exact_only else ""
+            wide.append(
+                f"MIN(CASE WHEN r._key = {key}{ok} AND r.{rank} = 1 THEN {expr} END) AS {alias}"
+            )
+        counted = sorted({g[0] for g, _, _ in aggregates if g[1] == "count"}, key=int)
+        ctes.append(
+            "_facts AS (SELECT r.patient_id, "
+            + ", ".join(wide)
+            + " FROM _ranked AS r WHERE r._last = 1 OR r._first = 1"
+            + "".join(f" OR r._key = {k}" for k in counted)
+            + " GROUP BY r.patient_id)"
+        )
+        joins.insert(0, "LEFT JOIN _facts AS f ON f.patient_id = a.patient_id")
+        listed = ",\n  ".join(columns)
+    else:
+        # Each selection's rows read once, by an aggregate of its own columns per
+        # person, then joined on the person: one aggregate of every selection's
+        # columns updated each column's state for every row (most of the time).
+        groups: dict[_Group, list[str]] = {}
+        for (key, rank, exact_only), expr, alias in aggregates:
+            agg = f"COUNT(DISTINCT {expr})" if rank == "count" else f"MIN({expr})"
+            groups.setdefault((key, rank, exact_only), []).append(f"{agg} AS {alias}")
+        table: dict[str, str] = {}  # aggregate column -> its CTE
+        for i, ((key, rank, exact_only), exprs) in enumerate(groups.items()):
+            cte = f"_f{i}"
+            if rank == "count":
+                where, read = f"r._key = {key}", "_counted"
+            else:
+                where = f"r._key = {key} AND r.{rank} = 1" + (" AND r._ok" if exact_only else "")
+                read = "_ranked"
+            ctes.append(
+                f"{cte} AS (SELECT r.patient_id, {', '.join(exprs)} FROM {read} AS r "
+                f"WHERE {where} GROUP BY r.patient_id)"
+            )
+            joins.append(f"LEFT JOIN {cte} ON {cte}.patient_id = a.patient_id")
+            for e in exprs:
+                table[e.rsplit(" AS ", 1)[1]] = cte
+        listed = ",\n  ".join(
+            re.sub(r"\bf\.(\w+)", lambda m: f"{table[m[1]]}.{m[1]}", c) for c in columns
+        )
     text = (
         "WITH "
         + ",\n".join(ctes)
         + "\nSELECT "
-        + ",\n  ".join(columns)
+        + listed
         # Every person to screen, with or without a person row (unknown age and sex).
-        + "\nFROM _assessed AS a LEFT JOIN _people AS p ON p.patient_id = a.patient_id"
-        + "\nLEFT JOIN _facts AS f ON f.patient_id = a.patient_id\n"
+        + "\nFROM _assessed AS a LEFT JOIN _people AS p ON p.patient_id = a.patient_id\n"
         + "\n".join(joins)
     )
     return to_dialect(text, name)
