@@ -135,6 +135,30 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_sql.py", "--rows", "10000000")
 
 
+#: Each benchmark at a tiny size: run by CI so that none stops working unnoticed (the
+#: figures mean nothing at this size; ``nox -s bench`` and the commands in each
+#: benchmark's docstring measure).
+BENCH_SMOKE = (
+    ("bench_evaluate.py", "--records", "20", "--repeats", "1"),
+    ("bench_import.py", "--runs", "2"),
+    ("bench_screen.py", "--rows", "2000", "--repeats", "1", "--sample", "100"),
+    ("bench_sql.py", "--rows", "2000", "--workdir", "{tmp}/sql"),
+    ("bench_engines.py", "--rows", "2000", "--repeats", "1"),
+    ("bench_memory.py", "--rows", "2000", "--workdir", "{tmp}/memory"),
+    ("bench_omop.py", "--persons", "100", "--workdir", "{tmp}/omop", "--delete"),
+    ("bench_fhir.py", "--observations", "2000", "--repeats", "1"),
+)
+
+
+@nox.session(python="3.11")
+def bench_smoke(session: nox.Session) -> None:
+    """Every benchmark runs to its end at a tiny size (no figures are checked)."""
+    session.install(".[cohort,duckdb]", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    tmp = session.create_tmp()
+    for script, *args in BENCH_SMOKE:
+        session.run("python", f"benchmarks/{script}", *(a.format(tmp=tmp) for a in args))
+
+
 @nox.session(python="3.11")
 def docs(session: nox.Session) -> None:
     """Build the documentation site, strictly: a broken link or reference fails."""

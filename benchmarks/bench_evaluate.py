@@ -18,8 +18,20 @@ import time
 from typing import Any
 
 import liverfail_criteria as lc
+from liverfail_criteria.dictionary import IMPLICATIONS, Implication
 from liverfail_criteria.interpreters import facts as facts_module
 from liverfail_criteria.interpreters import record as reference
+
+
+def _holds(i: Implication, value: Any) -> bool:
+    """Whether an implication's premise holds of the record's value (not None)."""
+    if i.test == "equals":
+        return bool(value == i.operand)
+    if i.test == "true":
+        return value is True
+    if i.test == "at_least":
+        return bool(value >= i.operand)
+    return i.test == "given"
 
 
 def make_records(n: int, seed: int = 20261125) -> list[dict[str, Any]]:
@@ -68,8 +80,9 @@ def make_records(n: int, seed: int = 20261125) -> list[dict[str, Any]]:
             r["age"] = f"{rng.randint(16, 70)} a"
         else:
             r["birth_date"] = f"{rng.randint(1955, 2010)}-{rng.randint(1, 12):02d}-15"
-        if r["sex"] == "male":
-            r["pregnant"] = r["lactating"] = False
+        for i in IMPLICATIONS:  # a record the evaluator accepts: no contradiction
+            if i.premise in r and _holds(i, r[i.premise]):
+                r[i.fact] = i.value
         records.append(r)
     return records
 
