@@ -448,6 +448,16 @@ EDGES = [
 def test_sql_derivations_agree_with_the_vectorised_ones(events: list[Event]) -> None:
     # The SQL twin (DuckDB) of every derivation but the trend, on random histories:
     # blood gas pairs and positive tests included (OMOP's test data hold none).
+    got, expected = _derived_in_duckdb_and_polars(events)
+    assert got.columns == expected.columns
+    for column in expected.columns:
+        if column.startswith("progressive_jaundice"):  # not compiled to SQL yet
+            continue
+        assert got[column].to_list() == expected[column].to_list(), column
+
+
+def _derived_in_duckdb_and_polars(events: list[Event]) -> tuple[Any, Any]:
+    """The facts of three people (p0-p2) from ``events``: by the SQL in DuckDB, by polars."""
     duckdb = pytest.importorskip("duckdb")
     pytest.importorskip("sqlglot")
     from liverfail_criteria.records.api import facts_table
@@ -469,12 +479,7 @@ def test_sql_derivations_agree_with_the_vectorised_ones(events: list[Event]) -> 
     con.register("ev", frame.to_arrow())
     con.register("ppl", people.to_arrow())
     sql = derivations_sql("SELECT * FROM ev", "SELECT * FROM ppl", ASSESSED)
-    got = con.sql(sql).pl().sort("id")
-    assert got.columns == expected.columns
-    for column in expected.columns:
-        if column.startswith("progressive_jaundice"):  # not compiled to SQL yet
-            continue
-        assert got[column].to_list() == expected[column].to_list(), column
+    return con.sql(sql).pl().sort("id"), expected
 
 
 def _text_quantity(value: Any) -> Any:
@@ -532,11 +537,9 @@ def test_sql_leaves_out_only_events_no_selection_counts_by_date() -> None:
     # for the last drug abuse date (no window) though not for the past year's abuse,
     # a bilirubin 8 days old or 1 day after counts for nothing, a weight 20 days old
     # counts (30 days).
-    duckdb = pytest.importorskip("duckdb")
     pytest.importorskip("sqlglot")
-    from liverfail_criteria.records.api import facts_table, window_days
-    from liverfail_criteria.records.schema import DEMOGRAPHIC_COLUMNS
-    from liverfail_criteria.records.sql import _Plan, derivations_sql
+    from liverfail_criteria.records.api import window_days
+    from liverfail_criteria.records.sql import _Plan
 
     bounds = {
         (s, c): d for (s, d), codes in _Plan(window_days(None)).bounds().items() for c in codes
@@ -583,22 +586,7 @@ def test_sql_leaves_out_only_events_no_selection_counts_by_date() -> None:
         lab("p1", "1975-2", -1, 3.0, "mg/dL"),
         lab("p2", "29463-7", 20, 70.0, "kg"),
     ]
-    frame = pl.DataFrame(events, schema=polars_schema(), orient="row")
-    people = pl.DataFrame(
-        {
-            "patient_id": ["p0", "p1", "p2"],
-            "birth_date": [None] * 3,
-            "sex": [None] * 3,
-            "source": ["Patient/p0", "Patient/p1", "Patient/p2"],
-        },
-        schema=polars_schema(DEMOGRAPHIC_COLUMNS),
-    )
-    expected = facts_table(frame, people, ASSESSED).sort("id")
-    con = duckdb.connect()
-    con.register("ev", frame.to_arrow())
-    con.register("ppl", people.to_arrow())
-    got = con.sql(derivations_sql("SELECT * FROM ev", "SELECT * FROM ppl", ASSESSED)).pl()
-    got = got.sort("id")
+    got, expected = _derived_in_duckdb_and_polars(events)
     assert got.drop(pl.selectors.starts_with("progressive_jaundice")).equals(
         expected.drop(pl.selectors.starts_with("progressive_jaundice"))
     )
