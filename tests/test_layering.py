@@ -31,7 +31,7 @@ RECORD_ENGINES = ("api", "frame", "omop", "sql")
 #: The parts of the package, lowest first. A part may import the parts of its own layer
 #: and those of the layers listed before it.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "extras", "logic", "version", "whitespace", "arguments"}),
+    frozenset({"errors", "extras", "lazy", "logic", "version", "whitespace", "arguments"}),
     frozenset({"units"}),
     frozenset({"dsl"}),
     frozenset({"dictionary"}),

@@ -46,6 +46,7 @@ from .errors import (
 )
 from .interpreters.record import evaluate
 from .interpreters.text import describe
+from .lazy import lazy_attributes
 from .logic import Outcome
 from .records.decisions import READING_DECISIONS
 from .result import SCHEMA_VERSION, Eligibility, Fact, Node, Result, Source, Value
@@ -112,14 +113,10 @@ def __getattr__(name: str) -> Any:
         from .units import registry
 
         return registry()
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    return _lazy(name)
 
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+
+_lazy = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from builtins import id as builtins_id
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 
@@ -381,20 +381,25 @@ def compiled(
     :func:`compile_ruleset`; its references are resolved in each query's frame), so a
     second query of the same ruleset, for any table of the same kind, reuses it.
     """
-    try:
-        key = (ruleset, tuple(sorted(params.items())), d.name, pretty, nulls)
-        hash(key)
-    except TypeError:  # pragma: no cover - parameters are canonical natives
-        return _compile(ruleset, params, d, pretty, nulls)
-    found = _COMPILED.get(key)
-    if found is None:
-        if len(_COMPILED) >= 32:
-            _COMPILED.pop(next(iter(_COMPILED)))
-        found = _COMPILED[key] = _compile(ruleset, params, d, pretty, nulls)
-    return found
+    key = (ruleset, tuple(sorted(params.items())), d.name, pretty, nulls)
+    return remembered(_COMPILED, 32, key, lambda: _compile(ruleset, params, d, pretty, nulls))
 
 
 _COMPILED: dict[Any, Compiled] = {}
+_T = TypeVar("_T")
+
+
+def remembered(cache: dict[Any, _T], limit: int, key: Hashable, make: Callable[[], _T]) -> _T:
+    """``cache[key]``, made by ``make()`` the first time; past ``limit`` entries, the oldest goes.
+
+    For values that are pure functions of their key (the criteria's SQL, whole queries).
+    """
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= limit:
+            cache.pop(next(iter(cache)))
+        found = cache[key] = make()
+    return found
 
 
 def _compile(

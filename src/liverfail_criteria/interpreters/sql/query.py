@@ -16,7 +16,7 @@ from ...errors import DefinitionError
 from ..facts import Native
 from ..plan import Plan, UnitTable
 from .cells import given_ref, read_cells
-from .compile import apply, compiled, missing_list, node_name
+from .compile import apply, compiled, missing_list, node_name, remembered
 from .dialect import SqlDialect
 from .frame import Frame, ref, source_column
 from .ops import case, coalesce, is_null, lit, not_
@@ -61,11 +61,11 @@ def build_query(
         pretty,
         shorten_names,
     )
-    found = _QUERIES.get(key)
-    if found is None:
-        if len(_QUERIES) >= 16:
-            _QUERIES.pop(next(iter(_QUERIES)))
-        found = _QUERIES[key] = _build(
+    return remembered(
+        _QUERIES,
+        16,
+        key,
+        lambda: _build(
             source,
             columns,
             plan,
@@ -77,8 +77,8 @@ def build_query(
             keep_record,
             pretty,
             shorten_names,
-        )
-    return found
+        ),
+    )
 
 
 _QUERIES: dict[Any, str] = {}
